@@ -2,8 +2,8 @@
 # Every test of the workspace, on both stores: starts a private PostgreSQL cluster (installing
 # PostgreSQL from Debian's packages when it is missing, see scripts/postgres.sh), runs
 # `cargo test --workspace` (SQLite and PostgreSQL suites side by side), runs the end-to-end
-# suites once more with the servers on PostgreSQL, drives the server with python-gitlab
-# (scripts/python-gitlab-smoke.sh), and stops the cluster.
+# and robustness suites once more with the servers on PostgreSQL, drives the server with
+# python-gitlab (scripts/python-gitlab-smoke.sh), and stops the cluster.
 # Extra arguments go to every `cargo test` (for example `--locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +14,8 @@ echo "PostgreSQL for the tests: $GITLAB_JOBS_TEST_POSTGRES"
 
 cargo test --workspace "$@"
 
-echo "== the end-to-end suites again, served from PostgreSQL"
-GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-reference --test api
+echo "== the end-to-end and robustness suites again, served from PostgreSQL"
+GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-reference --test api --test robustness
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
     --test live_contract --test live_invalid
 

@@ -3,16 +3,19 @@
 //! - fifty concurrent retries of one job create exactly one job;
 //! - concurrent cancel, play and erase of the same jobs leave only states GitLab can reach;
 //! - `kill -9` of the `serve` binary during a write load loses no acknowledged write, and the
-//!   database passes `PRAGMA integrity_check`;
+//!   database passes its engine's integrity checks;
 //! - generated malformed requests (paths, queries, headers, bodies up to 10 MiB) never get a
 //!   5xx, never panic the server and change no data.
 //!
-//! The concurrency tests use a SQLite *file* (WAL, a pool of connections) rather than the
-//! in-memory default, whose single connection would serialise the requests for them.
+//! One suite for both stores: the concurrency tests run on a `SharedTestDatabase`, a SQLite
+//! *file* (WAL, a pool of connections; the in-memory default's single connection would
+//! serialise the requests) or, with `GITLAB_JOBS_TEST_STORE=postgres`, a PostgreSQL schema of
+//! their own; the malformed-request test uses `TestServer::start`, which follows the same
+//! variable.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
@@ -21,6 +24,7 @@ use gitlab_jobs_reference::TestServer;
 use gitlab_jobs_reference::demo::{demo_fixtures, tokens};
 use gitlab_jobs_reference::model::{Id, JobDetails, JobKind, JobStatus};
 use gitlab_jobs_reference::rules::{StatusGroup, composite_status};
+use gitlab_jobs_reference::store::postgres::testing::{SharedTestDatabase, TestSchema};
 use gitlab_jobs_reference::store::{Cursor, JobFilter, PageInfo, Pagination, Store};
 use reqwest::{Client, Method};
 use serde_json::Value;
@@ -33,19 +37,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 // --- support ------------------------------------------------------------------------------
 
-/// A directory of its own for one test's database, emptied first.
-fn scratch(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!(
-        "gitlab-jobs-robustness-{name}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&directory);
-    std::fs::create_dir_all(&directory).expect("a scratch directory");
-    directory
-}
-
-fn sqlite_url(path: &Path) -> String {
-    format!("sqlite://{}", path.display())
+/// A database of its own for one test, shared by the connections of a pool or by processes:
+/// a SQLite file, or a PostgreSQL schema with `GITLAB_JOBS_TEST_STORE=postgres`.
+fn shared_database(label: &str) -> SharedTestDatabase {
+    SharedTestDatabase::new(&format!("robustness-{label}"))
+        .unwrap_or_else(|problem| panic!("a test database: {problem}"))
 }
 
 fn client() -> Client {
@@ -148,13 +144,10 @@ fn snapshot(store: &dyn Store) -> BTreeMap<Id, (JobDetails, Option<String>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_retries_of_one_job_create_exactly_one() {
-    let directory = scratch("retries");
-    let server = TestServer::start_with_database(
-        &sqlite_url(&directory.join("jobs.sqlite3")),
-        demo_fixtures(),
-    )
-    .await
-    .expect("a server");
+    let database = shared_database("retries");
+    let server = TestServer::start_with_database(database.url(), demo_fixtures())
+        .await
+        .expect("a server");
     let store = server.store();
     let before: BTreeSet<Id> = project_jobs(store.as_ref(), BACKEND)
         .iter()
@@ -214,7 +207,6 @@ async fn fifty_concurrent_retries_of_one_job_create_exactly_one() {
         .collect();
     assert_eq!(latest, vec![new_id], "only the new rspec is the latest");
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&directory);
 }
 
 // --- concurrent cancel / play / erase -----------------------------------------------------
@@ -286,13 +278,10 @@ fn check_reachable(store: &dyn Store, project_id: Id, pipeline_id: Id) -> Result
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cancel_play_and_erase_leave_reachable_states() {
-    let directory = scratch("actions");
-    let server = TestServer::start_with_database(
-        &sqlite_url(&directory.join("jobs.sqlite3")),
-        demo_fixtures(),
-    )
-    .await
-    .expect("a server");
+    let database = shared_database("actions");
+    let server = TestServer::start_with_database(database.url(), demo_fixtures())
+        .await
+        .expect("a server");
     let store = server.store();
     // Each target sees 8 cancels, 8 plays and 8 erases at once. The end states follow from
     // GitLab's rules in every order: a cancel always runs at some point and cancels anything
@@ -424,7 +413,6 @@ async fn concurrent_cancel_play_and_erase_leave_reachable_states() {
         }
     }
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&directory);
 }
 
 // --- kill -9 during writes ----------------------------------------------------------------
@@ -501,8 +489,20 @@ enum Ack {
     Play { job_id: Id },
 }
 
+/// The engine's own checks of the database the killed server wrote to.
 #[cfg(unix)]
-fn integrity_check(path: &Path) {
+fn integrity_check(database: &SharedTestDatabase) {
+    if let Some(file) = database.sqlite_file() {
+        sqlite_integrity_check(file);
+    }
+    if let Some(schema) = database.postgres_schema() {
+        postgres_integrity_check(schema);
+    }
+}
+
+/// `PRAGMA integrity_check` (pages, records, indexes) and the foreign keys.
+#[cfg(unix)]
+fn sqlite_integrity_check(path: &Path) {
     let connection = rusqlite::Connection::open(path).expect("opens the database");
     let verdicts: Vec<String> = connection
         .prepare("PRAGMA integrity_check")
@@ -519,6 +519,92 @@ fn integrity_check(path: &Path) {
         })
         .expect("runs foreign_key_check");
     assert_eq!(dangling, 0, "foreign_key_check");
+}
+
+/// PostgreSQL enforces foreign keys itself, so what a killed client could leave behind is an
+/// invalid constraint or a damaged table or index: `amcheck` (shipped with Debian's server
+/// package) verifies every heap of the schema (`verify_heapam`) and every B-tree index
+/// against its heap (`bt_index_check` with `heapallindexed`).
+#[cfg(unix)]
+fn postgres_integrity_check(schema: &TestSchema) {
+    let url = schema.url();
+    // The blocking client runs its own runtime: not on a thread that drives async tasks.
+    let problems = std::thread::spawn(move || -> Result<Vec<String>, String> {
+        let mut client =
+            postgres::Client::connect(&url, postgres::NoTls).map_err(|error| error.to_string())?;
+        let fail = |error: postgres::Error| error.to_string();
+        client
+            .batch_execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+            .map_err(fail)?;
+        // Wherever an earlier run installed it.
+        let amcheck: String = client
+            .query_one(
+                "SELECT quote_ident(n.nspname) FROM pg_extension e \
+                 JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'",
+                &[],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(fail)?;
+        let mut problems = Vec::new();
+        let unvalidated = client
+            .query(
+                "SELECT conname FROM pg_constraint \
+                 WHERE connamespace = current_schema()::regnamespace AND NOT convalidated",
+                &[],
+            )
+            .map_err(fail)?;
+        for row in unvalidated {
+            let name: String = row.try_get(0).map_err(fail)?;
+            problems.push(format!("constraint {name} is not validated"));
+        }
+        let tables = client
+            .query(
+                "SELECT c.oid::regclass::text FROM pg_class c \
+                 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'",
+                &[],
+            )
+            .map_err(fail)?;
+        for row in &tables {
+            let table: String = row.try_get(0).map_err(fail)?;
+            let damage = client
+                .query(
+                    &format!("SELECT blkno, msg FROM {amcheck}.verify_heapam($1::text::regclass)"),
+                    &[&table],
+                )
+                .map_err(fail)?;
+            for row in damage {
+                let block: i64 = row.try_get(0).map_err(fail)?;
+                let message: String = row.try_get(1).map_err(fail)?;
+                problems.push(format!("{table}, block {block}: {message}"));
+            }
+        }
+        let indexes = client
+            .query(
+                "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_am a ON a.oid = c.relam \
+                 WHERE c.relnamespace = current_schema()::regnamespace \
+                 AND c.relkind = 'i' AND a.amname = 'btree'",
+                &[],
+            )
+            .map_err(fail)?;
+        for row in &indexes {
+            let index: String = row.try_get(0).map_err(fail)?;
+            if let Err(error) = client.execute(
+                &format!("SELECT {amcheck}.bt_index_check($1::text::regclass, true)"),
+                &[&index],
+            ) {
+                problems.push(format!("index {index}: {error}"));
+            }
+        }
+        assert!(
+            !tables.is_empty() && !indexes.is_empty(),
+            "the schema has tables and indexes to check"
+        );
+        Ok(problems)
+    })
+    .join()
+    .expect("the check's thread")
+    .unwrap_or_else(|error| panic!("checking the PostgreSQL schema: {error}"));
+    assert!(problems.is_empty(), "integrity: {problems:#?}");
 }
 
 /// Ids of `demo/load` jobs in `scopes`, at most `limit`.
@@ -542,9 +628,8 @@ async fn load_project_jobs(client: &Client, api: &str, scopes: &str, limit: usiz
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_writes_loses_no_acknowledged_write() {
-    let directory = scratch("kill9");
-    let path = directory.join("jobs.sqlite3");
-    let database = sqlite_url(&path);
+    let shared = shared_database("kill9");
+    let database = shared.url().to_owned();
     let client = client();
 
     let first = Served::start(&database, Some(600));
@@ -633,7 +718,7 @@ async fn kill_9_during_writes_loses_no_acknowledged_write() {
         acks.len() < work.len(),
         "the kill came during the load, not after it"
     );
-    integrity_check(&path);
+    integrity_check(&shared);
 
     let second = Served::start(&database, None);
     for ack in &acks {
@@ -671,8 +756,7 @@ async fn kill_9_during_writes_loses_no_acknowledged_write() {
         }
     }
     second.kill_9();
-    integrity_check(&path);
-    let _ = std::fs::remove_dir_all(&directory);
+    integrity_check(&shared);
 }
 
 // --- malformed requests -------------------------------------------------------------------

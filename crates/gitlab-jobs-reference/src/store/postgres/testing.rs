@@ -66,7 +66,7 @@ pub fn selected_schema() -> Result<Option<TestSchema>, String> {
 pub struct SharedTestDatabase {
     url: String,
     file: Option<PathBuf>,
-    _schema: Option<TestSchema>,
+    schema: Option<TestSchema>,
 }
 
 impl SharedTestDatabase {
@@ -76,7 +76,7 @@ impl SharedTestDatabase {
             return Ok(SharedTestDatabase {
                 url: schema.url(),
                 file: None,
-                _schema: Some(schema),
+                schema: Some(schema),
             });
         }
         let file = std::env::temp_dir().join(format!(
@@ -88,7 +88,7 @@ impl SharedTestDatabase {
         Ok(SharedTestDatabase {
             url: format!("sqlite://{}", file.display()),
             file: Some(file),
-            _schema: None,
+            schema: None,
         })
     }
 
@@ -99,6 +99,16 @@ impl SharedTestDatabase {
 
     pub fn is_postgres(&self) -> bool {
         self.file.is_none()
+    }
+
+    /// The SQLite file, when this is one.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.file.as_deref()
+    }
+
+    /// The PostgreSQL schema, when this is one (to inspect it with a connection of its own).
+    pub fn postgres_schema(&self) -> Option<&TestSchema> {
+        self.schema.as_ref()
     }
 }
 
