@@ -599,6 +599,11 @@ fn postgres_integrity_check(schema: &TestSchema) {
             !tables.is_empty() && !indexes.is_empty(),
             "the schema has tables and indexes to check"
         );
+        eprintln!(
+            "amcheck: {} tables, {} indexes checked",
+            tables.len(),
+            indexes.len()
+        );
         Ok(problems)
     })
     .join()
