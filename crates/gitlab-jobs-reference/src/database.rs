@@ -1,5 +1,6 @@
 //! Choosing the store from a database URL: the one place that knows which stores exist.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -41,6 +42,80 @@ pub fn open_store(database: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
+/// The database URL to show (the `serve` banner): a PostgreSQL URL with its password, in the
+/// user-info part or as a `password` parameter, replaced by `***`; anything else, which
+/// [`open_store`] opens as SQLite, unchanged.
+pub fn redacted(database: &str) -> Cow<'_, str> {
+    let url = database.trim();
+    let Some(rest) = ["postgres://", "postgresql://"]
+        .iter()
+        .find_map(|prefix| url.strip_prefix(prefix))
+    else {
+        return Cow::Borrowed(database);
+    };
+    let mut shown = url[..url.len() - rest.len()].to_owned();
+    // As the driver (`tokio-postgres`) reads it: everything before the first `@` is
+    // `user[:password]`, even an `@` past the host; better too much hidden than a password.
+    let rest = match rest.split_once('@') {
+        Some((credentials, rest)) => {
+            match credentials.split_once(':') {
+                Some((user, _)) => shown.extend([user, ":***"]),
+                None => shown.push_str(credentials),
+            }
+            shown.push('@');
+            rest
+        }
+        None => rest,
+    };
+    // Then host and database name up to the first `?`, then `key=value` pairs split at `&`,
+    // their keys percent-decoded.
+    let (location, query) = match rest.split_once('?') {
+        Some((location, query)) => (location, Some(query)),
+        None => (rest, None),
+    };
+    shown.push_str(location);
+    if let Some(query) = query {
+        let pairs: Vec<Cow<'_, str>> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if percent_decoded(key) == "password" => {
+                    Cow::Owned(format!("{key}=***"))
+                }
+                _ => Cow::Borrowed(pair),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
+    }
+    Cow::Owned(shown)
+}
+
+/// `%XX` escapes decoded (an invalid one stays as it is), so `pass%77ord` is `password` here
+/// as it is to the driver.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes
+            .get(i + 1..i + 3)
+            .filter(|hex| bytes[i] == b'%' && hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 /// The URL scheme (`postgres` of `postgres://…`, `sqlite` of `sqlite::memory:`), if the text
 /// starts with one. A plain path has none; a Windows drive letter (`C:\…`) is not a scheme.
 fn scheme(database: &str) -> Option<&str> {
@@ -57,6 +132,8 @@ fn scheme(database: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use crate::test_support::TempDatabase;
 
@@ -117,6 +194,62 @@ mod tests {
         };
         assert!(error.contains("PostgreSQL"), "{error}");
         assert!(!error.contains("s3cret"), "{error}");
+    }
+
+    #[test]
+    fn postgres_passwords_are_not_shown() {
+        for (given, shown) in [
+            (
+                "postgres://gitlab:s3cret@db.internal:5432/gitlab",
+                "postgres://gitlab:***@db.internal:5432/gitlab",
+            ),
+            (
+                "postgresql://gitlab:p%40ss@db/gitlab?sslmode=disable",
+                "postgresql://gitlab:***@db/gitlab?sslmode=disable",
+            ),
+            (
+                "postgres://gitlab@db/gitlab?password=s3cret&application_name=x",
+                "postgres://gitlab@db/gitlab?password=***&application_name=x",
+            ),
+            (
+                "postgres://db/gitlab?application_name=x&pass%77ord=s3cret",
+                "postgres://db/gitlab?application_name=x&pass%77ord=***",
+            ),
+            (
+                "postgres://gitlab:one@db/gitlab?%70assword=two",
+                "postgres://gitlab:***@db/gitlab?%70assword=***",
+            ),
+        ] {
+            assert_eq!(redacted(given), shown);
+            assert_eq!(
+                ::postgres::Config::from_str(shown)
+                    .map(|c| c.get_password().map(<[u8]>::to_vec))
+                    .ok(),
+                Some(Some(b"***".to_vec())),
+                "{shown}: the driver reads `***` where the password was"
+            );
+        }
+    }
+
+    #[test]
+    fn only_valid_escapes_are_decoded() {
+        assert_eq!(percent_decoded("pass%77or%64"), "password");
+        assert_eq!(percent_decoded("%+1%zz%4"), "%+1%zz%4");
+    }
+
+    #[test]
+    fn urls_without_a_password_and_sqlite_paths_are_shown_as_given() {
+        for database in [
+            "postgres://postgres@127.0.0.1:42077/gitlab_jobs",
+            "postgresql:///gitlab?host=/var/run/postgresql&user=gitlab",
+            "postgres://db/gitlab?options=-c%20search_path%3Dtest&application_name=t",
+            "sqlite://gitlab-jobs.sqlite3",
+            "sqlite::memory:",
+            "user:secret@host.db",
+            "sqlite://data/user:secret@x.db",
+        ] {
+            assert_eq!(redacted(database), database);
+        }
     }
 
     #[test]

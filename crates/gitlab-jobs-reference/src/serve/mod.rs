@@ -15,7 +15,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 pub use self::data::{Loaded, load};
-use crate::database::{DEFAULT_DATABASE, open_store};
+use crate::database::{DEFAULT_DATABASE, open_store, redacted};
 use crate::server;
 use crate::service::JobsService;
 
@@ -87,7 +87,9 @@ pub async fn serve_until(
     let url = listening_url(listener.local_addr()?);
     let base_url = options.base_url.clone().unwrap_or_else(|| url.clone());
     let service = JobsService::new(Arc::clone(&store), &base_url);
-    banner::print(&url, &base_url, &options.database, &loaded, hint.as_ref());
+    // The banner goes to terminals and logs: no password in it.
+    let database = redacted(&options.database);
+    banner::print(&url, &base_url, &database, &loaded, hint.as_ref());
     tracing::info!(
         ready_in = ?started.elapsed(),
         %url,
