@@ -13,10 +13,10 @@ use std::sync::{Arc, LazyLock};
 use anyhow::{Context, Result};
 use gitlab_jobs_contract_tests::wire::{self, Exchange, Request};
 use gitlab_jobs_contract_tests::{Spec, Validators, report};
-use gitlab_jobs_reference::TestServer;
-use gitlab_jobs_reference::demo::tokens;
+use gitlab_jobs_reference::demo::{demo_fixtures, tokens};
 use gitlab_jobs_reference::model::{JobDetails, JobKind};
 use gitlab_jobs_reference::store::{JobFilter, Pagination, Store, StoredFile};
+use gitlab_jobs_reference::{Fixtures, TestServer};
 
 static SPEC: LazyLock<Spec> = LazyLock::new(|| Spec::load().expect("the document loads"));
 
@@ -74,8 +74,15 @@ fn method(method: &str, target: &str) -> Request {
 /// Sends every case to a fresh demo server and returns what went wrong, including any
 /// change to the database.
 async fn run(cases: Vec<Case>) -> Vec<String> {
+    run_on(demo_fixtures(), cases).await
+}
+
+/// The same on a server loaded with `fixtures`.
+async fn run_on(fixtures: Fixtures, cases: Vec<Case>) -> Vec<String> {
     let validators = Validators::new(&SPEC).expect("the document's schemas convert");
-    let server = TestServer::demo().await.expect("the demo server starts");
+    let server = TestServer::start(fixtures)
+        .await
+        .expect("the test server starts");
     let addr = wire::socket_addr(&server.base_url()).expect("a loopback address");
     let mut failures = Vec::new();
     let before = snapshot(server.store()).await;
@@ -1143,18 +1150,39 @@ async fn wrong_methods_elsewhere_get_a_documented_4xx() {
 }
 
 /// GitLab matches routes per method: `GET …/artifacts/keep` is the archive entry `keep`
-/// (`*artifact_path`), which job 1's archive does not have: 404.
+/// (`*artifact_path`), not a wrong method on `POST …/artifacts/keep`. Job 2's archive gets a
+/// file `keep` here (served, 200); job 1's has none (404).
 #[tokio::test]
-#[ignore = "finding (generated router, known): GET …/jobs/1/artifacts/keep answers 405 \
-            {\"error\":\"405 Not Allowed\"} instead of reaching get_job_artifact_file (404 here)"]
 async fn get_on_artifacts_keep_is_the_file_named_keep() {
-    let cases = vec![case(
-        "GET …/artifacts/keep",
-        "get_job_artifact_file",
-        get("/projects/1/jobs/1/artifacts/keep"),
-        404,
-    )];
-    report::assert_none("GET …/artifacts/keep", &run(cases).await);
+    let mut fixtures = demo_fixtures();
+    let job = fixtures
+        .jobs
+        .iter_mut()
+        .find(|job| job.id == 2)
+        .expect("demo job 2");
+    job.artifacts_files
+        .get_or_insert_with(Default::default)
+        .insert("keep".into(), "kept notes\n".into());
+    let cases = vec![
+        case(
+            "GET …/artifacts/keep, in the archive",
+            "get_job_artifact_file",
+            get("/projects/1/jobs/2/artifacts/keep"),
+            200,
+        )
+        .with_header("content-length", "11")
+        .with_header(
+            "content-disposition",
+            "attachment; filename=\"keep\"; filename*=UTF-8''keep",
+        ),
+        case(
+            "GET …/artifacts/keep, not in the archive",
+            "get_job_artifact_file",
+            get("/projects/1/jobs/1/artifacts/keep"),
+            404,
+        ),
+    ];
+    report::assert_none("GET …/artifacts/keep", &run_on(fixtures, cases).await);
 }
 
 #[tokio::test]

@@ -1615,7 +1615,14 @@ pub fn router<A: JobsApi>(api: Arc<A>) -> axum::Router {
         )
         .route(
             "/projects/{id}/jobs/{job_id}/artifacts/keep",
-            axum::routing::MethodRouter::new().post(keep_job_artifacts::<A>),
+            axum::routing::MethodRouter::new()
+                .post(keep_job_artifacts::<A>)
+                .get(|state: State<Arc<A>>, request: Request| {
+                    get_job_artifact_file::<A>(
+                        state,
+                        runtime::with_path_params(request, &[("artifact_path", "keep")]),
+                    )
+                }),
         )
         .route(
             "/projects/{id}/jobs/{job_id}/artifacts/{*artifact_path}",

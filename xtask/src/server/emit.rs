@@ -1,7 +1,5 @@
 //! Rust tokens for the server side of every operation.
 
-use std::collections::BTreeMap;
-
 use heck::ToUpperCamelCase;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -9,12 +7,13 @@ use quote::{format_ident, quote};
 use super::model::{
     Api, Body, Content, HeaderModel, Location, OperationModel, Param, ResponseModel, SchemeKind, Ty,
 };
+use super::routes::{Handler, RoutePlan};
 
-pub fn emit(api: &Api) -> TokenStream {
+pub fn emit(api: &Api, routes: &[RoutePlan<'_>]) -> TokenStream {
     let types = api.operations.iter().map(operation_types);
     let methods = api.operations.iter().map(trait_method);
     let handlers = api.operations.iter().map(handler);
-    let router = router(api);
+    let router = router(routes);
     quote! {
         use std::future::Future;
         use std::sync::Arc;
@@ -421,18 +420,10 @@ fn read_param(param: &Param) -> TokenStream {
     }
 }
 
-fn router(api: &Api) -> TokenStream {
-    // Operations that share a path share one axum route, one method router each.
-    let mut routes: BTreeMap<&str, Vec<&OperationModel>> = BTreeMap::new();
-    for operation in &api.operations {
-        routes.entry(&operation.route).or_default().push(operation);
-    }
-    let routes = routes.into_iter().map(|(route, operations)| {
-        let methods = operations.iter().map(|operation| {
-            let method = ident(&operation.method);
-            let handler = ident(&operation.id);
-            quote! { #method(#handler::<A>) }
-        });
+fn router(routes: &[RoutePlan<'_>]) -> TokenStream {
+    let routes = routes.iter().map(|plan| {
+        let route = plan.route;
+        let methods = plan.handlers.iter().map(route_method);
         quote! { .route(#route, axum::routing::MethodRouter::new()#(.#methods)*) }
     });
     quote! {
@@ -446,5 +437,24 @@ fn router(api: &Api) -> TokenStream {
                 .with_state(api);
             runtime::mount(routes)
         }
+    }
+}
+
+/// `get(handler::<A>)`, or for a method borrowed from a wider route, a handler that passes
+/// the values this route's path fixes as that operation's path parameters.
+fn route_method(handler: &Handler<'_>) -> TokenStream {
+    let method = ident(&handler.operation.method);
+    let name = ident(&handler.operation.id);
+    if handler.fixed.is_empty() {
+        return quote! { #method(#name::<A>) };
+    }
+    let fixed = handler
+        .fixed
+        .iter()
+        .map(|(param, value)| quote! { (#param, #value) });
+    quote! {
+        #method(|state: State<Arc<A>>, request: Request| {
+            #name::<A>(state, runtime::with_path_params(request, &[#(#fixed),*]))
+        })
     }
 }

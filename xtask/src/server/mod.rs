@@ -4,6 +4,7 @@
 
 mod emit;
 mod model;
+mod routes;
 
 use std::collections::BTreeSet;
 
@@ -12,5 +13,6 @@ pub fn generate(
     type_names: &BTreeSet<String>,
 ) -> anyhow::Result<proc_macro2::TokenStream> {
     let api = model::read(document, type_names)?;
-    Ok(emit::emit(&api))
+    let routes = routes::plan(&api)?;
+    Ok(emit::emit(&api, &routes))
 }

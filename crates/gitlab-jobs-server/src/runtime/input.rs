@@ -46,6 +46,22 @@ impl RequestContext {
     }
 }
 
+/// Path parameters that the matched route spells out literally (see [`with_path_params`]).
+#[derive(Debug, Clone, Copy)]
+struct FixedPathParams(&'static [(&'static str, &'static str)]);
+
+/// Hands `params` to the handler as if the route had captured them. The generated router
+/// calls it where a static route also serves another route's method: axum matches the path
+/// before the method, so `GET …/artifacts/keep` lands on the route of `POST …/artifacts/keep`,
+/// while Grape matches per method and serves the archive file `keep` (`*artifact_path`).
+pub fn with_path_params(
+    mut request: Request,
+    params: &'static [(&'static str, &'static str)],
+) -> Request {
+    request.extensions_mut().insert(FixedPathParams(params));
+    request
+}
+
 /// Parsing of one textual parameter value (path segment or query value).
 pub trait FromText: Sized {
     fn from_text(text: &str) -> Option<Self>;
@@ -121,13 +137,21 @@ impl Input {
     /// of an accepted form are present (GitLab authenticates before it validates).
     pub async fn read(request: Request, security: &Security) -> Result<Input, Response> {
         let (mut parts, body) = request.into_parts();
-        let path = match RawPathParams::from_request_parts(&mut parts, &()).await {
-            Ok(params) => params
-                .iter()
-                .map(|(name, value)| (name.to_string(), value.to_string()))
-                .collect(),
-            Err(_) => return Err(respond::not_found_route()),
-        };
+        let mut path: Vec<(String, String)> =
+            match RawPathParams::from_request_parts(&mut parts, &()).await {
+                Ok(params) => params
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.to_string()))
+                    .collect(),
+                Err(_) => return Err(respond::not_found_route()),
+            };
+        if let Some(FixedPathParams(fixed)) = parts.extensions.get::<FixedPathParams>() {
+            path.extend(
+                fixed
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.to_string())),
+            );
+        }
         let query = parse_query(parts.uri.query());
         let credentials = security.find(&parts.headers, &query);
         if credentials == Credentials::Anonymous && !security.anonymous {

@@ -8,7 +8,7 @@ pub mod pagination;
 mod respond;
 
 pub use credentials::{Credentials, Scheme, Security};
-pub use input::{FromText, Input, RequestContext};
+pub use input::{FromText, Input, RequestContext, with_path_params};
 pub use respond::{
     HeaderText, binary, empty, error_body, json, message_body, mount, put_header, text,
 };

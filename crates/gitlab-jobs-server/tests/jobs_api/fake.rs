@@ -462,7 +462,11 @@ impl Fake {
                 ..Entry::new(9, 11, "build", "build", JobStatus::Success)
             },
             Entry {
-                archive: Some(local(&[("docs/index.html", "<h1>docs</h1>")])),
+                // `keep`: a file whose path is also a static route (POST …/artifacts/keep).
+                archive: Some(local(&[
+                    ("docs/index.html", "<h1>docs</h1>"),
+                    ("keep", "kept notes\n"),
+                ])),
                 ..Entry::new(12, 8, "docs", "build", JobStatus::Success)
             },
             Entry {

@@ -688,13 +688,25 @@ async fn responses_carry_gitlab_headers_and_content_types() {
 }
 
 /// GitLab matches routes per method: `GET .../artifacts/keep` is the archive file `keep`
-/// (`*artifact_path`), only `POST .../artifacts/keep` keeps the artifacts. The generated
-/// router registers `/artifacts/keep` as its own path with POST only, so a GET there never
-/// reaches the wildcard route and answers 405.
+/// (`*artifact_path`), only `POST .../artifacts/keep` keeps the artifacts. axum matches the
+/// path first, so the generated router gives the static route the wildcard's GET as well.
 #[tokio::test]
-#[ignore = "known generator bug: GET .../artifacts/keep answers 405 instead of reaching get_job_artifact_file"]
 async fn an_artifact_file_named_keep_can_be_downloaded() {
     let server = Server::start().await;
+    // Job 12's archive has a file `keep`.
+    let file = get(&server, "/api/v4/projects/1/jobs/12/artifacts/keep").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body, b"kept notes\n");
+    assert_eq!(
+        file.headers["content-disposition"],
+        r#"attachment; filename="keep""#
+    );
+    let call = server.fake.last("get_job_artifact_file").expect("a call");
+    assert_eq!(
+        (call.param("job_id"), call.param("artifact_path")),
+        (Some("12"), Some("keep"))
+    );
+    // Job 1's has none: GitLab's 404 for a missing file.
     get(&server, "/api/v4/projects/1/jobs/1/artifacts/keep")
         .await
         .assert(404, json!({"message": "404 Not Found"}));
@@ -706,6 +718,26 @@ async fn an_artifact_file_named_keep_can_be_downloaded() {
             .param("artifact_path"),
         Some("keep")
     );
+    // POST still keeps the artifacts, and other methods still answer 405.
+    let kept = send(
+        &server,
+        Method::POST,
+        "/api/v4/projects/1/jobs/1/artifacts/keep",
+        &[("private-token", MAINTAINER)],
+        None,
+    )
+    .await;
+    assert_eq!(kept.status, StatusCode::OK);
+    assert!(server.fake.last("keep_job_artifacts").is_some());
+    send(
+        &server,
+        Method::DELETE,
+        "/api/v4/projects/1/jobs/1/artifacts/keep",
+        &[("private-token", MAINTAINER)],
+        None,
+    )
+    .await
+    .assert(405, json!({"error": "405 Not Allowed"}));
 }
 
 /// Grape coerces `per_page` to an Integer before checking `except_values: [0]`, so every
