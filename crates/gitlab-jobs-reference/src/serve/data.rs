@@ -21,8 +21,13 @@ pub struct Loaded {
     pub fixtures: Vec<(PathBuf, Fixtures)>,
 }
 
-/// Loads what `options` ask for into `store`; each load is one transaction.
+/// Loads what `options` ask for into `store`; each load is one transaction. Instances
+/// sharing the database take turns (`Store::lock_for_loading`), so that when several start at
+/// once on a new database the first fills it and the others find it filled.
 pub fn load(store: &dyn Store, options: &ServeOptions) -> anyhow::Result<Loaded> {
+    let _turn = store
+        .lock_for_loading()
+        .context("waiting for other instances loading into the database")?;
     let was_new = store.is_empty().context("reading the database")?;
     let mut loaded = Loaded {
         was_new,

@@ -93,6 +93,27 @@ pub struct StoredFile {
     pub content: Vec<u8>,
 }
 
+/// What [`Store::lock_for_loading`] returns: the lock is released when this is dropped.
+#[must_use = "the lock is released as soon as this is dropped"]
+pub struct LoadingLock {
+    /// Only ever dropped: that releases the lock.
+    _held: Option<Box<dyn Send>>,
+}
+
+impl LoadingLock {
+    /// No lock: nobody else loads into this store.
+    pub fn none() -> LoadingLock {
+        LoadingLock { _held: None }
+    }
+
+    /// A lock that `held` keeps until it is dropped.
+    pub fn held(held: impl Send + 'static) -> LoadingLock {
+        LoadingLock {
+            _held: Some(Box::new(held)),
+        }
+    }
+}
+
 /// The persistence of the reference server. Implementations are shared between request
 /// handlers (`Send + Sync`) and are synchronous: an async caller runs them on a blocking thread.
 pub trait Store: Send + Sync {
@@ -200,6 +221,15 @@ pub trait Store: Send + Sync {
     fn delete_artifacts(&self, project_id: Id, job_id: Id) -> Result<(), StoreError>;
 
     // --- loading ----------------------------------------------------------------------------
+
+    /// Waits until no other instance sharing the database is loading into it, and keeps the
+    /// others waiting until the returned lock is dropped. `serve` holds it from "is the
+    /// database new?" to the end of its loading, so that of several instances started at once
+    /// on a new database exactly one fills it and the others find it filled. The default, which
+    /// SQLite keeps, waits for nothing: a SQLite database is meant for one `serve` process.
+    fn lock_for_loading(&self) -> Result<LoadingLock, StoreError> {
+        Ok(LoadingLock::none())
+    }
 
     /// Whether the database holds no project yet: a new database, which `serve` fills with
     /// the demo data set unless fixtures are given.

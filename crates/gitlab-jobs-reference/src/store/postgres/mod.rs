@@ -8,6 +8,7 @@
 mod blocking;
 mod codec;
 mod import;
+mod loading;
 mod pool;
 mod read;
 mod schema;
@@ -31,8 +32,8 @@ use self::tx::{Mode, Tx};
 use crate::fixtures::{self, Fixtures, KnownRecords};
 use crate::model::{AgentAuthorization, Id, Job, JobDetails, JobVariable, Pipeline, Project, User};
 use crate::store::{
-    ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record, Store,
-    StoreError, StoredFile,
+    ImportSummary, JobFilter, LoadingLock, Page, Pagination, PersonalAccessToken, ProjectKey,
+    Record, Store, StoreError, StoredFile,
 };
 
 /// Connections one store opens at most (each request holds one for its transaction).
@@ -282,6 +283,10 @@ impl Store for PostgresStore {
 
     fn delete_artifacts(&self, project_id: Id, job_id: Id) -> Result<(), StoreError> {
         self.write(|tx| write::delete_artifacts(tx, project_id, job_id))
+    }
+
+    fn lock_for_loading(&self) -> Result<LoadingLock, StoreError> {
+        off_runtime(|| loading::lock(self.pool.connect_apart()?)).map(LoadingLock::held)
     }
 
     fn is_empty(&self) -> Result<bool, StoreError> {

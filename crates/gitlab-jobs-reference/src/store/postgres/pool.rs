@@ -92,6 +92,12 @@ impl Pool {
         }
     }
 
+    /// A connection of its own, outside the pool (and not counted in its size): for a session
+    /// lock, which must not go back to the pool with the lock still held.
+    pub fn connect_apart(&self) -> Result<Connection, StoreError> {
+        connect(&self.config)
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave `State` inconsistent (push/pop/counter).
         self.state

@@ -46,6 +46,36 @@ fn instances_opening_a_new_database_at_once_migrate_it_once() {
 }
 
 #[test]
+fn instances_take_turns_loading_and_other_schemas_do_not_wait() {
+    let Some(schema) = schema() else { return };
+    let first = PostgresStore::open_with(&schema.url(), 1).expect("opens");
+    let second = PostgresStore::open_with(&schema.url(), 1).expect("opens");
+    let turn = first.lock_for_loading().expect("locks");
+    // Held apart from the pool: the first store's only pooled connection is still free.
+    assert!(first.is_empty().expect("reads"));
+    let (taken, waiting) = std::sync::mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let turn = second.lock_for_loading().expect("locks after the first");
+        let _ = taken.send(());
+        drop(turn);
+    });
+    let timeout = std::time::Duration::from_millis(300);
+    assert!(waiting.recv_timeout(timeout).is_err(), "the second waits");
+    let other = self::schema().expect("the same server, another schema");
+    let elsewhere = PostgresStore::open(&other.url()).expect("opens");
+    drop(
+        elsewhere
+            .lock_for_loading()
+            .expect("another schema has a lock of its own"),
+    );
+    drop(turn);
+    waiting
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the second's turn once the first's lock is dropped");
+    waiter.join().expect("thread finishes");
+}
+
+#[test]
 fn a_database_of_a_newer_program_is_refused() {
     let Some(schema) = schema() else { return };
     drop(PostgresStore::open(&schema.url()).expect("opens"));
