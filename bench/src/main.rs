@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every scenario and print (and optionally write) the Markdown report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve pre-serialised bodies: the ceiling the server is compared with.
     Ceiling {
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -46,6 +46,11 @@ struct RunArgs {
     /// Rebuild the large database even if the work directory has one.
     #[arg(long)]
     fresh: bool,
+    /// A PostgreSQL database URL: every data set is also filled into a schema of its own
+    /// there (`bench_<jobs>`, replaced) and served by a second reference server, which gives
+    /// the report its PostgreSQL column. `cargo xtask bench` passes its private cluster's.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
     /// Concurrent clients of the read scenarios.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
@@ -118,6 +123,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 small_jobs: args.small_jobs,
                 large_jobs: args.large_jobs,
                 fresh: args.fresh,
+                postgres: args.postgres,
                 concurrency: args.concurrency,
                 requests: args.requests,
                 seconds: args.seconds,

@@ -4,6 +4,11 @@
 //! then runs `gitlab-jobs-bench run`, which starts the servers as separate processes, drives
 //! them over loopback and prints the Markdown tables. ARGS go to `gitlab-jobs-bench run`
 //! (`--help` lists them); the report is also written to `target/bench/report.md`.
+//!
+//! The PostgreSQL column needs a server: unless ARGS name one (`--postgres URL`) or ask for
+//! none (`--no-postgres`, taken here), the private cluster of `scripts/postgres.sh` is used,
+//! started (and installed from Debian's packages) when it is not running and stopped after
+//! the run if this command started it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,6 +20,82 @@ use anyhow::{Context, bail};
 const GENERATE_RUNS: usize = 3;
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let sqlite_only = args.iter().any(|arg| arg == "--no-postgres");
+    let mut args: Vec<String> = args
+        .iter()
+        .filter(|arg| *arg != "--no-postgres")
+        .cloned()
+        .collect();
+    let cluster = if sqlite_only || args.iter().any(|arg| arg.starts_with("--postgres")) {
+        None
+    } else {
+        let cluster = Cluster::start(root)?;
+        args.extend(["--postgres".to_owned(), cluster.url.clone()]);
+        Some(cluster)
+    };
+    let outcome = run_bench(root, &args);
+    if let Some(cluster) = cluster {
+        cluster.stop_if_started(root)?;
+    }
+    outcome
+}
+
+/// The private PostgreSQL cluster of `scripts/postgres.sh`.
+struct Cluster {
+    url: String,
+    /// Whether this command started it (and so stops it).
+    started_here: bool,
+}
+
+impl Cluster {
+    fn start(root: &Path) -> anyhow::Result<Cluster> {
+        let script = root.join("scripts/postgres.sh");
+        let running = Command::new(&script)
+            .arg("url")
+            .stderr(std::process::Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", script.display()))?
+            .status
+            .success();
+        let output = Command::new(&script)
+            .arg("start")
+            .output()
+            .with_context(|| format!("running {}", script.display()))?;
+        if !output.status.success() {
+            bail!(
+                "{} start failed: {}",
+                script.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        // It prints `export GITLAB_JOBS_TEST_POSTGRES=<url>`.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let url = stdout
+            .lines()
+            .find_map(|line| line.trim().split_once('=').map(|(_, url)| url.to_owned()))
+            .with_context(|| format!("no URL in the output of {} start", script.display()))?;
+        eprintln!("bench: PostgreSQL cluster at {url}");
+        Ok(Cluster {
+            url,
+            started_here: !running,
+        })
+    }
+
+    fn stop_if_started(self, root: &Path) -> anyhow::Result<()> {
+        if self.started_here {
+            let status = Command::new(root.join("scripts/postgres.sh"))
+                .arg("stop")
+                .status()
+                .context("stopping the PostgreSQL cluster")?;
+            if !status.success() {
+                bail!("scripts/postgres.sh stop failed ({status})");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn run_bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(&cargo)
         .args([
