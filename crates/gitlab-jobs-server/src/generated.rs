@@ -1963,7 +1963,7 @@ async fn retry_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> R
     };
     let id = input.path::<String>("id");
     let job_id = input.path::<i64>("job_id");
-    let body = input.json_body::<types::RetryJobRequest>();
+    let body = input.body::<types::RetryJobRequest>(&["inputs"]);
     if input.has_errors() {
         return input.reject();
     }
@@ -2029,7 +2029,7 @@ async fn play_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Re
     };
     let id = input.path::<String>("id");
     let job_id = input.path::<i64>("job_id");
-    let body = input.json_body::<types::PlayJobRequest>();
+    let body = input.body::<types::PlayJobRequest>(&["job_variables_attributes"]);
     if input.has_errors() {
         return input.reject();
     }

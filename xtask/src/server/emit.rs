@@ -120,10 +120,7 @@ fn request_struct(operation: &OperationModel) -> TokenStream {
     });
     let body = operation.body.as_ref().map(|body| {
         let ty = body_type(body);
-        let docs = doc(body
-            .description
-            .as_deref()
-            .unwrap_or("The JSON request body."));
+        let docs = doc(body.description.as_deref().unwrap_or("The request body."));
         quote! { #docs pub body: #ty, }
     });
     quote! {
@@ -328,10 +325,11 @@ fn handler(operation: &OperationModel) -> TokenStream {
         .collect();
     let body_read = operation.body.as_ref().map(|body| {
         let ty = rust_type(&body.ty);
+        let params = &body.params;
         if body.required {
-            quote! { let body = input.required_json_body::<#ty>(); }
+            quote! { let body = input.required_body::<#ty>(&[#(#params),*]); }
         } else {
-            quote! { let body = input.json_body::<#ty>(); }
+            quote! { let body = input.body::<#ty>(&[#(#params),*]); }
         }
     });
     let mut required: Vec<Ident> = operation

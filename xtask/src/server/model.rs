@@ -50,6 +50,9 @@ pub enum Location {
 
 pub struct Body {
     pub ty: Ty,
+    /// The top-level properties of an object body: the parameters Grape also reads from the
+    /// query string and from form-encoded bodies.
+    pub params: Vec<String>,
     pub required: bool,
     pub description: Option<String>,
 }
@@ -237,9 +240,28 @@ impl Reader<'_> {
         .to_upper_camel_case();
         Ok(Some(Body {
             ty: self.ty(schema, &name)?,
+            params: self.properties(schema)?,
             required: body.required,
             description: body.description.clone(),
         }))
+    }
+
+    /// The property names of an object schema (none for other schemas).
+    fn properties(&self, schema: &ReferenceOr<Schema>) -> anyhow::Result<Vec<String>> {
+        let schema = match schema {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { reference } => {
+                let name = component_name(reference, "schemas")?;
+                match self.components()?.schemas.get(name) {
+                    Some(ReferenceOr::Item(schema)) => schema,
+                    _ => bail!("unresolved schema {reference}"),
+                }
+            }
+        };
+        Ok(match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => object.properties.keys().cloned().collect(),
+            _ => Vec::new(),
+        })
     }
 
     fn security(&self, operation: &Operation) -> anyhow::Result<Security> {

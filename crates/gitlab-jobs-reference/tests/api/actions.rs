@@ -1,6 +1,7 @@
 //! The operations that change jobs: cancel, retry, play, erase, keep.
 
 use gitlab_jobs_client::types::{self, JobOrBridge, JobStatus};
+use gitlab_jobs_reference::TestServer;
 
 use crate::support::*;
 
@@ -141,6 +142,62 @@ async fn play_enqueues_the_manual_job_as_the_caller() {
         (status, message(&body)),
         (400, "400 Bad request - Unplayable Job")
     );
+}
+
+/// GitLab (Grape on Rack) reads play's variables from a form-encoded body and from the query
+/// string as well as from JSON; python-gitlab and curl `-d` send forms.
+#[tokio::test]
+async fn play_takes_variables_from_a_form_or_the_query_string() {
+    // The stores block (PostgreSQL's client runs a runtime of its own).
+    let variables = |server: &TestServer| {
+        let store = server.store();
+        async move {
+            let job = tokio::task::spawn_blocking(move || store.job(1, 6))
+                .await
+                .expect("the store task")
+                .expect("the store")
+                .expect("job 6");
+            job.job
+                .variables
+                .into_iter()
+                .map(|variable| (variable.key, variable.value))
+                .collect::<Vec<(String, String)>>()
+        }
+    };
+    let http = reqwest::Client::new();
+    let play = |server: &TestServer, query: &str| {
+        http.post(format!(
+            "{}/projects/1/jobs/6/play{query}",
+            server.api_url()
+        ))
+        .header("PRIVATE-TOKEN", tokens::MAINTAINER)
+    };
+
+    let server = demo().await;
+    let response = play(&server, "")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            "job_variables_attributes[][key]=CONFIRM&job_variables_attributes[][value]=yes+please",
+        )
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        variables(&server).await,
+        [("CONFIRM".into(), "yes please".into())]
+    );
+
+    let server = demo().await;
+    let response = play(
+        &server,
+        "?job_variables_attributes[][key]=FROM&job_variables_attributes[][value]=query",
+    )
+    .send()
+    .await
+    .expect("an answer");
+    assert_eq!(response.status(), 200);
+    assert_eq!(variables(&server).await, [("FROM".into(), "query".into())]);
 }
 
 #[tokio::test]

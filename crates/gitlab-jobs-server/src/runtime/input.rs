@@ -1,4 +1,4 @@
-//! Reading one request: path and query parameters, the JSON body and the credentials, with
+//! Reading one request: path and query parameters, the body and the credentials, with
 //! the validation errors Grape would answer (`lib/api/api.rb` renders them as
 //! `{"error": "<param> is invalid, <param> is missing"}` with status 400).
 
@@ -8,7 +8,7 @@ use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
 use super::credentials::{Credentials, Security};
-use super::respond;
+use super::{rack, respond};
 
 /// The largest request body read; larger bodies answer 413 (GitLab's nginx default for API
 /// requests is far smaller, but artifacts are not uploaded through these routes).
@@ -263,19 +263,61 @@ impl Input {
         value
     }
 
-    /// An optional JSON body: `None` when the request has none.
-    pub fn json_body<T: DeserializeOwned>(&mut self) -> Option<T> {
-        if is_blank(&self.body) {
-            return None;
-        }
-        let value: serde_json::Value = match serde_json::from_slice(&self.body) {
-            Ok(value) => value,
-            Err(_) => {
-                if !self.errors.iter().any(|error| error == INVALID_BODY) {
-                    self.errors.push(INVALID_BODY.to_string());
-                }
+    /// The parameters an operation declares in its request body (`declared`: the body schema's
+    /// top-level properties), wherever the client put them: `None` when there are none.
+    ///
+    /// Grape validates declared parameters from Rack's `params`, the query string merged with
+    /// the body (`Rack::Request#params` is `GET.merge(POST)`: the body wins). Grape parses a
+    /// JSON body into `POST` itself (`Grape::Middleware::Formatter#read_rack_input`, also
+    /// when there is no content type), and leaves `application/x-www-form-urlencoded` to Rack
+    /// (`read_body_input?`), whose nested form (`a[][key]=K`) the `rack` module reads. So
+    /// `?job_variables_attributes=x` is as invalid as the same in a body.
+    pub fn body<T: DeserializeOwned>(&mut self, declared: &[&str]) -> Option<T> {
+        let keep = |name: &str| declared.contains(&name);
+        let query = self.context.uri.query().unwrap_or_default();
+        let mut params = match rack::parse_nested(query, keep) {
+            Ok(params) => params,
+            Err(error) => {
+                self.errors.push(error.0);
                 return None;
             }
+        };
+        // A name without `=` is nil to Rack; Grape lets an optional nil through and GitLab
+        // then acts as if it were absent, so it is dropped. (JSON `null`s stay as they are.)
+        params.retain(|_, value| !value.is_null());
+        let body = if is_blank(&self.body) {
+            None
+        } else if is_form(&self.context.headers) {
+            match rack::parse_nested(&String::from_utf8_lossy(&self.body), keep) {
+                Ok(mut form) => {
+                    form.retain(|_, value| !value.is_null());
+                    Some(serde_json::Value::Object(form))
+                }
+                Err(error) => {
+                    self.errors.push(error.0);
+                    return None;
+                }
+            }
+        } else {
+            match serde_json::from_slice(&self.body) {
+                Ok(value) => Some(value),
+                Err(_) => {
+                    if !self.errors.iter().any(|error| error == INVALID_BODY) {
+                        self.errors.push(INVALID_BODY.to_string());
+                    }
+                    return None;
+                }
+            }
+        };
+        let value = match body {
+            Some(serde_json::Value::Object(body)) => {
+                params.extend(body);
+                serde_json::Value::Object(params)
+            }
+            // A JSON body that is no object is read alone, and refused by the body's type.
+            Some(other) => other,
+            None if params.is_empty() => return None,
+            None => serde_json::Value::Object(params),
         };
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(body) => Some(body),
@@ -286,9 +328,9 @@ impl Input {
         }
     }
 
-    /// A required JSON body.
-    pub fn required_json_body<T: DeserializeOwned>(&mut self) -> Option<T> {
-        let body = self.json_body();
+    /// The same for a required body.
+    pub fn required_body<T: DeserializeOwned>(&mut self, declared: &[&str]) -> Option<T> {
+        let body = self.body(declared);
         if body.is_none() && self.errors.is_empty() {
             self.errors.push("body is missing".to_string());
         }
@@ -335,6 +377,20 @@ fn is_json(headers: &HeaderMap) -> bool {
             media == "application/json" || media.ends_with("+json")
         })
         .unwrap_or(false)
+}
+
+/// Rack parses these bodies itself; Grape's formatter leaves them alone (multipart bodies,
+/// the other form type, are not supported here).
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| {
+            media
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 fn is_blank(body: &[u8]) -> bool {

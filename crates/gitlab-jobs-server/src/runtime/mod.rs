@@ -5,6 +5,7 @@
 mod credentials;
 mod input;
 pub mod pagination;
+mod rack;
 mod respond;
 
 pub use credentials::{Credentials, Scheme, Security};

@@ -48,7 +48,8 @@ impl Answer {
     }
 }
 
-/// Sends `method path` (path relative to the origin, sent as written) with extra headers.
+/// Sends `method path` (path relative to the origin, sent as written) with extra headers; a
+/// body is JSON unless the headers name another content type.
 async fn send(
     server: &Server,
     method: Method,
@@ -61,9 +62,13 @@ async fn send(
         request = request.header(*name, *value);
     }
     if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
+            request = request.header("content-type", "application/json");
+        }
+        request = request.body(body.to_string());
     }
     let response = request.send().await.expect("a response");
     Answer {
@@ -349,6 +354,120 @@ async fn play_bodies_are_validated() {
     .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["status"], "pending");
+    assert!(server.fake.variables(4).is_empty());
+}
+
+/// Grape validates declared parameters from Rack's `params`: the query string merged with the
+/// body, which may be form-encoded (`a[][key]=K&a[][value]=V`, Rack's array of hashes). Each
+/// form is read and validated as a JSON body is.
+#[tokio::test]
+async fn play_parameters_may_come_as_a_form_or_in_the_query_string() {
+    const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+    const PLAY: &str = "/api/v4/projects/1/jobs/4/play";
+    let auth = ("private-token", MAINTAINER);
+    let pairs = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    };
+
+    let server = Server::start().await;
+    let form = "job_variables_attributes[][key]=A&job_variables_attributes[][value]=1&\
+                job_variables_attributes[][key]=B&job_variables_attributes[][value]=two+words%21";
+    let answer = send(&server, Method::POST, PLAY, &[auth, FORM], Some(form)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        server.fake.variables(4),
+        pairs(&[("A", "1"), ("B", "two words!")])
+    );
+
+    let server = Server::start().await;
+    let query = "?job_variables_attributes%5B%5D%5Bkey%5D=Q&job_variables_attributes[][value]=q";
+    let answer = send(
+        &server,
+        Method::POST,
+        &format!("{PLAY}{query}"),
+        &[auth],
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(server.fake.variables(4), pairs(&[("Q", "q")]));
+
+    // The body wins over the query string (`GET.merge(POST)`).
+    let server = Server::start().await;
+    let body = r#"{"job_variables_attributes": [{"key": "J", "value": "j"}]}"#;
+    let answer = send(
+        &server,
+        Method::POST,
+        &format!("{PLAY}?job_variables_attributes=x"),
+        &[auth],
+        Some(body),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(server.fake.variables(4), pairs(&[("J", "j")]));
+
+    // Invalid in any place: 400 before the implementation is called.
+    let server = Server::start().await;
+    let invalid = |error: &str| json!({"error": error});
+    for (target, headers, body, error) in [
+        (
+            format!("{PLAY}?job_variables_attributes=x"),
+            vec![auth],
+            None,
+            "job_variables_attributes is invalid",
+        ),
+        (
+            PLAY.to_string(),
+            vec![auth, FORM],
+            Some("job_variables_attributes=x"),
+            "job_variables_attributes is invalid",
+        ),
+        (
+            PLAY.to_string(),
+            vec![auth, FORM],
+            Some("job_variables_attributes[][value]=v"),
+            "job_variables_attributes[0][key] is missing",
+        ),
+        // Rack reads `[0]` as a hash key, and a hash is no array.
+        (
+            PLAY.to_string(),
+            vec![auth, FORM],
+            Some("job_variables_attributes[0][key]=K&job_variables_attributes[0][value]=V"),
+            "job_variables_attributes is invalid",
+        ),
+        (
+            PLAY.to_string(),
+            vec![auth, FORM],
+            Some("job_variables_attributes[]=1&job_variables_attributes[k]=2"),
+            "expected Hash (got Array) for param `job_variables_attributes'",
+        ),
+        (
+            format!("{PLAY}?job_variables_attributes[][key]=%zz"),
+            vec![auth],
+            None,
+            "invalid %-encoding (%zz)",
+        ),
+    ] {
+        send(&server, Method::POST, &target, &headers, body)
+            .await
+            .assert(400, invalid(error));
+    }
+    assert!(server.fake.calls().is_empty(), "{:?}", server.fake.calls());
+
+    // Undeclared parameters are not the body's business, and a bare name is nil to Rack,
+    // which GitLab treats as absent.
+    let answer = send(
+        &server,
+        Method::POST,
+        &format!("{PLAY}?other[]=1&other[x]=2&job_variables_attributes"),
+        &[auth, FORM],
+        Some("unknown=%zz&job_variables_attributes"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
     assert!(server.fake.variables(4).is_empty());
 }
 
