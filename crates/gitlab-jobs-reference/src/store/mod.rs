@@ -7,6 +7,7 @@
 
 mod error;
 mod page;
+mod pool;
 pub mod postgres;
 mod record;
 pub mod sqlite;
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use self::postgres::PostgresStore;
 pub use error::StoreError;
+pub(crate) use page::IdWindow;
 pub use page::{Cursor, MAX_COUNT, MAX_PER_PAGE, Page, PageInfo, Pagination};
 pub use record::{ImportSummary, PersonalAccessToken, Record};
 pub use sqlite::SqliteStore;

@@ -59,6 +59,73 @@ impl Pagination {
     }
 }
 
+/// The ids a store fetches for one page of a list (ordered `id DESC`): those below `before`
+/// when given, `limit` of them after skipping `offset`. `limit` is one more than the page holds:
+/// the extra id tells whether another page follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdWindow {
+    pub before: Option<Id>,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+impl IdWindow {
+    /// `offset + limit`: how many of the newest ids the window may reach into (saturating: a
+    /// page far past the end is just empty).
+    pub fn end(&self) -> u64 {
+        self.offset.saturating_add(self.limit)
+    }
+}
+
+impl Pagination {
+    /// The ids to fetch for this page. The store fetches them, and [`Pagination::page_of`]
+    /// makes the page of them: both stores' lists go through the pair.
+    pub(crate) fn id_window(&self) -> IdWindow {
+        match self {
+            Pagination::Offset { page, per_page, .. } => IdWindow {
+                before: None,
+                limit: per_page + 1,
+                offset: (page - 1).saturating_mul(*per_page),
+            },
+            Pagination::Keyset { per_page, cursor } => IdWindow {
+                before: cursor.as_ref().map(Cursor::last_id),
+                limit: per_page + 1,
+                offset: 0,
+            },
+        }
+    }
+
+    /// The page's ids out of those fetched for [`Pagination::id_window`], and what its headers
+    /// say. `count` (the total, `None` above `MAX_COUNT`) is called only when the request
+    /// asked for one (`X-Total`).
+    pub(crate) fn page_of(
+        &self,
+        mut ids: Vec<Id>,
+        count: impl FnOnce() -> Result<Option<u64>, StoreError>,
+    ) -> Result<(Vec<Id>, PageInfo), StoreError> {
+        let fetched = ids.len() as u64;
+        ids.truncate(usize::try_from(self.per_page()).unwrap_or(usize::MAX));
+        let info = match self {
+            Pagination::Offset {
+                page,
+                per_page,
+                count: counted,
+            } => {
+                let total = if *counted { count()? } else { None };
+                PageInfo::offset(*page, *per_page, fetched, total)
+            }
+            Pagination::Keyset { per_page, .. } => PageInfo::Keyset {
+                per_page: *per_page,
+                next_cursor: ids
+                    .last()
+                    .filter(|_| fetched > *per_page)
+                    .map(|id| Cursor::after(*id)),
+            },
+        };
+        Ok((ids, info))
+    }
+}
+
 /// A keyset cursor. Opaque to clients; like GitLab's (`Gitlab::Pagination::Keyset`) it is the
 /// URL-safe Base64 of a small JSON object holding the last id seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,14 +197,15 @@ impl PageInfo {
             Some(total) => {
                 let total_pages = total.div_ceil(per_page).max(1);
                 let out_of_range = page > total_pages;
-                let next = (!out_of_range && page < total_pages).then_some(page + 1);
+                // `then`, not `then_some`: `page + 1` overflows on the last page there is.
+                let next = (!out_of_range && page < total_pages).then(|| page + 1);
                 let prev = (!out_of_range && page > 1).then(|| page - 1);
                 (next, prev, Some(total_pages))
             }
             None => {
                 // `PaginatableWithoutCount#out_of_range?` is "this page is empty".
                 let out_of_range = fetched == 0;
-                let next = (!out_of_range && fetched > per_page).then_some(page + 1);
+                let next = (!out_of_range && fetched > per_page).then(|| page + 1);
                 let prev = (!out_of_range && page > 1).then(|| page - 1);
                 (next, prev, None)
             }
@@ -299,6 +367,57 @@ mod tests {
             unreachable!()
         };
         assert_eq!(next_page, None);
+    }
+
+    #[test]
+    fn offset_pages_fetch_one_id_more_than_they_show() {
+        let pagination = Pagination::offset(Some(3), Some(2), true);
+        let window = pagination.id_window();
+        let expected = IdWindow {
+            before: None,
+            limit: 3,
+            offset: 4,
+        };
+        assert_eq!((window, window.end()), (expected, 7));
+        let (ids, info) = pagination
+            .page_of(vec![9, 8, 7], || Ok(Some(9)))
+            .expect("counted");
+        assert_eq!(ids, vec![9, 8]);
+        assert_eq!(info, PageInfo::offset(3, 2, 3, Some(9)));
+        let (_, uncounted) = Pagination::offset(Some(3), Some(2), false)
+            .page_of(vec![9], || panic!("not counted"))
+            .expect("uncounted");
+        assert_eq!(uncounted, PageInfo::offset(3, 2, 1, None));
+        let far = Pagination::offset(Some(u64::MAX), Some(100), false).id_window();
+        assert_eq!(far.end(), u64::MAX);
+    }
+
+    #[test]
+    fn keyset_pages_start_below_the_cursor_and_point_past_their_last_id() {
+        let pagination = Pagination::keyset(Some(2), Some(Cursor::after(10)));
+        let window = pagination.id_window();
+        assert_eq!((window.before, window.limit), (Some(10), 3));
+        let never = || panic!("a keyset list is not counted");
+        let (ids, info) = pagination.page_of(vec![9, 8, 7], never).expect("a page");
+        assert_eq!(ids, vec![9, 8]);
+        let next_cursor = Some(Cursor::after(8));
+        assert_eq!(
+            info,
+            PageInfo::Keyset {
+                per_page: 2,
+                next_cursor
+            }
+        );
+        let (last, info) = pagination.page_of(vec![2], never).expect("a page");
+        assert_eq!(last, vec![2]);
+        let next_cursor = None;
+        assert_eq!(
+            info,
+            PageInfo::Keyset {
+                per_page: 2,
+                next_cursor
+            }
+        );
     }
 
     #[test]

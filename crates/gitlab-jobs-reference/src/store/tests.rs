@@ -545,6 +545,12 @@ fn offset_pages_count_and_link_their_neighbours(backend: &Backend) {
         panic!("offset info")
     };
     assert_eq!((next_page, prev_page), (None, None));
+    // As far past the end as a page number goes, scoped (one range per status): empty.
+    let scoped = filter.with_statuses(vec![JobStatus::Success, JobStatus::Failed]);
+    let farthest = store
+        .list_jobs(&scoped, &Pagination::offset(Some(u64::MAX), Some(3), false))
+        .expect("lists");
+    assert!(farthest.items.is_empty());
 }
 
 fn keyset_pages_cover_every_job_once(backend: &Backend) {

@@ -69,7 +69,7 @@ impl PostgresStore {
         let config = ::postgres::Config::from_str(url)
             .map_err(|error| StoreError::Database(format!("bad PostgreSQL URL: {error}")))?;
         let store = PostgresStore {
-            pool: off_runtime(|| Pool::open(config, max_connections))?,
+            pool: off_runtime(|| pool::open(config, max_connections))?,
         };
         store.write(schema::migrate)?;
         Ok(store)

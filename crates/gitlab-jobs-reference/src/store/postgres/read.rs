@@ -18,8 +18,8 @@ use crate::model::{
     JobStatus, JobVariable, Pipeline, Project, Runner, RunnerManager, User,
 };
 use crate::store::{
-    Cursor, JobFilter, MAX_COUNT, Page, PageInfo, Pagination, PersonalAccessToken, ProjectKey,
-    StoreError, StoredFile,
+    IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
+    StoredFile,
 };
 
 pub fn user(tx: &mut Tx<'_>, id: Id) -> Result<Option<User>, StoreError> {
@@ -522,15 +522,9 @@ fn to_i64(value: u64) -> i64 {
 /// as its own descending range of `jobs_by_project_status` (`LATERAL`, `limit + offset` rows
 /// at most) and the ranges are merged: that stays fast at millions of jobs, where one
 /// `status = ANY(...)` would have to sort every matching row.
-fn page_ids(
-    tx: &mut Tx<'_>,
-    filter: &JobFilter,
-    before_id: Option<Id>,
-    limit: u64,
-    offset: u64,
-) -> Result<Vec<Id>, StoreError> {
+fn page_ids(tx: &mut Tx<'_>, filter: &JobFilter, window: &IdWindow) -> Result<Vec<Id>, StoreError> {
     let mut query = Query::default();
-    let conditions = base_conditions(&mut query, filter, before_id);
+    let conditions = base_conditions(&mut query, filter, window.before);
     let statuses = scope(filter);
     query.sql = if statuses.is_empty() {
         format!("SELECT id FROM jobs WHERE {conditions} ORDER BY id DESC")
@@ -541,16 +535,16 @@ fn page_ids(
         )
     } else {
         let statuses = query.bind(statuses);
-        let window = query.bind(to_i64(limit.saturating_add(offset)));
+        let end = query.bind(to_i64(window.end()));
         format!(
             "SELECT j.id FROM unnest({statuses}::text[]) AS s(status)
              CROSS JOIN LATERAL (SELECT id FROM jobs WHERE {conditions} AND status = s.status
-                                 ORDER BY id DESC LIMIT {window}) AS j
+                                 ORDER BY id DESC LIMIT {end}) AS j
              ORDER BY j.id DESC"
         )
     };
-    let limit = query.bind(to_i64(limit));
-    let offset = query.bind(to_i64(offset));
+    let limit = query.bind(to_i64(window.limit));
+    let offset = query.bind(to_i64(window.offset));
     query
         .sql
         .push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
@@ -581,38 +575,8 @@ pub fn list_jobs(
     filter: &JobFilter,
     pagination: &Pagination,
 ) -> Result<Page<JobDetails>, StoreError> {
-    let (ids, info) = match pagination {
-        Pagination::Offset {
-            page,
-            per_page,
-            count,
-        } => {
-            let offset = (page - 1).saturating_mul(*per_page);
-            let mut ids = page_ids(tx, filter, None, per_page + 1, offset)?;
-            let total = if *count {
-                count_with_limit(tx, filter)?
-            } else {
-                None
-            };
-            let info = PageInfo::offset(*page, *per_page, ids.len() as u64, total);
-            ids.truncate(*per_page as usize);
-            (ids, info)
-        }
-        Pagination::Keyset { per_page, cursor } => {
-            let before = cursor.as_ref().map(Cursor::last_id);
-            let mut ids = page_ids(tx, filter, before, per_page + 1, 0)?;
-            let has_next = ids.len() as u64 > *per_page;
-            ids.truncate(*per_page as usize);
-            let next_cursor = ids.last().filter(|_| has_next).map(|id| Cursor::after(*id));
-            (
-                ids,
-                PageInfo::Keyset {
-                    per_page: *per_page,
-                    next_cursor,
-                },
-            )
-        }
-    };
+    let ids = page_ids(tx, filter, &pagination.id_window())?;
+    let (ids, info) = pagination.page_of(ids, || count_with_limit(tx, filter))?;
     let jobs = jobs_by_ids(tx, &ids)?;
     if jobs.len() != ids.len() {
         return Err(StoreError::NotFound("job"));

@@ -44,7 +44,7 @@ impl SqliteStore {
         location: Location,
         max_connections: usize,
     ) -> Result<SqliteStore, StoreError> {
-        let pool = Pool::open(location, max_connections)?;
+        let pool = pool::open(location, max_connections)?;
         let mut connection = pool.get()?;
         schema::migrate(&mut connection)?;
         drop(connection);

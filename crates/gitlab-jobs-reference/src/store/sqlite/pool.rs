@@ -1,16 +1,15 @@
-//! A small pool of SQLite connections. A file database gets several (WAL lets readers run
-//! beside the one writer); an in-memory database lives in its single connection, so the pool
-//! holds exactly one and callers take turns.
+//! SQLite connections for the store's pool (`store/pool.rs`). A file database gets several
+//! (WAL lets readers run beside the one writer); an in-memory database lives in its single
+//! connection, so the pool holds exactly one and callers take turns.
 
-use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::store::StoreError;
+use crate::store::pool::Connect;
 
 /// How long a writer waits for another writer's lock before giving up (`SQLITE_BUSY`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,79 +38,24 @@ impl Location {
     }
 }
 
-struct State {
-    idle: Vec<Connection>,
-    open: usize,
+pub type Pool = crate::store::pool::Pool<Location>;
+
+/// Opens the first connection at once, so that a bad path fails here and an in-memory
+/// database exists for the pool's whole life: in its single connection, which callers take
+/// turns on.
+pub fn open(location: Location, max_size: usize) -> Result<Pool, StoreError> {
+    let max_size = match location {
+        Location::Memory => 1,
+        Location::File(_) => max_size,
+    };
+    Pool::open(location, max_size)
 }
 
-pub struct Pool {
-    location: Location,
-    max_size: usize,
-    state: Mutex<State>,
-    returned: Condvar,
-}
+impl Connect for Location {
+    type Connection = Connection;
 
-impl Pool {
-    /// Opens the first connection at once, so that a bad path fails here and an in-memory
-    /// database exists for the pool's whole life.
-    pub fn open(location: Location, max_size: usize) -> Result<Pool, StoreError> {
-        let max_size = match location {
-            Location::Memory => 1,
-            Location::File(_) => max_size.max(1),
-        };
-        let first = connect(&location)?;
-        Ok(Pool {
-            location,
-            max_size,
-            state: Mutex::new(State {
-                idle: vec![first],
-                open: 1,
-            }),
-            returned: Condvar::new(),
-        })
-    }
-
-    /// Takes an idle connection, opens a new one if the pool may grow, or waits.
-    pub fn get(&self) -> Result<PooledConnection<'_>, StoreError> {
-        let mut state = self.lock();
-        loop {
-            if let Some(connection) = state.idle.pop() {
-                return Ok(PooledConnection {
-                    pool: self,
-                    connection: Some(connection),
-                });
-            }
-            if state.open < self.max_size {
-                state.open += 1;
-                drop(state);
-                return match connect(&self.location) {
-                    Ok(connection) => Ok(PooledConnection {
-                        pool: self,
-                        connection: Some(connection),
-                    }),
-                    Err(error) => {
-                        self.lock().open -= 1;
-                        Err(error)
-                    }
-                };
-            }
-            state = self
-                .returned
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave `State` inconsistent (push/pop/counter).
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn give_back(&self, connection: Connection) {
-        self.lock().idle.push(connection);
-        self.returned.notify_one();
+    fn connect(&self) -> Result<Connection, StoreError> {
+        connect(self)
     }
 }
 
@@ -148,38 +92,6 @@ fn connect(location: &Location) -> Result<Connection, StoreError> {
     Ok(connection)
 }
 
-/// A connection borrowed from the pool; it goes back when dropped.
-pub struct PooledConnection<'a> {
-    pool: &'a Pool,
-    connection: Option<Connection>,
-}
-
-impl Deref for PooledConnection<'_> {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        self.connection
-            .as_ref()
-            .expect("a pooled connection is present until dropped")
-    }
-}
-
-impl DerefMut for PooledConnection<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.connection
-            .as_mut()
-            .expect("a pooled connection is present until dropped")
-    }
-}
-
-impl Drop for PooledConnection<'_> {
-    fn drop(&mut self) {
-        if let Some(connection) = self.connection.take() {
-            self.pool.give_back(connection);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +116,7 @@ mod tests {
 
     #[test]
     fn memory_pool_has_one_connection_that_keeps_its_data() {
-        let pool = Pool::open(Location::Memory, 8).expect("opens");
+        let pool = open(Location::Memory, 8).expect("opens");
         pool.get()
             .expect("gets")
             .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
@@ -216,6 +128,6 @@ mod tests {
                 .expect("reads");
             assert_eq!(x, 1);
         }
-        assert_eq!(pool.lock().open, 1);
+        assert_eq!(pool.open_connections(), 1);
     }
 }

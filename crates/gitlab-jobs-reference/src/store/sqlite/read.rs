@@ -16,8 +16,8 @@ use crate::model::{
     JobVariable, Pipeline, Project, Runner, RunnerManager, User,
 };
 use crate::store::{
-    Cursor, JobFilter, MAX_COUNT, Page, PageInfo, Pagination, PersonalAccessToken, ProjectKey,
-    StoreError, StoredFile,
+    IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
+    StoredFile,
 };
 
 pub fn user(connection: &Connection, id: Id) -> Result<Option<User>, StoreError> {
@@ -392,12 +392,10 @@ fn base_conditions(filter: &JobFilter) -> (String, Vec<Value>) {
 fn page_ids(
     connection: &Connection,
     filter: &JobFilter,
-    before_id: Option<Id>,
-    limit: u64,
-    offset: u64,
+    window: &IdWindow,
 ) -> Result<Vec<Id>, StoreError> {
     let (mut conditions, mut values) = base_conditions(filter);
-    if let Some(before_id) = before_id {
+    if let Some(before_id) = window.before {
         conditions.push_str(" AND id < ?");
         values.push(Value::Integer(before_id));
     }
@@ -406,7 +404,7 @@ fn page_ids(
         .iter()
         .map(|status| status.as_str())
         .collect();
-    let window = i64::try_from(limit + offset).unwrap_or(i64::MAX);
+    let end = i64::try_from(window.end()).unwrap_or(i64::MAX);
     let sql = if statuses.is_empty() {
         format!("SELECT id FROM jobs WHERE {conditions} ORDER BY id DESC LIMIT ? OFFSET ?")
     } else if filter.pipeline_id.is_some() {
@@ -428,7 +426,7 @@ fn page_ids(
             .map(|status| {
                 values.extend(base.iter().cloned());
                 values.push(Value::Text((*status).to_owned()));
-                values.push(Value::Integer(window));
+                values.push(Value::Integer(end));
                 format!(
                     "SELECT id FROM (SELECT id FROM jobs WHERE {conditions} AND status = ? \
                      ORDER BY id DESC LIMIT ?)"
@@ -440,8 +438,12 @@ fn page_ids(
             ranges.join(" UNION ALL ")
         )
     };
-    values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-    values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    values.push(Value::Integer(
+        i64::try_from(window.limit).unwrap_or(i64::MAX),
+    ));
+    values.push(Value::Integer(
+        i64::try_from(window.offset).unwrap_or(i64::MAX),
+    ));
     let ids = connection
         .prepare_cached(&sql)?
         .query_map(params_from_iter(values), |row| row.get(0))?
@@ -484,38 +486,8 @@ pub fn list_jobs(
     filter: &JobFilter,
     pagination: &Pagination,
 ) -> Result<Page<JobDetails>, StoreError> {
-    let (ids, info) = match pagination {
-        Pagination::Offset {
-            page,
-            per_page,
-            count,
-        } => {
-            let offset = (page - 1).saturating_mul(*per_page);
-            let mut ids = page_ids(connection, filter, None, per_page + 1, offset)?;
-            let total = if *count {
-                count_with_limit(connection, filter)?
-            } else {
-                None
-            };
-            let info = PageInfo::offset(*page, *per_page, ids.len() as u64, total);
-            ids.truncate(*per_page as usize);
-            (ids, info)
-        }
-        Pagination::Keyset { per_page, cursor } => {
-            let before = cursor.as_ref().map(Cursor::last_id);
-            let mut ids = page_ids(connection, filter, before, per_page + 1, 0)?;
-            let has_next = ids.len() as u64 > *per_page;
-            ids.truncate(*per_page as usize);
-            let next_cursor = ids.last().filter(|_| has_next).map(|id| Cursor::after(*id));
-            (
-                ids,
-                PageInfo::Keyset {
-                    per_page: *per_page,
-                    next_cursor,
-                },
-            )
-        }
-    };
+    let ids = page_ids(connection, filter, &pagination.id_window())?;
+    let (ids, info) = pagination.page_of(ids, || count_with_limit(connection, filter))?;
     let mut hydrator = Hydrator::default();
     let items = ids
         .into_iter()
