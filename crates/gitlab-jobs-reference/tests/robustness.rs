@@ -1,7 +1,9 @@
 //! Robustness of the reference server, at a small size (seconds each, every loop bounded):
 //!
-//! - fifty concurrent retries of one job create exactly one job;
-//! - concurrent cancel, play and erase of the same jobs leave only states GitLab can reach;
+//! - fifty concurrent retries of one job, spread over two server instances on one database,
+//!   create exactly one job;
+//! - concurrent cancel, play and erase of the same jobs, spread over two instances, leave only
+//!   states GitLab can reach;
 //! - `kill -9` of the `serve` binary during a write load loses no acknowledged write, and the
 //!   database passes its engine's integrity checks;
 //! - generated malformed requests (paths, queries, headers, bodies up to 10 MiB) never get a
@@ -42,6 +44,20 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 fn shared_database(label: &str) -> SharedTestDatabase {
     SharedTestDatabase::new(&format!("robustness-{label}"))
         .unwrap_or_else(|problem| panic!("a test database: {problem}"))
+}
+
+/// Two server instances on one new database holding the demo data: each with its own pool
+/// of connections, as two `serve` processes would have, so that the concurrent requests
+/// spread over both meet only in the database.
+async fn two_instances(database: &SharedTestDatabase) -> [TestServer; 2] {
+    let first = TestServer::start_with_database(database.url(), demo_fixtures())
+        .await
+        .expect("the first instance");
+    // Nothing to load: the first one did.
+    let second = TestServer::start_with_database(database.url(), Default::default())
+        .await
+        .expect("the second instance");
+    [first, second]
 }
 
 fn client() -> Client {
@@ -145,21 +161,22 @@ fn snapshot(store: &dyn Store) -> BTreeMap<Id, (JobDetails, Option<String>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_retries_of_one_job_create_exactly_one() {
     let database = shared_database("retries");
-    let server = TestServer::start_with_database(database.url(), demo_fixtures())
-        .await
-        .expect("a server");
-    let store = server.store();
+    let servers = two_instances(&database).await;
+    let store = servers[0].store();
     let before: BTreeSet<Id> = project_jobs(store.as_ref(), BACKEND)
         .iter()
         .map(|details| details.job.id)
         .collect();
 
-    // Job 8: `rspec` of acme/backend, failed, retryable.
-    let url = format!("{}/projects/{BACKEND}/jobs/8/retry", server.api_url());
+    // Job 8: `rspec` of acme/backend, failed, retryable; every other retry to each instance.
     let client = client();
     let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let (client, url) = (client.clone(), url.clone());
+        .map(|index| {
+            let url = format!(
+                "{}/projects/{BACKEND}/jobs/8/retry",
+                servers[index % 2].api_url()
+            );
+            let client = client.clone();
             tokio::spawn(async move { call(&client, Method::POST, &url, tokens::MAINTAINER).await })
         })
         .collect();
@@ -206,7 +223,9 @@ async fn fifty_concurrent_retries_of_one_job_create_exactly_one() {
         .map(|details| details.job.id)
         .collect();
     assert_eq!(latest, vec![new_id], "only the new rspec is the latest");
-    server.shutdown().await;
+    for server in servers {
+        server.shutdown().await;
+    }
 }
 
 // --- concurrent cancel / play / erase -----------------------------------------------------
@@ -279,10 +298,8 @@ fn check_reachable(store: &dyn Store, project_id: Id, pipeline_id: Id) -> Result
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cancel_play_and_erase_leave_reachable_states() {
     let database = shared_database("actions");
-    let server = TestServer::start_with_database(database.url(), demo_fixtures())
-        .await
-        .expect("a server");
-    let store = server.store();
+    let servers = two_instances(&database).await;
+    let store = servers[0].store();
     // Each target sees 8 cancels, 8 plays and 8 erases at once. The end states follow from
     // GitLab's rules in every order: a cancel always runs at some point and cancels anything
     // alive or blocked; a play after it retries the canceled job instead (a new job), which
@@ -328,7 +345,9 @@ async fn concurrent_cancel_play_and_erase_leave_reachable_states() {
     let mut tasks = Vec::new();
     for round in 0..8 {
         for target in &targets {
-            for action in ["cancel", "play", "erase"] {
+            for (index, action) in ["cancel", "play", "erase"].into_iter().enumerate() {
+                // Alternating instances, so that each action meets its rivals from both.
+                let server = &servers[(round as usize + index) % 2];
                 let url = format!(
                     "{}/projects/{BACKEND}/jobs/{}/{action}",
                     server.api_url(),
@@ -412,7 +431,9 @@ async fn concurrent_cancel_play_and_erase_leave_reachable_states() {
             );
         }
     }
-    server.shutdown().await;
+    for server in servers {
+        server.shutdown().await;
+    }
 }
 
 // --- kill -9 during writes ----------------------------------------------------------------
