@@ -6,6 +6,7 @@
 //! (`crate::auth`) before it calls these methods.
 
 mod error;
+mod hydrate;
 mod page;
 mod pool;
 pub mod postgres;

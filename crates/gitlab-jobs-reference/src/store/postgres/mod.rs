@@ -5,6 +5,7 @@
 //! across instances. Logs and archives are `bytea` columns, in the same transactions as the
 //! jobs they belong to.
 
+mod batch;
 mod blocking;
 mod codec;
 mod import;

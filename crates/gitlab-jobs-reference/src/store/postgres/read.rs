@@ -1,22 +1,20 @@
 //! Queries. Every function takes the transaction of the calling store method, so a use case
-//! reads and writes in one transaction. Lists load their jobs, variables, artifacts and log
-//! sizes with one `= ANY($1)` query each rather than a few queries per job: on a network
-//! connection round trips, not rows, are what costs.
+//! reads and writes in one transaction. Jobs are hydrated in batches (`store::hydrate`, with
+//! the reads in `batch.rs`): on a network connection round trips, not rows, are what costs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use ::postgres::types::ToSql;
 use chrono::{DateTime, Utc};
 
 use super::codec::{
-    self, JOB_COLUMNS, PIPELINE_COLUMNS, PROJECT_COLUMNS, get, job_from_row, pipeline_from_row,
-    project_from_row,
+    self, PIPELINE_COLUMNS, PROJECT_COLUMNS, get, pipeline_from_row, project_from_row,
 };
 use super::tx::Tx;
 use crate::model::{
-    AccessLevel, AgentAuthorization, ArtifactFormat, Commit, Id, Job, JobArtifact, JobDetails,
-    JobStatus, JobVariable, Pipeline, Project, Runner, RunnerManager, User,
+    AgentAuthorization, Id, Job, JobArtifact, JobDetails, JobStatus, Pipeline, Project, User,
 };
+use crate::store::hydrate::{self, BatchRead};
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
     StoredFile,
@@ -78,21 +76,10 @@ pub fn project(tx: &mut Tx<'_>, key: ProjectKey<'_>) -> Result<Option<Project>, 
     };
     let mut project = project_from_row(&row)?;
     project.members = tx
-        .query(
-            "SELECT user_id, access_level FROM project_members WHERE project_id = $1
-             ORDER BY user_id",
-            &[&project.id],
-        )?
-        .iter()
-        .map(|row| {
-            let level: i16 = get(row, 1)?;
-            let level = u8::try_from(level)
-                .map_err(|_| format!("bad access level {level}"))
-                .and_then(AccessLevel::try_from)
-                .map_err(StoreError::Database)?;
-            Ok((get(row, 0)?, level))
-        })
-        .collect::<Result<_, StoreError>>()?;
+        .members(&[project.id])?
+        .into_iter()
+        .map(|(_, user_id, level)| (user_id, level))
+        .collect();
     Ok(Some(project))
 }
 
@@ -128,38 +115,9 @@ pub fn pipeline(tx: &mut Tx<'_>, id: Id) -> Result<Option<Pipeline>, StoreError>
     .transpose()
 }
 
-/// Jobs with their variables, in the order of `ids` (ids not found are left out).
-pub fn jobs_by_ids(tx: &mut Tx<'_>, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
-    let mut found: HashMap<Id, Job> = tx
-        .query(
-            &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1)"),
-            &[&ids],
-        )?
-        .iter()
-        .map(|row| job_from_row(row).map(|job| (job.id, job)))
-        .collect::<Result<_, _>>()?;
-    // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's locale.
-    let variables = tx.query(
-        "SELECT job_id, key, value, variable_type FROM job_variables WHERE job_id = ANY($1)
-         ORDER BY job_id, key COLLATE \"C\"",
-        &[&ids],
-    )?;
-    for row in &variables {
-        let job_id: Id = get(row, 0)?;
-        if let Some(job) = found.get_mut(&job_id) {
-            job.variables.push(JobVariable {
-                key: get(row, 1)?,
-                value: get(row, 2)?,
-                variable_type: get(row, 3)?,
-            });
-        }
-    }
-    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
-}
-
 /// A job with its variables, whatever its project.
 pub fn job_by_id(tx: &mut Tx<'_>, id: Id) -> Result<Option<Job>, StoreError> {
-    Ok(jobs_by_ids(tx, &[id])?.pop())
+    Ok(hydrate::jobs_by_ids(tx, &[id])?.pop())
 }
 
 /// `user_project.builds.find(id)` and friends: a job of this project, or `None`.
@@ -171,45 +129,17 @@ pub fn job_in_project(
     Ok(job_by_id(tx, job_id)?.filter(|job| job.project_id == project_id))
 }
 
-/// The stored artifacts of these jobs, each job's in listing order.
-fn artifacts_of(tx: &mut Tx<'_>, ids: &[Id]) -> Result<HashMap<Id, Vec<JobArtifact>>, StoreError> {
-    let rows = tx.query(
-        "SELECT job_id, file_type, file_format, filename, size FROM job_artifacts
-         WHERE job_id = ANY($1) ORDER BY job_id, position",
-        &[&ids],
-    )?;
-    let mut artifacts: HashMap<Id, Vec<JobArtifact>> = HashMap::new();
-    for row in &rows {
-        let artifact = JobArtifact {
-            file_type: get(row, 1)?,
-            file_format: codec::parsed(row, 2, ArtifactFormat::parse)?,
-            filename: get(row, 3)?,
-            size: get(row, 4)?,
-        };
-        artifacts.entry(get(row, 0)?).or_default().push(artifact);
-    }
-    Ok(artifacts)
-}
-
 pub fn stored_artifacts(tx: &mut Tx<'_>, job_id: Id) -> Result<Vec<JobArtifact>, StoreError> {
-    Ok(artifacts_of(tx, &[job_id])?
-        .remove(&job_id)
-        .unwrap_or_default())
-}
-
-/// The byte length of the logs of these jobs that have one.
-fn trace_sizes(tx: &mut Tx<'_>, ids: &[Id]) -> Result<HashMap<Id, i64>, StoreError> {
-    tx.query(
-        "SELECT job_id, octet_length(content)::bigint FROM traces WHERE job_id = ANY($1)",
-        &[&ids],
-    )?
-    .iter()
-    .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
-    .collect()
+    let artifacts = tx.artifacts(&[job_id])?;
+    Ok(artifacts
+        .into_iter()
+        .map(|(_, artifact)| artifact)
+        .collect())
 }
 
 pub fn trace_size(tx: &mut Tx<'_>, job_id: Id) -> Result<Option<i64>, StoreError> {
-    Ok(trace_sizes(tx, &[job_id])?.remove(&job_id))
+    let sizes = tx.trace_sizes(&[job_id])?;
+    Ok(sizes.into_iter().next().map(|(_, size)| size))
 }
 
 pub fn trace(tx: &mut Tx<'_>, job_id: Id) -> Result<Option<String>, StoreError> {
@@ -239,219 +169,8 @@ pub fn artifacts_archive(tx: &mut Tx<'_>, job_id: Id) -> Result<Option<StoredFil
     }))
 }
 
-/// Loads what the entities show about jobs, reading each project, pipeline, user, commit and
-/// runner once however many jobs share it.
-#[derive(Default)]
-struct Hydrator {
-    projects: HashMap<Id, Project>,
-    pipelines: HashMap<Id, Pipeline>,
-    users: HashMap<Id, Option<User>>,
-    commits: HashMap<(Id, String), Commit>,
-    runners: HashMap<Id, Option<Runner>>,
-    runner_managers: HashMap<Id, Option<RunnerManager>>,
-}
-
-impl Hydrator {
-    fn project(&mut self, tx: &mut Tx<'_>, id: Id) -> Result<Project, StoreError> {
-        if let Some(project) = self.projects.get(&id) {
-            return Ok(project.clone());
-        }
-        let project = project(tx, ProjectKey::Id(id))?.ok_or(StoreError::NotFound("project"))?;
-        self.projects.insert(id, project.clone());
-        Ok(project)
-    }
-
-    fn pipeline(&mut self, tx: &mut Tx<'_>, id: Id) -> Result<Pipeline, StoreError> {
-        if let Some(pipeline) = self.pipelines.get(&id) {
-            return Ok(pipeline.clone());
-        }
-        let pipeline = pipeline(tx, id)?.ok_or(StoreError::NotFound("pipeline"))?;
-        self.pipelines.insert(id, pipeline.clone());
-        Ok(pipeline)
-    }
-
-    fn user(&mut self, tx: &mut Tx<'_>, id: Id) -> Result<Option<User>, StoreError> {
-        if let Some(user) = self.users.get(&id) {
-            return Ok(user.clone());
-        }
-        let found = user(tx, id)?;
-        self.users.insert(id, found.clone());
-        Ok(found)
-    }
-
-    fn commit(&mut self, tx: &mut Tx<'_>, project_id: Id, sha: &str) -> Result<Commit, StoreError> {
-        let key = (project_id, sha.to_owned());
-        if let Some(commit) = self.commits.get(&key) {
-            return Ok(commit.clone());
-        }
-        let stored = tx.query_opt(
-            "SELECT body FROM commits WHERE project_id = $1 AND sha = $2",
-            &[&project_id, &sha],
-        )?;
-        let commit = match stored {
-            Some(row) => codec::json(&row, 0)?,
-            None => Commit::from_sha(sha),
-        };
-        self.commits.insert(key, commit.clone());
-        Ok(commit)
-    }
-
-    fn body<T: serde::de::DeserializeOwned + Clone + 'static>(
-        cache: &mut HashMap<Id, Option<T>>,
-        tx: &mut Tx<'_>,
-        sql: &str,
-        id: Id,
-    ) -> Result<Option<T>, StoreError> {
-        if let Some(found) = cache.get(&id) {
-            return Ok(found.clone());
-        }
-        let found = tx
-            .query_opt(sql, &[&id])?
-            .map(|row| codec::json(&row, 0))
-            .transpose()?;
-        cache.insert(id, found.clone());
-        Ok(found)
-    }
-
-    /// Loads the pipelines, users, commits and runners of `jobs` that are not cached yet, one
-    /// query per table: a page of a hundred jobs then costs a handful of round trips.
-    fn prefetch(&mut self, tx: &mut Tx<'_>, jobs: &[Job]) -> Result<(), StoreError> {
-        let pipeline_ids = unknown(
-            jobs.iter()
-                .flat_map(|job| [Some(job.pipeline_id), job.downstream_pipeline_id])
-                .flatten(),
-            &self.pipelines,
-        );
-        let pipelines = if pipeline_ids.is_empty() {
-            Vec::new()
-        } else {
-            tx.query(
-                &format!("SELECT {PIPELINE_COLUMNS} FROM pipelines WHERE id = ANY($1)"),
-                &[&pipeline_ids],
-            )?
-        };
-        for row in pipelines {
-            let pipeline = pipeline_from_row(&row)?;
-            self.pipelines.insert(pipeline.id, pipeline);
-        }
-        let user_ids = unknown(jobs.iter().filter_map(|job| job.user_id), &self.users);
-        fetch_bodies(tx, "users", &user_ids, &mut self.users)?;
-        let runner_ids = unknown(jobs.iter().filter_map(|job| job.runner_id), &self.runners);
-        fetch_bodies(tx, "runners", &runner_ids, &mut self.runners)?;
-        let commits: BTreeSet<(Id, String)> = jobs
-            .iter()
-            .filter_map(|job| {
-                let sha = &self.pipelines.get(&job.pipeline_id)?.sha;
-                Some((job.project_id, sha.clone()))
-            })
-            .filter(|key| !self.commits.contains_key(key))
-            .collect();
-        if commits.is_empty() {
-            return Ok(());
-        }
-        let (project_ids, shas): (Vec<Id>, Vec<String>) = commits.into_iter().unzip();
-        for row in tx.query(
-            "SELECT project_id, sha, body FROM commits
-             WHERE (project_id, sha) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
-            &[&project_ids, &shas],
-        )? {
-            self.commits
-                .insert((get(&row, 0)?, get(&row, 1)?), codec::json(&row, 2)?);
-        }
-        Ok(())
-    }
-
-    /// The details of `jobs`, in their order.
-    fn details(&mut self, tx: &mut Tx<'_>, jobs: Vec<Job>) -> Result<Vec<JobDetails>, StoreError> {
-        if jobs.len() > 1 {
-            self.prefetch(tx, &jobs)?;
-        }
-        let ids: Vec<Id> = jobs.iter().map(|job| job.id).collect();
-        let mut artifacts = artifacts_of(tx, &ids)?;
-        let trace_sizes = trace_sizes(tx, &ids)?;
-        jobs.into_iter()
-            .map(|job| {
-                let project = self.project(tx, job.project_id)?;
-                let pipeline = self.pipeline(tx, job.pipeline_id)?;
-                let downstream_pipeline = match job.downstream_pipeline_id {
-                    Some(id) => {
-                        let pipeline = self.pipeline(tx, id)?;
-                        let project = self.project(tx, pipeline.project_id)?;
-                        Some((pipeline, project))
-                    }
-                    None => None,
-                };
-                let user = match job.user_id {
-                    Some(id) => self.user(tx, id)?,
-                    None => None,
-                };
-                let commit = self.commit(tx, job.project_id, &pipeline.sha)?;
-                let runner = match job.runner_id {
-                    Some(id) => Self::body(
-                        &mut self.runners,
-                        tx,
-                        "SELECT body FROM runners WHERE id = $1",
-                        id,
-                    )?,
-                    None => None,
-                };
-                let runner_manager = match job.runner_manager_id {
-                    Some(id) => Self::body(
-                        &mut self.runner_managers,
-                        tx,
-                        "SELECT body FROM runner_managers WHERE id = $1",
-                        id,
-                    )?,
-                    None => None,
-                };
-                Ok(JobDetails {
-                    artifacts: artifacts.remove(&job.id).unwrap_or_default(),
-                    trace_size: trace_sizes.get(&job.id).copied(),
-                    project,
-                    pipeline,
-                    downstream_pipeline,
-                    user,
-                    commit,
-                    runner,
-                    runner_manager,
-                    job,
-                })
-            })
-            .collect()
-    }
-}
-
-/// The distinct ids, in order, that `known` does not hold yet.
-fn unknown<V>(ids: impl Iterator<Item = Id>, known: &HashMap<Id, V>) -> Vec<Id> {
-    let ids: BTreeSet<Id> = ids.filter(|id| !known.contains_key(id)).collect();
-    ids.into_iter().collect()
-}
-
-/// Caches the JSON bodies of `ids` from `table` (`None` for ids not found).
-fn fetch_bodies<T: serde::de::DeserializeOwned + 'static>(
-    tx: &mut Tx<'_>,
-    table: &str,
-    ids: &[Id],
-    cache: &mut HashMap<Id, Option<T>>,
-) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    for id in ids {
-        cache.insert(*id, None);
-    }
-    for row in tx.query(
-        &format!("SELECT id, body FROM {table} WHERE id = ANY($1)"),
-        &[&ids],
-    )? {
-        cache.insert(get(&row, 0)?, Some(codec::json(&row, 1)?));
-    }
-    Ok(())
-}
-
 pub fn details(tx: &mut Tx<'_>, job: Job) -> Result<JobDetails, StoreError> {
-    Hydrator::default()
-        .details(tx, vec![job])?
+    hydrate::details(tx, vec![job])?
         .pop()
         .ok_or(StoreError::NotFound("job"))
 }
@@ -577,11 +296,7 @@ pub fn list_jobs(
 ) -> Result<Page<JobDetails>, StoreError> {
     let ids = page_ids(tx, filter, &pagination.id_window())?;
     let (ids, info) = pagination.page_of(ids, || count_with_limit(tx, filter))?;
-    let jobs = jobs_by_ids(tx, &ids)?;
-    if jobs.len() != ids.len() {
-        return Err(StoreError::NotFound("job"));
-    }
-    let items = Hydrator::default().details(tx, jobs)?;
+    let items = hydrate::page(tx, &ids)?;
     Ok(Page { items, info })
 }
 

@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, a busy timeout, migrations at open, and `BEGIN IMMEDIATE` for every
 //! use case that writes, so that concurrent writers queue instead of deciding on stale reads.
 
+mod batch;
 mod codec;
 mod import;
 mod pool;

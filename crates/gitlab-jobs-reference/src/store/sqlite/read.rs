@@ -1,20 +1,18 @@
 //! Queries. Every function takes the connection (or transaction) of the calling store method,
 //! so a use case reads and writes in one transaction.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use super::batch::Batch;
 use super::codec::{
-    JOB_COLUMNS, Json, PIPELINE_COLUMNS, PROJECT_COLUMNS, job_from_row, pipeline_from_row,
-    project_from_row, to_micros,
+    Json, PIPELINE_COLUMNS, PROJECT_COLUMNS, pipeline_from_row, project_from_row, to_micros,
 };
-use crate::model::{
-    AccessLevel, AgentAuthorization, ArtifactFormat, Commit, Id, Job, JobArtifact, JobDetails,
-    JobVariable, Pipeline, Project, Runner, RunnerManager, User,
-};
+use crate::model::{AgentAuthorization, Id, Job, JobArtifact, JobDetails, Pipeline, Project, User};
+use crate::store::hydrate::{self, BatchRead};
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
     StoredFile,
@@ -92,19 +90,11 @@ pub fn project(
     let Some(mut project) = found else {
         return Ok(None);
     };
-    let mut members = connection.prepare_cached(
-        "SELECT user_id, access_level FROM project_members WHERE project_id = ?1 ORDER BY user_id",
-    )?;
-    project.members = members
-        .query_map([project.id], |row| {
-            Ok((row.get::<_, Id>(0)?, row.get::<_, u8>(1)?))
-        })?
-        .map(|member| {
-            let (user_id, level) = member?;
-            let level = AccessLevel::try_from(level).map_err(StoreError::Database)?;
-            Ok((user_id, level))
-        })
-        .collect::<Result<_, StoreError>>()?;
+    project.members = Batch(connection)
+        .members(&[project.id])?
+        .into_iter()
+        .map(|(_, user_id, level)| (user_id, level))
+        .collect();
     Ok(Some(project))
 }
 
@@ -146,26 +136,7 @@ pub fn pipeline(connection: &Connection, id: Id) -> Result<Option<Pipeline>, Sto
 
 /// A job with its variables, whatever its project.
 pub fn job_by_id(connection: &Connection, id: Id) -> Result<Option<Job>, StoreError> {
-    let job = connection
-        .prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))?
-        .query_row([id], job_from_row)
-        .optional()?;
-    let Some(mut job) = job else {
-        return Ok(None);
-    };
-    job.variables = connection
-        .prepare_cached(
-            "SELECT key, value, variable_type FROM job_variables WHERE job_id = ?1 ORDER BY key",
-        )?
-        .query_map([id], |row| {
-            Ok(JobVariable {
-                key: row.get(0)?,
-                value: row.get(1)?,
-                variable_type: row.get(2)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(Some(job))
+    Ok(hydrate::jobs_by_ids(&mut Batch(connection), &[id])?.pop())
 }
 
 /// `user_project.builds.find(id)` and friends: a job of this project, or `None`.
@@ -181,34 +152,16 @@ pub fn stored_artifacts(
     connection: &Connection,
     job_id: Id,
 ) -> Result<Vec<JobArtifact>, StoreError> {
-    let rows: Vec<(String, String, String, i64)> = connection
-        .prepare_cached(
-            "SELECT file_type, file_format, filename, size FROM job_artifacts
-             WHERE job_id = ?1 ORDER BY rowid",
-        )?
-        .query_map([job_id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(file_type, format, filename, size)| {
-            let file_format = ArtifactFormat::parse(&format)
-                .ok_or_else(|| StoreError::Database(format!("bad artifact format {format:?}")))?;
-            Ok(JobArtifact {
-                file_type,
-                size,
-                filename,
-                file_format,
-            })
-        })
-        .collect()
+    let artifacts = Batch(connection).artifacts(&[job_id])?;
+    Ok(artifacts
+        .into_iter()
+        .map(|(_, artifact)| artifact)
+        .collect())
 }
 
 pub fn trace_size(connection: &Connection, job_id: Id) -> Result<Option<i64>, StoreError> {
-    Ok(connection
-        .prepare_cached("SELECT length(CAST(content AS BLOB)) FROM traces WHERE job_id = ?1")?
-        .query_row([job_id], |row| row.get(0))
-        .optional()?)
+    let sizes = Batch(connection).trace_sizes(&[job_id])?;
+    Ok(sizes.into_iter().next().map(|(_, size)| size))
 }
 
 pub fn trace(connection: &Connection, job_id: Id) -> Result<Option<String>, StoreError> {
@@ -235,127 +188,10 @@ pub fn artifacts_archive(
     }))
 }
 
-/// Loads what the entities show about jobs, reading each project, pipeline, user, commit and
-/// runner once however many jobs share it.
-#[derive(Default)]
-struct Hydrator {
-    projects: HashMap<Id, Project>,
-    pipelines: HashMap<Id, Pipeline>,
-    users: HashMap<Id, Option<User>>,
-    commits: HashMap<(Id, String), Commit>,
-    runners: HashMap<Id, Option<Runner>>,
-    runner_managers: HashMap<Id, Option<RunnerManager>>,
-}
-
-impl Hydrator {
-    fn project(&mut self, connection: &Connection, id: Id) -> Result<Project, StoreError> {
-        if let Some(project) = self.projects.get(&id) {
-            return Ok(project.clone());
-        }
-        let project =
-            project(connection, ProjectKey::Id(id))?.ok_or(StoreError::NotFound("project"))?;
-        self.projects.insert(id, project.clone());
-        Ok(project)
-    }
-
-    fn pipeline(&mut self, connection: &Connection, id: Id) -> Result<Pipeline, StoreError> {
-        if let Some(pipeline) = self.pipelines.get(&id) {
-            return Ok(pipeline.clone());
-        }
-        let pipeline = pipeline(connection, id)?.ok_or(StoreError::NotFound("pipeline"))?;
-        self.pipelines.insert(id, pipeline.clone());
-        Ok(pipeline)
-    }
-
-    fn user(&mut self, connection: &Connection, id: Id) -> Result<Option<User>, StoreError> {
-        if let Some(user) = self.users.get(&id) {
-            return Ok(user.clone());
-        }
-        let found = user(connection, id)?;
-        self.users.insert(id, found.clone());
-        Ok(found)
-    }
-
-    fn commit(
-        &mut self,
-        connection: &Connection,
-        project_id: Id,
-        sha: &str,
-    ) -> Result<Commit, StoreError> {
-        let key = (project_id, sha.to_owned());
-        if let Some(commit) = self.commits.get(&key) {
-            return Ok(commit.clone());
-        }
-        let stored = connection
-            .prepare_cached("SELECT body FROM commits WHERE project_id = ?1 AND sha = ?2")?
-            .query_row(params![project_id, sha], |row| {
-                row.get::<_, Json<Commit>>(0)
-            })
-            .optional()?;
-        let commit = stored.map_or_else(|| Commit::from_sha(sha), |Json(commit)| commit);
-        self.commits.insert(key, commit.clone());
-        Ok(commit)
-    }
-
-    fn body<T: serde::de::DeserializeOwned + Clone>(
-        cache: &mut HashMap<Id, Option<T>>,
-        connection: &Connection,
-        table: &str,
-        id: Id,
-    ) -> Result<Option<T>, StoreError> {
-        if let Some(found) = cache.get(&id) {
-            return Ok(found.clone());
-        }
-        let found = connection
-            .prepare_cached(&format!("SELECT body FROM {table} WHERE id = ?1"))?
-            .query_row([id], |row| row.get::<_, Json<T>>(0))
-            .optional()?
-            .map(|Json(value)| value);
-        cache.insert(id, found.clone());
-        Ok(found)
-    }
-
-    fn details(&mut self, connection: &Connection, job: Job) -> Result<JobDetails, StoreError> {
-        let project = self.project(connection, job.project_id)?;
-        let pipeline = self.pipeline(connection, job.pipeline_id)?;
-        let downstream_pipeline = match job.downstream_pipeline_id {
-            Some(id) => {
-                let pipeline = self.pipeline(connection, id)?;
-                let project = self.project(connection, pipeline.project_id)?;
-                Some((pipeline, project))
-            }
-            None => None,
-        };
-        let user = match job.user_id {
-            Some(id) => self.user(connection, id)?,
-            None => None,
-        };
-        let commit = self.commit(connection, job.project_id, &pipeline.sha)?;
-        let runner = match job.runner_id {
-            Some(id) => Self::body(&mut self.runners, connection, "runners", id)?,
-            None => None,
-        };
-        let runner_manager = match job.runner_manager_id {
-            Some(id) => Self::body(&mut self.runner_managers, connection, "runner_managers", id)?,
-            None => None,
-        };
-        Ok(JobDetails {
-            artifacts: stored_artifacts(connection, job.id)?,
-            trace_size: trace_size(connection, job.id)?,
-            project,
-            pipeline,
-            downstream_pipeline,
-            user,
-            commit,
-            runner,
-            runner_manager,
-            job,
-        })
-    }
-}
-
 pub fn details(connection: &Connection, job: Job) -> Result<JobDetails, StoreError> {
-    Hydrator::default().details(connection, job)
+    hydrate::details(&mut Batch(connection), vec![job])?
+        .pop()
+        .ok_or(StoreError::NotFound("job"))
 }
 
 pub fn job_details(
@@ -488,14 +324,7 @@ pub fn list_jobs(
 ) -> Result<Page<JobDetails>, StoreError> {
     let ids = page_ids(connection, filter, &pagination.id_window())?;
     let (ids, info) = pagination.page_of(ids, || count_with_limit(connection, filter))?;
-    let mut hydrator = Hydrator::default();
-    let items = ids
-        .into_iter()
-        .map(|id| {
-            let job = job_by_id(connection, id)?.ok_or(StoreError::NotFound("job"))?;
-            hydrator.details(connection, job)
-        })
-        .collect::<Result<_, StoreError>>()?;
+    let items = hydrate::page(&mut Batch(connection), &ids)?;
     Ok(Page { items, info })
 }
 

@@ -1,0 +1,134 @@
+//! The batched reads of `store::hydrate` on PostgreSQL: one `= ANY($1)` statement each, so a
+//! page costs a dozen round trips whatever its size.
+
+use ::postgres::Row;
+use serde::de::DeserializeOwned;
+
+use super::codec::{
+    self, JOB_COLUMNS, PIPELINE_COLUMNS, PROJECT_COLUMNS, get, job_from_row, pipeline_from_row,
+    project_from_row,
+};
+use super::tx::Tx;
+use crate::model::{
+    AccessLevel, ArtifactFormat, Commit, Id, Job, JobArtifact, JobVariable, Pipeline, Project,
+};
+use crate::store::StoreError;
+use crate::store::hydrate::{BatchRead, BodyTable};
+
+fn decode<T>(
+    rows: Vec<Row>,
+    decode: impl FnMut(&Row) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(decode).collect()
+}
+
+impl BatchRead for Tx<'_> {
+    fn jobs(&mut self, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
+        let rows = self.query(
+            &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1)"),
+            &[&ids],
+        )?;
+        decode(rows, job_from_row)
+    }
+
+    fn variables(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, JobVariable)>, StoreError> {
+        // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's locale.
+        let rows = self.query(
+            "SELECT job_id, key, value, variable_type FROM job_variables WHERE job_id = ANY($1)
+             ORDER BY job_id, key COLLATE \"C\"",
+            &[&job_ids],
+        )?;
+        decode(rows, |row| {
+            let variable = JobVariable {
+                key: get(row, 1)?,
+                value: get(row, 2)?,
+                variable_type: get(row, 3)?,
+            };
+            Ok((get(row, 0)?, variable))
+        })
+    }
+
+    fn pipelines(&mut self, ids: &[Id]) -> Result<Vec<Pipeline>, StoreError> {
+        let rows = self.query(
+            &format!("SELECT {PIPELINE_COLUMNS} FROM pipelines WHERE id = ANY($1)"),
+            &[&ids],
+        )?;
+        decode(rows, pipeline_from_row)
+    }
+
+    fn projects(&mut self, ids: &[Id]) -> Result<Vec<Project>, StoreError> {
+        let rows = self.query(
+            &format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ANY($1)"),
+            &[&ids],
+        )?;
+        decode(rows, project_from_row)
+    }
+
+    fn members(&mut self, project_ids: &[Id]) -> Result<Vec<(Id, Id, AccessLevel)>, StoreError> {
+        let rows = self.query(
+            "SELECT project_id, user_id, access_level FROM project_members
+             WHERE project_id = ANY($1) ORDER BY project_id, user_id",
+            &[&project_ids],
+        )?;
+        decode(rows, |row| {
+            let level: i16 = get(row, 2)?;
+            let level = u8::try_from(level)
+                .map_err(|_| format!("bad access level {level}"))
+                .and_then(AccessLevel::try_from)
+                .map_err(StoreError::Database)?;
+            Ok((get(row, 0)?, get(row, 1)?, level))
+        })
+    }
+
+    fn bodies<T: DeserializeOwned + 'static>(
+        &mut self,
+        table: BodyTable,
+        ids: &[Id],
+    ) -> Result<Vec<(Id, T)>, StoreError> {
+        let rows = self.query(
+            &format!("SELECT id, body FROM {} WHERE id = ANY($1)", table.name()),
+            &[&ids],
+        )?;
+        decode(rows, |row| Ok((get(row, 0)?, codec::json(row, 1)?)))
+    }
+
+    fn commits(&mut self, keys: &[(Id, String)]) -> Result<Vec<(Id, String, Commit)>, StoreError> {
+        let (project_ids, shas): (Vec<Id>, Vec<&str>) = keys
+            .iter()
+            .map(|(project_id, sha)| (*project_id, sha.as_str()))
+            .unzip();
+        let rows = self.query(
+            "SELECT project_id, sha, body FROM commits
+             WHERE (project_id, sha) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))",
+            &[&project_ids, &shas],
+        )?;
+        decode(rows, |row| {
+            Ok((get(row, 0)?, get(row, 1)?, codec::json(row, 2)?))
+        })
+    }
+
+    fn artifacts(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, JobArtifact)>, StoreError> {
+        let rows = self.query(
+            "SELECT job_id, file_type, file_format, filename, size FROM job_artifacts
+             WHERE job_id = ANY($1) ORDER BY job_id, position",
+            &[&job_ids],
+        )?;
+        decode(rows, |row| {
+            let artifact = JobArtifact {
+                file_type: get(row, 1)?,
+                file_format: codec::parsed(row, 2, ArtifactFormat::parse)?,
+                filename: get(row, 3)?,
+                size: get(row, 4)?,
+            };
+            Ok((get(row, 0)?, artifact))
+        })
+    }
+
+    fn trace_sizes(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, i64)>, StoreError> {
+        let rows = self.query(
+            "SELECT job_id, octet_length(content)::bigint FROM traces WHERE job_id = ANY($1)",
+            &[&job_ids],
+        )?;
+        decode(rows, |row| Ok((get(row, 0)?, get(row, 1)?)))
+    }
+}
