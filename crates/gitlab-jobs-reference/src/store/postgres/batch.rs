@@ -71,11 +71,7 @@ impl BatchRead for Tx<'_> {
             &[&project_ids],
         )?;
         decode(rows, |row| {
-            let level: i16 = get(row, 2)?;
-            let level = u8::try_from(level)
-                .map_err(|_| format!("bad access level {level}"))
-                .and_then(AccessLevel::try_from)
-                .map_err(StoreError::Database)?;
+            let level = codec::access_level(get(row, 2)?)?;
             Ok((get(row, 0)?, get(row, 1)?, level))
         })
     }

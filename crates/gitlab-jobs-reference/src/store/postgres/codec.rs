@@ -7,7 +7,8 @@ use ::postgres::types::{FromSqlOwned, Json};
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    Environment, Job, JobKind, JobStatus, Pipeline, PresetFields, Project, Visibility, When,
+    AccessLevel, Environment, Job, JobKind, JobStatus, Pipeline, PresetFields, Project, Visibility,
+    When,
 };
 use crate::store::StoreError;
 
@@ -112,6 +113,17 @@ pub fn pipeline_from_row(row: &Row) -> Result<Pipeline, StoreError> {
 
 pub const PROJECT_COLUMNS: &str = "id, path_with_namespace, name, description, visibility, \
     public_builds, ci_job_token_scope_enabled, created_at, group_ids";
+
+/// How many columns `PROJECT_COLUMNS` names: a query's own columns follow them.
+pub const PROJECT_COLUMN_COUNT: usize = 9;
+
+/// A project member's `access_level` column.
+pub fn access_level(level: i16) -> Result<AccessLevel, StoreError> {
+    u8::try_from(level)
+        .map_err(|_| format!("bad access level {level}"))
+        .and_then(AccessLevel::try_from)
+        .map_err(StoreError::Database)
+}
 
 /// A project row without its members (the caller loads them).
 pub fn project_from_row(row: &Row) -> Result<Project, StoreError> {

@@ -78,7 +78,7 @@ impl PostgresStore {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.read(|tx| {
+        self.read_single(|tx| {
             Ok(tx
                 .query_one("SELECT version FROM schema_version", &[])?
                 .try_get(0)?)
@@ -105,6 +105,19 @@ impl PostgresStore {
             let result = query(&mut tx)?;
             tx.commit()?;
             Ok(result)
+        })
+    }
+
+    /// Runs a read of exactly one statement outside a transaction (`Mode::Single`): one
+    /// statement sees one snapshot anyway, and leaving out `START TRANSACTION` and `COMMIT`
+    /// saves two of its three round trips. A second statement is refused.
+    fn read_single<T: Send>(
+        &self,
+        query: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        off_runtime(|| {
+            let mut connection = self.pool.get()?;
+            query(&mut Tx::begin(&mut connection, Mode::Single)?)
         })
     }
 
@@ -171,7 +184,7 @@ impl Store for PostgresStore {
         &self,
         token: &str,
     ) -> Result<Option<PersonalAccessToken>, StoreError> {
-        self.read(|tx| read::personal_access_token(tx, token))
+        self.read_single(|tx| read::personal_access_token(tx, token))
     }
 
     fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError> {
@@ -179,11 +192,11 @@ impl Store for PostgresStore {
     }
 
     fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
-        self.read(|tx| read::user(tx, id))
+        self.read_single(|tx| read::user(tx, id))
     }
 
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
-        self.read(|tx| read::project(tx, key))
+        self.read_single(|tx| read::project(tx, key))
     }
 
     fn agent_authorizations(
@@ -194,7 +207,7 @@ impl Store for PostgresStore {
     }
 
     fn pipeline(&self, project_id: Id, pipeline_id: Id) -> Result<Option<Pipeline>, StoreError> {
-        self.read(|tx| {
+        self.read_single(|tx| {
             Ok(read::pipeline(tx, pipeline_id)?
                 .filter(|pipeline| pipeline.project_id == project_id))
         })
@@ -213,11 +226,11 @@ impl Store for PostgresStore {
     }
 
     fn trace(&self, job_id: Id) -> Result<Option<String>, StoreError> {
-        self.read(|tx| read::trace(tx, job_id))
+        self.read_single(|tx| read::trace(tx, job_id))
     }
 
     fn artifacts_archive(&self, job_id: Id) -> Result<Option<StoredFile>, StoreError> {
-        self.read(|tx| read::artifacts_archive(tx, job_id))
+        self.read_single(|tx| read::artifacts_archive(tx, job_id))
     }
 
     fn latest_successful_build_for_ref(
@@ -291,7 +304,7 @@ impl Store for PostgresStore {
     }
 
     fn is_empty(&self) -> Result<bool, StoreError> {
-        self.read(|tx| {
+        self.read_single(|tx| {
             let any: bool = tx
                 .query_one("SELECT EXISTS (SELECT 1 FROM projects)", &[])?
                 .try_get(0)?;

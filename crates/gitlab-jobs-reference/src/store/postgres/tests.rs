@@ -192,6 +192,39 @@ fn use_cases_run_again_after_a_serialization_failure() {
 }
 
 #[test]
+fn single_statement_reads_run_outside_transactions_and_refuse_a_second_statement() {
+    let Some(schema) = schema() else { return };
+    // One connection: what a read or a failed use case leaves on it, the next one finds.
+    let store = PostgresStore::open_with(&schema.url(), 1).expect("opens");
+    // The server's default isolation outside our transactions, REPEATABLE READ in reads.
+    let isolation = |single: bool| {
+        let query = |tx: &mut Tx<'_>| {
+            let row = tx.query_one("SELECT current_setting('transaction_isolation')", &[])?;
+            Ok(row.try_get::<_, String>(0)?)
+        };
+        if single {
+            store.read_single(query)
+        } else {
+            store.read(query)
+        }
+    };
+    assert_eq!(isolation(true).ok().as_deref(), Some("read committed"));
+    assert_eq!(isolation(false).ok().as_deref(), Some("repeatable read"));
+    let twice = store.read_single(|tx| {
+        tx.query_one("SELECT 1", &[])?;
+        tx.query_one("SELECT 2", &[])
+    });
+    assert!(
+        matches!(twice, Err(StoreError::Database(ref m)) if m.contains("second statement")),
+        "{twice:?}"
+    );
+    // Rolled back: the connection is not left in an aborted transaction (25P02).
+    let failed = store.write(|tx| tx.batch_execute("SELECT 1 / 0"));
+    assert!(failed.is_err());
+    assert_eq!(isolation(true).ok().as_deref(), Some("read committed"));
+}
+
+#[test]
 fn a_store_can_be_dropped_by_an_async_task() {
     let Some(schema) = schema() else { return };
     let store = PostgresStore::open_with(&schema.url(), 3).expect("opens");
