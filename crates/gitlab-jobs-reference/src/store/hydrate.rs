@@ -10,8 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    AccessLevel, Commit, Id, Job, JobArtifact, JobDetails, JobVariable, Pipeline, Project, Runner,
-    RunnerManager, User,
+    Commit, Id, Job, JobArtifact, JobDetails, Pipeline, Project, Runner, RunnerManager, User,
 };
 use crate::store::StoreError;
 
@@ -36,19 +35,13 @@ impl BodyTable {
 /// One query per method, each for every id given (never called with none). Rows not found
 /// are left out; the order of the results is free unless a method says otherwise.
 pub(crate) trait BatchRead {
-    /// Job rows, without their variables.
+    /// Jobs with their variables, each job's by key in byte order.
     fn jobs(&mut self, ids: &[Id]) -> Result<Vec<Job>, StoreError>;
-
-    /// `(job_id, variable)`, each job's variables by key in byte order.
-    fn variables(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, JobVariable)>, StoreError>;
 
     fn pipelines(&mut self, ids: &[Id]) -> Result<Vec<Pipeline>, StoreError>;
 
-    /// Project rows, without their members.
+    /// Projects with their members, by user id.
     fn projects(&mut self, ids: &[Id]) -> Result<Vec<Project>, StoreError>;
-
-    /// `(project_id, user_id, level)`, each project's members by user id.
-    fn members(&mut self, project_ids: &[Id]) -> Result<Vec<(Id, Id, AccessLevel)>, StoreError>;
 
     /// `(id, body)` of a table of JSON bodies.
     fn bodies<T: DeserializeOwned + 'static>(
@@ -77,11 +70,6 @@ pub(crate) fn jobs_by_ids(batch: &mut impl BatchRead, ids: &[Id]) -> Result<Vec<
         .into_iter()
         .map(|job| (job.id, job))
         .collect();
-    for (job_id, variable) in batch.variables(ids)? {
-        if let Some(job) = found.get_mut(&job_id) {
-            job.variables.push(variable);
-        }
-    }
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
@@ -124,7 +112,11 @@ pub(crate) fn details(
                 .map(|pipeline| pipeline.project_id),
         ),
     );
-    let projects = projects(batch, &project_ids)?;
+    let projects: HashMap<Id, Project> =
+        fetch(batch, project_ids, |batch, ids| batch.projects(ids))?
+            .into_iter()
+            .map(|project| (project.id, project))
+            .collect();
     let users: HashMap<Id, User> = bodies(
         batch,
         BodyTable::Users,
@@ -202,24 +194,6 @@ pub(crate) fn details(
             })
         })
         .collect()
-}
-
-/// Projects with their members, by id.
-fn projects(batch: &mut impl BatchRead, ids: &[Id]) -> Result<HashMap<Id, Project>, StoreError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut projects: HashMap<Id, Project> = batch
-        .projects(ids)?
-        .into_iter()
-        .map(|project| (project.id, project))
-        .collect();
-    for (project_id, user_id, level) in batch.members(ids)? {
-        if let Some(project) = projects.get_mut(&project_id) {
-            project.members.push((user_id, level));
-        }
-    }
-    Ok(projects)
 }
 
 /// The bodies of the distinct `ids` of `table`, by id.

@@ -1,17 +1,16 @@
 //! The batched reads of `store::hydrate` on PostgreSQL: one `= ANY($1)` statement each, so a
-//! page costs a dozen round trips whatever its size.
+//! page costs about ten round trips whatever its size. Jobs come with their variables and
+//! projects with their members as arrays, in the same statement.
 
 use ::postgres::Row;
 use serde::de::DeserializeOwned;
 
 use super::codec::{
-    self, JOB_COLUMNS, PIPELINE_COLUMNS, PROJECT_COLUMNS, get, job_from_row, pipeline_from_row,
-    project_from_row,
+    self, JOB_COLUMNS, MEMBER_ARRAYS, PIPELINE_COLUMNS, PROJECT_COLUMNS, VARIABLE_ARRAYS, get,
+    job_with_variables, pipeline_from_row, project_with_members,
 };
 use super::tx::Tx;
-use crate::model::{
-    AccessLevel, ArtifactFormat, Commit, Id, Job, JobArtifact, JobVariable, Pipeline, Project,
-};
+use crate::model::{ArtifactFormat, Commit, Id, Job, JobArtifact, Pipeline, Project};
 use crate::store::StoreError;
 use crate::store::hydrate::{BatchRead, BodyTable};
 
@@ -25,27 +24,10 @@ fn decode<T>(
 impl BatchRead for Tx<'_> {
     fn jobs(&mut self, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
         let rows = self.query(
-            &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ANY($1)"),
+            &format!("SELECT {JOB_COLUMNS}, {VARIABLE_ARRAYS} FROM jobs j WHERE id = ANY($1)"),
             &[&ids],
         )?;
-        decode(rows, job_from_row)
-    }
-
-    fn variables(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, JobVariable)>, StoreError> {
-        // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's locale.
-        let rows = self.query(
-            "SELECT job_id, key, value, variable_type FROM job_variables WHERE job_id = ANY($1)
-             ORDER BY job_id, key COLLATE \"C\"",
-            &[&job_ids],
-        )?;
-        decode(rows, |row| {
-            let variable = JobVariable {
-                key: get(row, 1)?,
-                value: get(row, 2)?,
-                variable_type: get(row, 3)?,
-            };
-            Ok((get(row, 0)?, variable))
-        })
+        decode(rows, job_with_variables)
     }
 
     fn pipelines(&mut self, ids: &[Id]) -> Result<Vec<Pipeline>, StoreError> {
@@ -58,22 +40,12 @@ impl BatchRead for Tx<'_> {
 
     fn projects(&mut self, ids: &[Id]) -> Result<Vec<Project>, StoreError> {
         let rows = self.query(
-            &format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ANY($1)"),
+            &format!(
+                "SELECT {PROJECT_COLUMNS}, {MEMBER_ARRAYS} FROM projects p WHERE id = ANY($1)"
+            ),
             &[&ids],
         )?;
-        decode(rows, project_from_row)
-    }
-
-    fn members(&mut self, project_ids: &[Id]) -> Result<Vec<(Id, Id, AccessLevel)>, StoreError> {
-        let rows = self.query(
-            "SELECT project_id, user_id, access_level FROM project_members
-             WHERE project_id = ANY($1) ORDER BY project_id, user_id",
-            &[&project_ids],
-        )?;
-        decode(rows, |row| {
-            let level = codec::access_level(get(row, 2)?)?;
-            Ok((get(row, 0)?, get(row, 1)?, level))
-        })
+        decode(rows, project_with_members)
     }
 
     fn bodies<T: DeserializeOwned + 'static>(

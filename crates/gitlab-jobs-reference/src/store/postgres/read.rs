@@ -8,8 +8,8 @@ use ::postgres::types::ToSql;
 use chrono::{DateTime, Utc};
 
 use super::codec::{
-    self, PIPELINE_COLUMNS, PROJECT_COLUMN_COUNT, PROJECT_COLUMNS, get, pipeline_from_row,
-    project_from_row,
+    self, MEMBER_ARRAYS, PIPELINE_COLUMNS, PROJECT_COLUMNS, get, pipeline_from_row,
+    project_with_members,
 };
 use super::tx::Tx;
 use crate::model::{
@@ -60,36 +60,21 @@ pub fn job_by_token(tx: &mut Tx<'_>, token: &str) -> Result<Option<Job>, StoreEr
 
 /// A project and its members in one statement (so that, alone, it needs no transaction).
 pub fn project(tx: &mut Tx<'_>, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
-    const MEMBERS: &str = "ARRAY(SELECT user_id FROM project_members m
-                                 WHERE m.project_id = p.id ORDER BY user_id),
-                           ARRAY(SELECT access_level FROM project_members m
-                                 WHERE m.project_id = p.id ORDER BY user_id)";
     let row = match key {
         ProjectKey::Id(id) => tx.query_opt(
-            &format!("SELECT {PROJECT_COLUMNS}, {MEMBERS} FROM projects p WHERE id = $1"),
+            &format!("SELECT {PROJECT_COLUMNS}, {MEMBER_ARRAYS} FROM projects p WHERE id = $1"),
             &[&id],
         )?,
         // `lower` on both sides matches the `projects_by_path` index.
         ProjectKey::Path(path) => tx.query_opt(
             &format!(
-                "SELECT {PROJECT_COLUMNS}, {MEMBERS} FROM projects p
+                "SELECT {PROJECT_COLUMNS}, {MEMBER_ARRAYS} FROM projects p
                  WHERE lower(path_with_namespace) = lower($1)"
             ),
             &[&path],
         )?,
     };
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let mut project = project_from_row(&row)?;
-    let user_ids: Vec<Id> = get(&row, PROJECT_COLUMN_COUNT)?;
-    let levels: Vec<i16> = get(&row, PROJECT_COLUMN_COUNT + 1)?;
-    project.members = user_ids
-        .into_iter()
-        .zip(levels)
-        .map(|(user_id, level)| Ok((user_id, codec::access_level(level)?)))
-        .collect::<Result<_, StoreError>>()?;
-    Ok(Some(project))
+    row.map(|row| project_with_members(&row)).transpose()
 }
 
 pub fn agent_authorizations(

@@ -3,6 +3,8 @@
 //! statement is prepared once per connection (an `IN (?, ?, …)` per page size would not be),
 //! and SQLite still looks each id up in the primary key or index.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, Params, Row};
 use serde::de::DeserializeOwned;
 
@@ -37,10 +39,9 @@ impl Batch<'_> {
             .query_map(params, map)?
             .collect::<Result<_, _>>()?)
     }
-}
 
-impl BatchRead for Batch<'_> {
-    fn jobs(&mut self, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
+    /// Job rows, without their variables.
+    fn job_rows(&self, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
         self.rows(
             &format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE id IN (SELECT value FROM json_each(?1))"
@@ -50,7 +51,8 @@ impl BatchRead for Batch<'_> {
         )
     }
 
-    fn variables(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, JobVariable)>, StoreError> {
+    /// `(job_id, variable)`, each job's by key.
+    fn variables(&self, job_ids: &[Id]) -> Result<Vec<(Id, JobVariable)>, StoreError> {
         self.rows(
             "SELECT job_id, key, value, variable_type FROM job_variables
              WHERE job_id IN (SELECT value FROM json_each(?1)) ORDER BY job_id, key",
@@ -66,18 +68,8 @@ impl BatchRead for Batch<'_> {
         )
     }
 
-    fn pipelines(&mut self, ids: &[Id]) -> Result<Vec<Pipeline>, StoreError> {
-        self.rows(
-            &format!(
-                "SELECT {PIPELINE_COLUMNS} FROM pipelines \
-                 WHERE id IN (SELECT value FROM json_each(?1))"
-            ),
-            [json_ids(ids)?],
-            pipeline_from_row,
-        )
-    }
-
-    fn projects(&mut self, ids: &[Id]) -> Result<Vec<Project>, StoreError> {
+    /// Project rows, without their members.
+    fn project_rows(&self, ids: &[Id]) -> Result<Vec<Project>, StoreError> {
         self.rows(
             &format!(
                 "SELECT {PROJECT_COLUMNS} FROM projects \
@@ -88,7 +80,8 @@ impl BatchRead for Batch<'_> {
         )
     }
 
-    fn members(&mut self, project_ids: &[Id]) -> Result<Vec<(Id, Id, AccessLevel)>, StoreError> {
+    /// `(project_id, user_id, level)`, each project's members by user id.
+    pub fn members(&self, project_ids: &[Id]) -> Result<Vec<(Id, Id, AccessLevel)>, StoreError> {
         let rows: Vec<(Id, Id, u8)> = self.rows(
             "SELECT project_id, user_id, access_level FROM project_members
              WHERE project_id IN (SELECT value FROM json_each(?1)) ORDER BY project_id, user_id",
@@ -101,6 +94,47 @@ impl BatchRead for Batch<'_> {
                 Ok((project_id, user_id, level))
             })
             .collect()
+    }
+}
+
+impl BatchRead for Batch<'_> {
+    fn jobs(&mut self, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
+        let mut jobs: HashMap<Id, Job> = self
+            .job_rows(ids)?
+            .into_iter()
+            .map(|job| (job.id, job))
+            .collect();
+        for (job_id, variable) in self.variables(ids)? {
+            if let Some(job) = jobs.get_mut(&job_id) {
+                job.variables.push(variable);
+            }
+        }
+        Ok(jobs.into_values().collect())
+    }
+
+    fn projects(&mut self, ids: &[Id]) -> Result<Vec<Project>, StoreError> {
+        let mut projects: HashMap<Id, Project> = self
+            .project_rows(ids)?
+            .into_iter()
+            .map(|project| (project.id, project))
+            .collect();
+        for (project_id, user_id, level) in self.members(ids)? {
+            if let Some(project) = projects.get_mut(&project_id) {
+                project.members.push((user_id, level));
+            }
+        }
+        Ok(projects.into_values().collect())
+    }
+
+    fn pipelines(&mut self, ids: &[Id]) -> Result<Vec<Pipeline>, StoreError> {
+        self.rows(
+            &format!(
+                "SELECT {PIPELINE_COLUMNS} FROM pipelines \
+                 WHERE id IN (SELECT value FROM json_each(?1))"
+            ),
+            [json_ids(ids)?],
+            pipeline_from_row,
+        )
     }
 
     fn bodies<T: DeserializeOwned + 'static>(
