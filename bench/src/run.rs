@@ -300,6 +300,28 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".to_owned())
 }
 
+/// An answer as the engines must agree on it: without the server's own address (in every
+/// `web_url`) and without the durations of unfinished jobs, which grow with the clock and
+/// whose shortest float printing varies in length (85999910.838122, 85999911.37981): comparing
+/// sizes failed on those alone.
+fn comparable(body: &[u8], origin: &Url) -> anyhow::Result<serde_json::Value> {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                fields.remove("duration");
+                fields.remove("queued_duration");
+                fields.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(body).replace(origin.as_str().trim_end_matches('/'), "");
+    let mut value = serde_json::from_str(&text).context("an answer is not JSON")?;
+    strip(&mut value);
+    Ok(value)
+}
+
 pub async fn run(config: &Config) -> anyhow::Result<report::Report> {
     std::fs::create_dir_all(&config.work_dir)?;
     let load_at_start = load_average();
@@ -337,22 +359,26 @@ pub async fn run(config: &Config) -> anyhow::Result<report::Report> {
             ("list 100 jobs", |d: &Dataset| d.list_path.clone()),
         ] {
             let mut urls = Vec::new();
-            let mut sizes = Vec::new();
+            let mut answers = Vec::new();
             for dataset in group.iter() {
                 let url = dataset.server.url(&path_of(dataset))?;
-                sizes.push(get_ok(&client, &headers, &url).await?.len());
+                let origin = dataset.server.url("/")?;
+                answers.push(comparable(
+                    &get_ok(&client, &headers, &url).await?,
+                    &origin,
+                )?);
                 urls.push(url);
             }
             let first = &group[0];
             let body = get_ok(&client, &headers, &urls[0]).await?;
             let ceiling_path = format!("/{}{}", first.label, path_of(first));
             bodies.push((ceiling_path.clone(), body));
-            scenarios.push((name, first.label.clone(), urls, ceiling_path, sizes));
+            scenarios.push((name, first.label.clone(), urls, ceiling_path, answers));
         }
     }
-    for (name, size, _, _, body_sizes) in &scenarios {
-        if body_sizes.iter().any(|bytes| *bytes != body_sizes[0]) {
-            bail!("{name} ({size}): the engines answer with different sizes: {body_sizes:?}");
+    for (name, size, _, _, answers) in &scenarios {
+        if answers.iter().any(|answer| *answer != answers[0]) {
+            bail!("{name} ({size}): the engines answer differently");
         }
     }
     let list_body = bodies
