@@ -40,23 +40,39 @@ impl Batch<'_> {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Runs `sql` with `{IDS}` as `= ?1` for one id and as a `json_each` list for several:
+    /// single-job reads keep the plain primary-key lookup, without building a list.
+    fn id_rows<T>(
+        &self,
+        sql: &str,
+        ids: &[Id],
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        match ids {
+            [id] => self.rows(&sql.replace("{IDS}", "= ?1"), [id], map),
+            _ => self.rows(
+                &sql.replace("{IDS}", "IN (SELECT value FROM json_each(?1))"),
+                [json_ids(ids)?],
+                map,
+            ),
+        }
+    }
+
     /// Job rows, without their variables.
     fn job_rows(&self, ids: &[Id]) -> Result<Vec<Job>, StoreError> {
-        self.rows(
-            &format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE id IN (SELECT value FROM json_each(?1))"
-            ),
-            [json_ids(ids)?],
+        self.id_rows(
+            &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id {{IDS}}"),
+            ids,
             job_from_row,
         )
     }
 
     /// `(job_id, variable)`, each job's by key.
     fn variables(&self, job_ids: &[Id]) -> Result<Vec<(Id, JobVariable)>, StoreError> {
-        self.rows(
+        self.id_rows(
             "SELECT job_id, key, value, variable_type FROM job_variables
-             WHERE job_id IN (SELECT value FROM json_each(?1)) ORDER BY job_id, key",
-            [json_ids(job_ids)?],
+             WHERE job_id {IDS} ORDER BY job_id, key",
+            job_ids,
             |row| {
                 let variable = JobVariable {
                     key: row.get(1)?,
@@ -70,22 +86,22 @@ impl Batch<'_> {
 
     /// Project rows, without their members.
     fn project_rows(&self, ids: &[Id]) -> Result<Vec<Project>, StoreError> {
-        self.rows(
+        self.id_rows(
             &format!(
                 "SELECT {PROJECT_COLUMNS} FROM projects \
-                 WHERE id IN (SELECT value FROM json_each(?1))"
+                 WHERE id {{IDS}}"
             ),
-            [json_ids(ids)?],
+            ids,
             project_from_row,
         )
     }
 
     /// `(project_id, user_id, level)`, each project's members by user id.
     pub fn members(&self, project_ids: &[Id]) -> Result<Vec<(Id, Id, AccessLevel)>, StoreError> {
-        let rows: Vec<(Id, Id, u8)> = self.rows(
+        let rows: Vec<(Id, Id, u8)> = self.id_rows(
             "SELECT project_id, user_id, access_level FROM project_members
-             WHERE project_id IN (SELECT value FROM json_each(?1)) ORDER BY project_id, user_id",
-            [json_ids(project_ids)?],
+             WHERE project_id {IDS} ORDER BY project_id, user_id",
+            project_ids,
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )?;
         rows.into_iter()
@@ -127,12 +143,12 @@ impl BatchRead for Batch<'_> {
     }
 
     fn pipelines(&mut self, ids: &[Id]) -> Result<Vec<Pipeline>, StoreError> {
-        self.rows(
+        self.id_rows(
             &format!(
                 "SELECT {PIPELINE_COLUMNS} FROM pipelines \
-                 WHERE id IN (SELECT value FROM json_each(?1))"
+                 WHERE id {{IDS}}"
             ),
-            [json_ids(ids)?],
+            ids,
             pipeline_from_row,
         )
     }
@@ -142,12 +158,9 @@ impl BatchRead for Batch<'_> {
         table: BodyTable,
         ids: &[Id],
     ) -> Result<Vec<(Id, T)>, StoreError> {
-        self.rows(
-            &format!(
-                "SELECT id, body FROM {} WHERE id IN (SELECT value FROM json_each(?1))",
-                table.name()
-            ),
-            [json_ids(ids)?],
+        self.id_rows(
+            &format!("SELECT id, body FROM {} WHERE id {{IDS}}", table.name()),
+            ids,
             |row| Ok((row.get(0)?, row.get::<_, Json<T>>(1)?.0)),
         )
     }
@@ -164,10 +177,10 @@ impl BatchRead for Batch<'_> {
     }
 
     fn artifacts(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, JobArtifact)>, StoreError> {
-        let rows: Vec<(Id, String, String, String, i64)> = self.rows(
+        let rows: Vec<(Id, String, String, String, i64)> = self.id_rows(
             "SELECT job_id, file_type, file_format, filename, size FROM job_artifacts
-             WHERE job_id IN (SELECT value FROM json_each(?1)) ORDER BY job_id, rowid",
-            [json_ids(job_ids)?],
+             WHERE job_id {IDS} ORDER BY job_id, rowid",
+            job_ids,
             |row| {
                 Ok((
                     row.get(0)?,
@@ -195,10 +208,10 @@ impl BatchRead for Batch<'_> {
     }
 
     fn trace_sizes(&mut self, job_ids: &[Id]) -> Result<Vec<(Id, i64)>, StoreError> {
-        self.rows(
+        self.id_rows(
             "SELECT job_id, length(CAST(content AS BLOB)) FROM traces
-             WHERE job_id IN (SELECT value FROM json_each(?1))",
-            [json_ids(job_ids)?],
+             WHERE job_id {IDS}",
+            job_ids,
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
     }
