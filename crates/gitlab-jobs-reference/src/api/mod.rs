@@ -3,8 +3,8 @@
 //! Each method translates its request into the service call of the same name, runs it on the
 //! blocking pool (the store is synchronous), and turns the result into the response variant
 //! of the same status. The bridges live beside it, one job each: `credentials` (the router's
-//! credentials into the service's), `pages` (pagination both ways), `respond` (entities into
-//! generated types, errors into variants) and `disposition` (download headers).
+//! credentials into the service's), `pages` (pagination both ways), `respond` (errors into
+//! variants, allowed agents into their type) and `disposition` (download headers).
 
 mod credentials;
 mod disposition;
@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use gitlab_jobs_server::*;
 
 use self::pages::ProjectJobsPaging;
-use self::respond::{FromApiError, entities, entity, job_or_bridge};
+use self::respond::{FromApiError, entity};
 use crate::auth::Credentials;
 use crate::errors::ApiError;
 use crate::model::{JobStatus, JobVariable};
@@ -113,7 +113,7 @@ impl JobsApi for Reference {
                 .await?;
             let headers = pages::headers(&request.context, &page);
             Ok(ListProjectJobsResponse::Ok {
-                body: entities(page.items)?,
+                body: page.items,
                 // Never counted (`without_count: true`), so the type has no X-Total.
                 headers: headers.into(),
             })
@@ -145,7 +145,7 @@ impl JobsApi for Reference {
                 .await?;
             let headers = pages::headers(&request.context, &page).into();
             Ok(ListPipelineJobsResponse::Ok {
-                body: entities(page.items)?,
+                body: page.items,
                 headers,
             })
         };
@@ -174,7 +174,7 @@ impl JobsApi for Reference {
                 .await?;
             let headers = pages::headers(&request.context, &page).into();
             Ok(ListPipelineBridgesResponse::Ok {
-                body: entities(page.items)?,
+                body: page.items,
                 headers,
             })
         };
@@ -185,7 +185,6 @@ impl JobsApi for Reference {
         let credentials = Credentials::from(request.credentials);
         self.call(move |service| service.get_current_job(&credentials))
             .await
-            .and_then(entity)
             .map_or_else(FromApiError::from_error, GetCurrentJobResponse::Ok)
     }
 
@@ -208,7 +207,6 @@ impl JobsApi for Reference {
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.get_job(&credentials, &project, job_id))
             .await
-            .and_then(entity)
             .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
     }
 
@@ -231,7 +229,6 @@ impl JobsApi for Reference {
         let force = request.force.unwrap_or(false);
         self.call(move |service| service.cancel_job(&credentials, &project, job_id, force))
             .await
-            .and_then(entity)
             .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
     }
 
@@ -242,7 +239,6 @@ impl JobsApi for Reference {
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.retry_job(&credentials, &project, job_id))
             .await
-            .and_then(job_or_bridge)
             .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
     }
 
@@ -251,7 +247,6 @@ impl JobsApi for Reference {
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.erase_job(&credentials, &project, job_id))
             .await
-            .and_then(entity)
             .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
     }
 
@@ -261,7 +256,6 @@ impl JobsApi for Reference {
         let variables = variables(request.body);
         self.call(move |service| service.play_job(&credentials, &project, job_id, &variables))
             .await
-            .and_then(job_or_bridge)
             .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
     }
 
@@ -344,7 +338,6 @@ impl JobsApi for Reference {
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.keep_job_artifacts(&credentials, &project, job_id))
             .await
-            .and_then(entity)
             .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
     }
 

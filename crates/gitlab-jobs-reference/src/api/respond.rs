@@ -1,5 +1,5 @@
-//! Service results into the generated response variants: entities (`serde_json::Value`) into
-//! the generated types, and each [`ApiError`] into the variant of its status.
+//! Service results into the generated response variants: each [`ApiError`] into the variant of
+//! its status (the job entities come from the service in the generated types already).
 //!
 //! The document lists no 500 for any operation, although GitLab answers
 //! `{"message":"500 Internal Server Error"}` to uncaught exceptions (`lib/api/api.rb`). So a
@@ -124,8 +124,9 @@ documented_errors! {
     } else BadRequest;
 }
 
-/// A presented entity in its generated type. Not fitting is a bug of `crate::present` (or of
-/// the document): logged, and answered as an internal error.
+/// A presented `serde_json::Value` (only `/job/allowed_agents` still is one) in its generated
+/// type. Not fitting is a bug of `crate::present` (or of the document): logged, and answered
+/// as an internal error.
 pub fn entity<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     let id = value.get("id").cloned().unwrap_or(Value::Null);
     serde_json::from_value(value).map_err(|failure| {
@@ -137,18 +138,4 @@ pub fn entity<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
         );
         ApiError::internal()
     })
-}
-
-pub fn entities<T: DeserializeOwned>(values: Vec<Value>) -> Result<Vec<T>, ApiError> {
-    values.into_iter().map(entity).collect()
-}
-
-/// `JobOrBridge` is an untagged `oneOf`; rather than let serde guess, the presented kind
-/// decides: only `Entities::Ci::Bridge` exposes `downstream_pipeline`.
-pub fn job_or_bridge(value: Value) -> Result<types::JobOrBridge, ApiError> {
-    if value.get("downstream_pipeline").is_some() {
-        entity(value).map(types::JobOrBridge::Bridge)
-    } else {
-        entity(value).map(types::JobOrBridge::Job)
-    }
 }

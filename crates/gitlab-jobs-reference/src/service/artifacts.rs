@@ -1,6 +1,6 @@
 //! The artifact endpoints (`lib/api/ci/job_artifacts.rb`).
 
-use serde_json::Value;
+use gitlab_jobs_types as types;
 
 use super::JobsService;
 use crate::archive::{self, ArchiveError};
@@ -129,7 +129,7 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<types::Job, ApiError> {
         // A POST: `authenticate_non_get!` needs a user; job tokens are not accepted here.
         let access = self.project_access(credentials, Route::JOB, project)?;
         access.authorize(Ability::UpdateBuild, None)?;
@@ -138,7 +138,7 @@ impl JobsService {
         let kept = self
             .store()
             .keep_artifacts(access.project.id, job_id, self.now())?;
-        Ok(self.presenter().job(&kept))
+        self.presenter().job(&kept)
     }
 
     /// DELETE /projects/:id/jobs/:job_id/artifacts → 204. Maintainers only; does not check

@@ -1,5 +1,6 @@
 //! Single-job endpoints of `lib/api/ci/jobs.rb`.
 
+use gitlab_jobs_types as types;
 use serde_json::Value;
 
 use super::JobsService;
@@ -24,7 +25,7 @@ impl Trace {
 impl JobsService {
     /// GET /job: the job of the job token. Another kind of valid credential → `404 Job Not
     /// Found`; a job token of a job that is not running → 401.
-    pub fn get_current_job(&self, credentials: &Credentials) -> Result<Value, ApiError> {
+    pub fn get_current_job(&self, credentials: &Credentials) -> Result<types::Job, ApiError> {
         let actor = self.authenticate(credentials, Route::JOB_TOKEN)?;
         let Actor::Job { job, .. } = actor else {
             return Err(ApiError::job_not_found());
@@ -33,7 +34,7 @@ impl JobsService {
             .store()
             .job(job.project_id, job.id)?
             .ok_or_else(ApiError::job_not_found)?;
-        Ok(self.presenter().job(&details))
+        self.presenter().job(&details)
     }
 
     /// GET /job/allowed_agents.
@@ -65,11 +66,11 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<types::Job, ApiError> {
         let access = self.project_access(credentials, Route::JOB, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
-        Ok(self.presenter().job(&details))
+        self.presenter().job(&details)
     }
 
     /// GET /projects/:id/jobs/:job_id/trace.
@@ -94,7 +95,7 @@ impl JobsService {
         project: &str,
         job_id: Id,
         force: bool,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<types::Job, ApiError> {
         let access = self.project_access(credentials, Route::JOB, project)?;
         // `authorize_cancel_builds!` on the project comes before `find_build!`.
         access.authorize(Ability::UpdateBuild, None)?;
@@ -106,7 +107,7 @@ impl JobsService {
         let canceled = self
             .store()
             .cancel_job(access.project.id, job_id, force, self.now())?;
-        Ok(self.presenter().job(&canceled))
+        self.presenter().job(&canceled)
     }
 
     /// POST /projects/:id/jobs/:job_id/retry → 201 with the NEW job (builds and bridges).
@@ -115,7 +116,7 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<types::JobOrBridge, ApiError> {
         let access = self.project_access(credentials, Route::JOB, project)?;
         let details = self.find_job(&access, job_id, None)?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
@@ -125,7 +126,7 @@ impl JobsService {
             .retry_job(access.project.id, job_id, actor, self.now())?;
         // `present response[:job], with: Entities::Ci::Job`, for bridges too; a bridge has
         // nothing of the Job additions, so it is shown as what it is.
-        Ok(self.presenter().entity(&retried))
+        self.presenter().entity(&retried)
     }
 
     /// POST /projects/:id/jobs/:job_id/erase → 201 with the erased job.
@@ -134,7 +135,7 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<types::Job, ApiError> {
         let access = self.project_access(credentials, Route::JOB, project)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::EraseBuild, Some(&details.job))?;
@@ -142,7 +143,7 @@ impl JobsService {
         let erased = self
             .store()
             .erase_job(access.project.id, job_id, actor, self.now())?;
-        Ok(self.presenter().job(&erased))
+        self.presenter().job(&erased)
     }
 
     /// POST /projects/:id/jobs/:job_id/play → 200 with the played job (`Job` for builds,
@@ -153,7 +154,7 @@ impl JobsService {
         project: &str,
         job_id: Id,
         variables: &[JobVariable],
-    ) -> Result<Value, ApiError> {
+    ) -> Result<types::JobOrBridge, ApiError> {
         let access = self.project_access(credentials, Route::JOB, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, None)?;
@@ -162,6 +163,6 @@ impl JobsService {
         let played =
             self.store()
                 .play_job(access.project.id, job_id, actor, variables, self.now())?;
-        Ok(self.presenter().entity(&played))
+        self.presenter().entity(&played)
     }
 }

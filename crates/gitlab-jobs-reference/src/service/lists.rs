@@ -1,6 +1,6 @@
 //! The three list endpoints.
 
-use serde_json::Value;
+use gitlab_jobs_types as types;
 
 use super::JobsService;
 use crate::auth::{Ability, Credentials, Route};
@@ -18,7 +18,7 @@ impl JobsService {
         project: &str,
         scope: &[JobStatus],
         pagination: Pagination,
-    ) -> Result<Page<Value>, ApiError> {
+    ) -> Result<Page<types::Job>, ApiError> {
         let access = self.project_access(credentials, Route::JOB_TOKEN, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let pagination = match pagination {
@@ -32,7 +32,7 @@ impl JobsService {
         let filter = JobFilter::project_builds(access.project.id).with_statuses(scope.to_vec());
         let page = self.store().list_jobs(&filter, &pagination)?;
         let presenter = self.presenter();
-        Ok(page.map(|details| presenter.job(&details)))
+        page.try_map(|details| presenter.job(&details))
     }
 
     /// GET /projects/:id/pipelines/:pipeline_id/jobs (`lib/api/ci/pipelines.rb`,
@@ -46,7 +46,7 @@ impl JobsService {
         scope: &[JobStatus],
         include_retried: bool,
         pagination: Pagination,
-    ) -> Result<Page<Value>, ApiError> {
+    ) -> Result<Page<types::Job>, ApiError> {
         let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
         // `user_project.all_pipelines.find(params[:pipeline_id])`, then `read_build`.
         self.store()
@@ -60,7 +60,7 @@ impl JobsService {
         .with_statuses(scope.to_vec());
         let page = self.store().list_jobs(&filter, &counted(pagination))?;
         let presenter = self.presenter();
-        Ok(page.map(|details| presenter.job(&details)))
+        page.try_map(|details| presenter.job(&details))
     }
 
     /// GET /projects/:id/pipelines/:pipeline_id/bridges: `authorize!(:read_build)` first,
@@ -72,7 +72,7 @@ impl JobsService {
         pipeline_id: Id,
         scope: &[JobStatus],
         pagination: Pagination,
-    ) -> Result<Page<Value>, ApiError> {
+    ) -> Result<Page<types::Bridge>, ApiError> {
         let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         self.store()
@@ -82,7 +82,7 @@ impl JobsService {
             .with_statuses(scope.to_vec());
         let page = self.store().list_jobs(&filter, &counted(pagination))?;
         let presenter = self.presenter();
-        Ok(page.map(|details| presenter.bridge(&details)))
+        page.try_map(|details| presenter.bridge(&details))
     }
 }
 

@@ -235,6 +235,14 @@ impl<T> Page<T> {
             info: self.info,
         }
     }
+
+    /// `map` with a step that can fail; the first failure is the result.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            info: self.info,
+        })
+    }
 }
 
 /// URL-safe Base64 without padding (RFC 4648 §5), enough for cursors.
