@@ -9,7 +9,7 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 #[derive(Clone, Debug)]
 /// Client for GitLab Jobs API (REST v4)
 ///
-/// Hand-maintained description of GitLab's REST v4 Jobs API: the jobs routes of lib/api/ci/jobs.rb, the pipeline jobs/bridges lists of lib/api/ci/pipelines.rb and the job artifact routes of lib/api/ci/job_artifacts.rb.
+/// Hand-maintained description of GitLab's REST v4 Jobs API: the jobs routes of lib/api/ci/jobs.rb, the pipeline jobs/bridges lists of lib/api/ci/pipelines.rb, the job artifact routes of lib/api/ci/job_artifacts.rb and the runner's job routes of lib/api/ci/runner.rb (request a job, append to its log, finish it).
 ///
 /// Written from five editions of GitLab's documentation (~10.x, ~13.9, ~14.5, ~15.x and its Chinese translation) and checked against GitLab's source (gitlabhq), python-gitlab and go-gitlab. Where the documentation and the code disagree, the code wins; each operation says where they disagree. Every documentation example is included as a named example (`v10_`, `v13_`, `v14_`, `v15_`, `v15_zh_` prefixes); examples that contradict GitLab's real responses are corrected here and kept verbatim under openapi/errata/.
 ///
@@ -492,6 +492,82 @@ impl Client {
     /// ```
     pub fn get_artifact_file_by_ref(&self) -> builder::GetArtifactFileByRef<'_> {
         builder::GetArtifactFileByRef::new(self)
+    }
+
+    /// Request a job (runner)
+    ///
+    /// What a runner calls in its polling loop to be given a job (lib/api/ci/runner.rb at 027f19b, `post '/request'`, lines 93-169). The runner authenticates with its authentication token in the `token` body parameter (`authenticate_runner!`, lib/api/ci/helpers/runner.rb at 00d1f41, lines 14-20: no token or an unknown one → 403 `{"message":"403 Forbidden"}`); the API's user credentials are not read.
+    ///
+    /// A paused runner (`active: false`) and a runner that sends the current `last_update` are answered 204 with `X-GitLab-Last-Update` without looking for a job (lines 138-149). Otherwise `Ci::RegisterJobService` picks the oldest pending build the runner may run (project runners: builds of their projects; instance runners: every project; tags: a build's tags must all be among the runner's, and an untagged build needs `run_untagged`) and answers **201** with the job payload (`Entities::Ci::JobRequest::Response`, lib/api/entities/ci/job_request/response.rb): the build becomes `running` with `started_at`, the runner is assigned and the job's token (`CI_JOB_TOKEN`) becomes valid for the trace and update calls below. No pending build for this runner → 204 with the new `X-GitLab-Last-Update` (lines 159-163). Of several runners asking at once, exactly one gets a given build.
+    ///
+    /// GitLab answers 409 when the build it picked was taken concurrently and no other is found (lines 164-168); this server takes the build under a row lock and goes on to the next one instead, so it never answers 409.
+    ///
+    /// Source: lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, app/services/ci/register_job_service.rb.
+    ///
+    /// Sends a `POST` request to `/jobs/request`
+    ///
+    /// Arguments:
+    /// - `body`: The runner's token and what it says about itself.
+    /// ```ignore
+    /// let response = client.request_runner_job()
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    pub fn request_runner_job(&self) -> builder::RequestRunnerJob<'_> {
+        builder::RequestRunnerJob::new(self)
+    }
+
+    /// Update a job's state (runner)
+    ///
+    /// What a runner calls to finish the job it runs (lib/api/ci/runner.rb at 027f19b, `put '/:id'`, lines 171-204), authenticated by the job's token in the `token` parameter, which the endpoint declares required (without it Grape answers 400 `token is missing`, even with a `JOB-TOKEN` header). `authenticate_job!` (lib/api/ci/helpers/runner.rb at 00d1f41, lines 72-100): unknown job or wrong token → 403 `{"message":"403 Forbidden"}`; an erased job → 403 `403 Forbidden - Job has been erased!`; a job that is not running → 403 `403 Forbidden - Job is not running` with its status in `Job-Status` (`job_forbidden!`, lines 131-134), which tells the runner to stop.
+    ///
+    /// `Ci::UpdateBuildStateService#update_build_state!` (app/services/ci/update_build_state_service.rb): `state=running` only keeps the job alive; `success` finishes it successfully; `failed` fails it with `failure_reason` (an unknown reason becomes `unknown_failure`) and `exit_code`; any other or no `state` answers 400 with the body `"400"`. Finishing sets `finished_at` (so `duration`), ends the job token's validity and processes the pipeline (the next stage's jobs start, later ones are skipped after a failure, the pipeline's status follows; app/services/ci/pipeline_processing/atomic_processing_service.rb). The body is the status as a JSON string (`body result.status.to_s` through GitLab's JSON formatter); `X-GitLab-Trace-Update-Interval` is only sent with a 202, which GitLab answers while live trace chunks are still being migrated; this server keeps each log in one piece and always answers 200. Newer GitLab also sends `Job-Status`.
+    ///
+    /// Source: lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, app/services/ci/update_build_state_service.rb.
+    ///
+    /// Sends a `PUT` request to `/jobs/{id}`
+    ///
+    /// Arguments:
+    /// - `id`: ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
+    /// - `body`: The job token and the job's final state.
+    /// ```ignore
+    /// let response = client.update_runner_job()
+    /// .id(id)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    pub fn update_runner_job(&self) -> builder::UpdateRunnerJob<'_> {
+        builder::UpdateRunnerJob::new(self)
+    }
+
+    /// Append to a job's log (runner)
+    ///
+    /// What a runner calls every few seconds while a job runs, with the new part of the log as the body (`text/plain`) and `Content-Range: <start>-<end>` (lib/api/ci/runner.rb at 027f19b, `patch '/:id/trace'`, lines 206-240). Authenticated by the job token in the `JOB-TOKEN` header or the `token` query parameter, with the checks and 403s of the update above (`authenticate_job!`).
+    ///
+    /// No `Content-Range` → 400 `{"message":"400 Missing header Content-Range"}` (line 219). The patch is appended only where the stored log ends (`Ci::AppendBuildTraceService`, app/services/ci/append_build_trace_service.rb: the start is the number before `-`, read as Ruby's `to_i` reads it; lib/gitlab/ci/trace.rb `append`: a start other than the current size appends nothing): otherwise **416** `{"message":"416 Range Not Satisfiable"}` with `Range: 0-<current size>`, so that the runner resends from there. An accepted patch answers **202** with `Range: 0-<new size>`, `Job-Status` (the job's status: a job canceled meanwhile says `canceled`, and the runner stops) and `X-GitLab-Trace-Update-Interval` (`60`; GitLab says `3` while someone watches the log in the web UI, which this server has not). The 202's body is the interval as a JSON string: the endpoint's last expression is that `header` call, whose value Grape sends as the body.
+    ///
+    /// Source: lib/api/ci/runner.rb, app/services/ci/append_build_trace_service.rb, lib/gitlab/ci/trace.rb.
+    ///
+    /// Sends a `PATCH` request to `/jobs/{id}/trace`
+    ///
+    /// Arguments:
+    /// - `id`: ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
+    /// - `token`: The job token, instead of the `JOB-TOKEN` header (`params[:token] || env['HTTP_JOB_TOKEN']`, lib/api/ci/helpers/runner.rb line 128).
+    /// - `content_range`: `<start>-<end>` of the patch in the whole log (gitlab-runner sends the end inclusive, GitLab reads only the start). Missing → 400.
+    /// - `body`: The new part of the log, as bytes.
+    /// ```ignore
+    /// let response = client.append_runner_job_trace()
+    /// .id(id)
+    /// .token(token)
+    /// .content_range(content_range)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    pub fn append_runner_job_trace(&self) -> builder::AppendRunnerJobTrace<'_> {
+        builder::AppendRunnerJobTrace::new(self)
     }
 }
 
@@ -2353,6 +2429,315 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /// Builder for [`Client::request_runner_job`]
+    ///
+    /// [`Client::request_runner_job`]: super::Client::request_runner_job
+    #[derive(Debug, Clone)]
+    pub struct RequestRunnerJob<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RunnerJobRequest, String>,
+    }
+
+    impl<'a> RequestRunnerJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunnerJobRequest>,
+            <V as std::convert::TryInto<types::RunnerJobRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `RunnerJobRequest` for body failed: {}", s));
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::RunnerJobRequest,
+                ) -> types::builder::RunnerJobRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/jobs/request`
+        pub async fn send(self) -> Result<ResponseValue<types::RunnerJob>, Error<types::Error>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::RunnerJobRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/jobs/request", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "request_runner_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /// Builder for [`Client::update_runner_job`]
+    ///
+    /// [`Client::update_runner_job`]: super::Client::update_runner_job
+    #[derive(Debug, Clone)]
+    pub struct UpdateRunnerJob<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        body: Result<types::builder::RunnerJobUpdate, String>,
+    }
+
+    impl<'a> UpdateRunnerJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunnerJobUpdate>,
+            <V as std::convert::TryInto<types::RunnerJobUpdate>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `RunnerJobUpdate` for body failed: {}", s));
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::RunnerJobUpdate) -> types::builder::RunnerJobUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/jobs/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerStatusCode>, Error<types::RunnerUpdateError>>
+        {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::RunnerJobUpdate::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/jobs/{}", client.baseurl, encode_path(&id.to_string()),);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_runner_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /// Builder for [`Client::append_runner_job_trace`]
+    ///
+    /// [`Client::append_runner_job_trace`]: super::Client::append_runner_job_trace
+    #[derive(Debug)]
+    pub struct AppendRunnerJobTrace<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        token: Result<Option<::std::string::String>, String>,
+        content_range: Result<Option<::std::string::String>, String>,
+        body: Result<reqwest::Body, String>,
+    }
+
+    impl<'a> AppendRunnerJobTrace<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                token: Ok(None),
+                content_range: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+
+        pub fn token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.token = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for token failed".to_string()
+            });
+            self
+        }
+
+        pub fn content_range<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.content_range = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for content_range failed".to_string()
+            });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<String>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| "conversion to `String` for body failed".to_string())
+                .map(|v| v.into());
+            self
+        }
+
+        ///Sends a `PATCH` request to `/jobs/{id}/trace`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerStatusCode>, Error<types::Error>> {
+            let Self {
+                client,
+                id,
+                token,
+                content_range,
+                body,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let token = token.map_err(Error::InvalidRequest)?;
+            let content_range = content_range.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/jobs/{}/trace",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            if let Some(value) = content_range {
+                header_map.append("Content-Range", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("text/plain"),
+                )
+                .body(body)
+                .query(&progenitor_client::QueryParam::new("token", &token))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "append_runner_job_trace",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                416u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),

@@ -1380,6 +1380,248 @@ impl GetArtifactFileByRefUnauthorizedHeaders {
     }
 }
 
+/// The request of [`JobsApi::request_runner_job`]: `POST /jobs/request`.
+#[derive(Debug, Clone)]
+pub struct RequestRunnerJobRequest {
+    /// The runner's token and what it says about itself.
+    pub body: types::RunnerJobRequest,
+    /// The credentials the request carried, in the forms this operation accepts.
+    pub credentials: Credentials,
+    /// The request line and headers, for building pagination links.
+    pub context: RequestContext,
+}
+
+/// The answer of [`JobsApi::request_runner_job`], one variant per status the document lists.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum RequestRunnerJobResponse {
+    /// 201: A job for the runner, now running.
+    Created(types::RunnerJob),
+    /// 204: No job for this runner now (or the runner is paused, or its `last_update` is current). No body.
+    NoContent {
+        headers: RequestRunnerJobNoContentHeaders,
+    },
+    /// 400: The `token` parameter is missing (Grape validation).
+    BadRequest(types::Error),
+    /// 403: Unknown runner token (`authenticate_runner!`).
+    Forbidden(types::Error),
+}
+
+impl IntoResponse for RequestRunnerJobResponse {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Created(body) => runtime::json(201u16, &body),
+            Self::NoContent { headers } => {
+                let mut response = runtime::empty(204u16);
+                headers.write_to(response.headers_mut());
+                response
+            }
+            Self::BadRequest(body) => runtime::json(400u16, &body),
+            Self::Forbidden(body) => runtime::json(403u16, &body),
+        }
+    }
+}
+
+/// The headers of [`RequestRunnerJobResponse::NoContent`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestRunnerJobNoContentHeaders {
+    /// `X-GitLab-Last-Update`: The runner's queue marker; sent back as `last_update`, it lets GitLab answer 204 at once while nothing changed for the runner.
+    pub x_git_lab_last_update: String,
+}
+
+impl RequestRunnerJobNoContentHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "X-GitLab-Last-Update", &self.x_git_lab_last_update);
+    }
+}
+
+/// The request of [`JobsApi::update_runner_job`]: `PUT /jobs/{id}`.
+#[derive(Debug, Clone)]
+pub struct UpdateRunnerJobRequest {
+    /// ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
+    pub id: i64,
+    /// The job token and the job's final state.
+    pub body: types::RunnerJobUpdate,
+    /// The credentials the request carried, in the forms this operation accepts.
+    pub credentials: Credentials,
+    /// The request line and headers, for building pagination links.
+    pub context: RequestContext,
+}
+
+/// The answer of [`JobsApi::update_runner_job`], one variant per status the document lists.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum UpdateRunnerJobResponse {
+    /// 200: The state was applied (`"200"`).
+    Ok {
+        body: types::RunnerStatusCode,
+        headers: UpdateRunnerJobOkHeaders,
+    },
+    /// 400: `token` missing or `id` not an integer (Grape validation, `{"error": ...}`), or a `state` that is not `running`, `success` or `failed` (the body `"400"`).
+    BadRequest(types::RunnerUpdateError),
+    /// 403: Unknown job, wrong token, erased job, or a job that is not running (then with `Job-Status`).
+    Forbidden {
+        body: types::RunnerUpdateError,
+        headers: UpdateRunnerJobForbiddenHeaders,
+    },
+}
+
+impl IntoResponse for UpdateRunnerJobResponse {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Ok { body, headers } => {
+                let mut response = runtime::json(200u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+            Self::BadRequest(body) => runtime::json(400u16, &body),
+            Self::Forbidden { body, headers } => {
+                let mut response = runtime::json(403u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+        }
+    }
+}
+
+/// The headers of [`UpdateRunnerJobResponse::Ok`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateRunnerJobOkHeaders {
+    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+    pub job_status: Option<String>,
+}
+
+impl UpdateRunnerJobOkHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "Job-Status", &self.job_status);
+    }
+}
+
+/// The headers of [`UpdateRunnerJobResponse::Forbidden`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateRunnerJobForbiddenHeaders {
+    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+    pub job_status: Option<String>,
+}
+
+impl UpdateRunnerJobForbiddenHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "Job-Status", &self.job_status);
+    }
+}
+
+/// The request of [`JobsApi::append_runner_job_trace`]: `PATCH /jobs/{id}/trace`.
+#[derive(Debug, Clone)]
+pub struct AppendRunnerJobTraceRequest {
+    /// ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
+    pub id: i64,
+    /// The job token, instead of the `JOB-TOKEN` header (`params[:token] || env['HTTP_JOB_TOKEN']`, lib/api/ci/helpers/runner.rb line 128).
+    pub token: Option<String>,
+    /// `<start>-<end>` of the patch in the whole log (gitlab-runner sends the end inclusive, GitLab reads only the start). Missing → 400.
+    pub content_range: Option<String>,
+    /// The new part of the log, as bytes.
+    pub body: bytes::Bytes,
+    /// The credentials the request carried, in the forms this operation accepts.
+    pub credentials: Credentials,
+    /// The request line and headers, for building pagination links.
+    pub context: RequestContext,
+}
+
+/// The answer of [`JobsApi::append_runner_job_trace`], one variant per status the document lists.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum AppendRunnerJobTraceResponse {
+    /// 202: Appended.
+    Accepted {
+        body: types::RunnerStatusCode,
+        headers: AppendRunnerJobTraceAcceptedHeaders,
+    },
+    /// 400: No `Content-Range` header, or `id` not an integer.
+    BadRequest(types::Error),
+    /// 403: Unknown job, wrong token, erased job, or a job that is not running (then with `Job-Status`).
+    Forbidden {
+        body: types::Error,
+        headers: AppendRunnerJobTraceForbiddenHeaders,
+    },
+    /// 416: The patch does not start where the log ends; `Range` says where it does.
+    RangeNotSatisfiable {
+        body: types::Error,
+        headers: AppendRunnerJobTraceRangeNotSatisfiableHeaders,
+    },
+}
+
+impl IntoResponse for AppendRunnerJobTraceResponse {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Accepted { body, headers } => {
+                let mut response = runtime::json(202u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+            Self::BadRequest(body) => runtime::json(400u16, &body),
+            Self::Forbidden { body, headers } => {
+                let mut response = runtime::json(403u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+            Self::RangeNotSatisfiable { body, headers } => {
+                let mut response = runtime::json(416u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+        }
+    }
+}
+
+/// The headers of [`AppendRunnerJobTraceResponse::Accepted`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppendRunnerJobTraceAcceptedHeaders {
+    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+    pub job_status: Option<String>,
+    /// `Range`: `0-<size>`: the log's size after the patch.
+    pub range: String,
+    /// `X-GitLab-Trace-Update-Interval`: Seconds until the runner should send the next patch (`60`, or `3` while the log is watched).
+    pub x_git_lab_trace_update_interval: String,
+}
+
+impl AppendRunnerJobTraceAcceptedHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "Job-Status", &self.job_status);
+        runtime::put_header(headers, "Range", &self.range);
+        runtime::put_header(
+            headers,
+            "X-GitLab-Trace-Update-Interval",
+            &self.x_git_lab_trace_update_interval,
+        );
+    }
+}
+
+/// The headers of [`AppendRunnerJobTraceResponse::Forbidden`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppendRunnerJobTraceForbiddenHeaders {
+    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+    pub job_status: Option<String>,
+}
+
+impl AppendRunnerJobTraceForbiddenHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "Job-Status", &self.job_status);
+    }
+}
+
+/// The headers of [`AppendRunnerJobTraceResponse::RangeNotSatisfiable`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppendRunnerJobTraceRangeNotSatisfiableHeaders {
+    /// `Range`: `0-<size>` of the stored log.
+    pub range: String,
+}
+
+impl AppendRunnerJobTraceRangeNotSatisfiableHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "Range", &self.range);
+    }
+}
+
 /// GitLab's Jobs API, one method per operation of the document.
 ///
 /// Implement it and serve it with [`router`]. Requests arrive parsed and validated:
@@ -1575,6 +1817,47 @@ pub trait JobsApi: Send + Sync + 'static {
         &self,
         request: GetArtifactFileByRefRequest,
     ) -> impl Future<Output = GetArtifactFileByRefResponse> + Send;
+    /// Request a job (runner)
+    ///
+    /// `POST /jobs/request`
+    ///
+    /// What a runner calls in its polling loop to be given a job (lib/api/ci/runner.rb at 027f19b, `post '/request'`, lines 93-169). The runner authenticates with its authentication token in the `token` body parameter (`authenticate_runner!`, lib/api/ci/helpers/runner.rb at 00d1f41, lines 14-20: no token or an unknown one → 403 `{"message":"403 Forbidden"}`); the API's user credentials are not read.
+    ///
+    /// A paused runner (`active: false`) and a runner that sends the current `last_update` are answered 204 with `X-GitLab-Last-Update` without looking for a job (lines 138-149). Otherwise `Ci::RegisterJobService` picks the oldest pending build the runner may run (project runners: builds of their projects; instance runners: every project; tags: a build's tags must all be among the runner's, and an untagged build needs `run_untagged`) and answers **201** with the job payload (`Entities::Ci::JobRequest::Response`, lib/api/entities/ci/job_request/response.rb): the build becomes `running` with `started_at`, the runner is assigned and the job's token (`CI_JOB_TOKEN`) becomes valid for the trace and update calls below. No pending build for this runner → 204 with the new `X-GitLab-Last-Update` (lines 159-163). Of several runners asking at once, exactly one gets a given build.
+    ///
+    /// GitLab answers 409 when the build it picked was taken concurrently and no other is found (lines 164-168); this server takes the build under a row lock and goes on to the next one instead, so it never answers 409.
+    ///
+    /// Source: lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, app/services/ci/register_job_service.rb.
+    fn request_runner_job(
+        &self,
+        request: RequestRunnerJobRequest,
+    ) -> impl Future<Output = RequestRunnerJobResponse> + Send;
+    /// Update a job's state (runner)
+    ///
+    /// `PUT /jobs/{id}`
+    ///
+    /// What a runner calls to finish the job it runs (lib/api/ci/runner.rb at 027f19b, `put '/:id'`, lines 171-204), authenticated by the job's token in the `token` parameter, which the endpoint declares required (without it Grape answers 400 `token is missing`, even with a `JOB-TOKEN` header). `authenticate_job!` (lib/api/ci/helpers/runner.rb at 00d1f41, lines 72-100): unknown job or wrong token → 403 `{"message":"403 Forbidden"}`; an erased job → 403 `403 Forbidden - Job has been erased!`; a job that is not running → 403 `403 Forbidden - Job is not running` with its status in `Job-Status` (`job_forbidden!`, lines 131-134), which tells the runner to stop.
+    ///
+    /// `Ci::UpdateBuildStateService#update_build_state!` (app/services/ci/update_build_state_service.rb): `state=running` only keeps the job alive; `success` finishes it successfully; `failed` fails it with `failure_reason` (an unknown reason becomes `unknown_failure`) and `exit_code`; any other or no `state` answers 400 with the body `"400"`. Finishing sets `finished_at` (so `duration`), ends the job token's validity and processes the pipeline (the next stage's jobs start, later ones are skipped after a failure, the pipeline's status follows; app/services/ci/pipeline_processing/atomic_processing_service.rb). The body is the status as a JSON string (`body result.status.to_s` through GitLab's JSON formatter); `X-GitLab-Trace-Update-Interval` is only sent with a 202, which GitLab answers while live trace chunks are still being migrated; this server keeps each log in one piece and always answers 200. Newer GitLab also sends `Job-Status`.
+    ///
+    /// Source: lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, app/services/ci/update_build_state_service.rb.
+    fn update_runner_job(
+        &self,
+        request: UpdateRunnerJobRequest,
+    ) -> impl Future<Output = UpdateRunnerJobResponse> + Send;
+    /// Append to a job's log (runner)
+    ///
+    /// `PATCH /jobs/{id}/trace`
+    ///
+    /// What a runner calls every few seconds while a job runs, with the new part of the log as the body (`text/plain`) and `Content-Range: <start>-<end>` (lib/api/ci/runner.rb at 027f19b, `patch '/:id/trace'`, lines 206-240). Authenticated by the job token in the `JOB-TOKEN` header or the `token` query parameter, with the checks and 403s of the update above (`authenticate_job!`).
+    ///
+    /// No `Content-Range` → 400 `{"message":"400 Missing header Content-Range"}` (line 219). The patch is appended only where the stored log ends (`Ci::AppendBuildTraceService`, app/services/ci/append_build_trace_service.rb: the start is the number before `-`, read as Ruby's `to_i` reads it; lib/gitlab/ci/trace.rb `append`: a start other than the current size appends nothing): otherwise **416** `{"message":"416 Range Not Satisfiable"}` with `Range: 0-<current size>`, so that the runner resends from there. An accepted patch answers **202** with `Range: 0-<new size>`, `Job-Status` (the job's status: a job canceled meanwhile says `canceled`, and the runner stops) and `X-GitLab-Trace-Update-Interval` (`60`; GitLab says `3` while someone watches the log in the web UI, which this server has not). The 202's body is the interval as a JSON string: the endpoint's last expression is that `header` call, whose value Grape sends as the body.
+    ///
+    /// Source: lib/api/ci/runner.rb, app/services/ci/append_build_trace_service.rb, lib/gitlab/ci/trace.rb.
+    fn append_runner_job_trace(
+        &self,
+        request: AppendRunnerJobTraceRequest,
+    ) -> impl Future<Output = AppendRunnerJobTraceResponse> + Send;
 }
 
 /// An axum router serving `api` under `/api/v4`, as GitLab does.
@@ -1590,6 +1873,25 @@ pub fn router<A: JobsApi>(api: Arc<A>) -> axum::Router {
         .route(
             "/job/allowed_agents",
             axum::routing::MethodRouter::new().get(get_current_job_allowed_agents::<A>),
+        )
+        .route(
+            "/jobs/request",
+            axum::routing::MethodRouter::new()
+                .post(request_runner_job::<A>)
+                .put(|state: State<Arc<A>>, request: Request| {
+                    update_runner_job::<A>(
+                        state,
+                        runtime::with_path_params(request, &[("id", "request")]),
+                    )
+                }),
+        )
+        .route(
+            "/jobs/{id}",
+            axum::routing::MethodRouter::new().put(update_runner_job::<A>),
+        )
+        .route(
+            "/jobs/{id}/trace",
+            axum::routing::MethodRouter::new().patch(append_runner_job_trace::<A>),
         )
         .route(
             "/projects/{id}/jobs",
@@ -2270,4 +2572,107 @@ async fn get_artifact_file_by_ref<A: JobsApi>(
         context,
     };
     api.get_artifact_file_by_ref(request).await.into_response()
+}
+
+async fn request_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
+    const SECURITY: Security = Security {
+        schemes: &[],
+        anonymous: true,
+    };
+    let mut input = match Input::read(request, &SECURITY).await {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let body = input.required_body::<types::RunnerJobRequest>(&[
+        "token",
+        "last_update",
+        "system_id",
+        "info",
+        "session",
+        "job_age",
+    ]);
+    if input.has_errors() {
+        return input.reject();
+    }
+
+    let (Some(body),) = (body,) else {
+        return input.reject();
+    };
+    let (credentials, context) = input.into_parts();
+    let request = RequestRunnerJobRequest {
+        body,
+        credentials,
+        context,
+    };
+    api.request_runner_job(request).await.into_response()
+}
+
+async fn update_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
+    const SECURITY: Security = Security {
+        schemes: &[],
+        anonymous: true,
+    };
+    let mut input = match Input::read(request, &SECURITY).await {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let id = input.path::<i64>("id");
+    let body = input.required_body::<types::RunnerJobUpdate>(&[
+        "token",
+        "state",
+        "failure_reason",
+        "exit_code",
+        "checksum",
+        "output",
+    ]);
+    if input.has_errors() {
+        return input.reject();
+    }
+
+    let (Some(id), Some(body)) = (id, body) else {
+        return input.reject();
+    };
+    let (credentials, context) = input.into_parts();
+    let request = UpdateRunnerJobRequest {
+        id,
+        body,
+        credentials,
+        context,
+    };
+    api.update_runner_job(request).await.into_response()
+}
+
+async fn append_runner_job_trace<A: JobsApi>(
+    State(api): State<Arc<A>>,
+    request: Request,
+) -> Response {
+    const SECURITY: Security = Security {
+        schemes: &[Scheme::JobTokenHeader],
+        anonymous: true,
+    };
+    let mut input = match Input::read(request, &SECURITY).await {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let id = input.path::<i64>("id");
+    let token = input.query::<String>("token");
+    let content_range = input.header::<String>("Content-Range");
+    let body = Some(input.raw_body());
+    if input.has_errors() {
+        return input.reject();
+    }
+
+    let (Some(id), Some(body)) = (id, body) else {
+        return input.reject();
+    };
+    let (credentials, context) = input.into_parts();
+    let request = AppendRunnerJobTraceRequest {
+        id,
+        token,
+        content_range,
+        body,
+        credentials,
+        context,
+    };
+    api.append_runner_job_trace(request).await.into_response()
 }

@@ -1292,6 +1292,305 @@ impl Runner {
     }
 }
 
+///`Entities::Ci::JobRequest::GitInfo` (lib/api/entities/ci/job_request/git_info.rb).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerGitInfo {
+    pub before_sha: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub depth: ::std::option::Option<i64>,
+    pub protected: ::std::option::Option<bool>,
+    #[serde(rename = "ref")]
+    pub ref_: ::std::string::String,
+    ///`branch` or `tag`.
+    pub ref_type: ::std::string::String,
+    #[serde(default)]
+    pub refspecs: ::std::vec::Vec<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub repo_object_format: ::std::option::Option<::std::string::String>,
+    ///The clone URL with the job token as the password of `gitlab-ci-token`.
+    pub repo_url: ::std::string::String,
+    pub sha: ::std::string::String,
+}
+
+impl RunnerGitInfo {
+    pub fn builder() -> builder::RunnerGitInfo {
+        Default::default()
+    }
+}
+
+///`Entities::Ci::JobRequest::RunnerInfo` (lib/api/entities/ci/job_request/runner_info.rb).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerInfo {
+    pub runner_session_url: ::std::option::Option<::std::string::String>,
+    ///The job's timeout in seconds.
+    pub timeout: i64,
+}
+
+impl RunnerInfo {
+    pub fn builder() -> builder::RunnerInfo {
+        Default::default()
+    }
+}
+
+///The job payload a runner is given (`Entities::Ci::JobRequest::Response`, lib/api/entities/ci/job_request/response.rb). `image` and `artifacts` are null when the job has none.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJob {
+    pub allow_git_fetch: bool,
+    pub artifacts: ::std::option::Option<
+        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    >,
+    #[serde(default)]
+    pub cache: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    #[serde(default)]
+    pub credentials: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    ///Jobs whose artifacts this one downloads (`Entities::Ci::JobRequest::Dependency`).
+    #[serde(default)]
+    pub dependencies:
+        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub features: RunnerJobFeatures,
+    pub git_info: RunnerGitInfo,
+    pub id: i64,
+    pub image: ::std::option::Option<RunnerJobImage>,
+    pub job_info: RunnerJobInfo,
+    pub runner_info: RunnerInfo,
+    #[serde(default)]
+    pub services: ::std::vec::Vec<RunnerJobImage>,
+    pub steps: ::std::vec::Vec<RunnerJobStep>,
+    ///The job token (`CI_JOB_TOKEN`), valid while the job runs.
+    pub token: ::std::string::String,
+    ///Predefined CI/CD variables, then the job's own.
+    pub variables: ::std::vec::Vec<RunnerVariable>,
+}
+
+impl RunnerJob {
+    pub fn builder() -> builder::RunnerJob {
+        Default::default()
+    }
+}
+
+///`Ci::Build#features`: `trace_sections` and the failure reasons GitLab knows.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobFeatures {
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub failure_reasons: ::std::vec::Vec<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub trace_sections: ::std::option::Option<bool>,
+}
+
+impl RunnerJobFeatures {
+    pub fn builder() -> builder::RunnerJobFeatures {
+        Default::default()
+    }
+}
+
+///`Entities::Ci::JobRequest::Image` and `Service`: a container image.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobImage {
+    pub entrypoint: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub name: ::std::string::String,
+    #[serde(default)]
+    pub ports: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+}
+
+impl RunnerJobImage {
+    pub fn builder() -> builder::RunnerJobImage {
+        Default::default()
+    }
+}
+
+///`Entities::Ci::JobRequest::JobInfo` (lib/api/entities/ci/job_request/job_info.rb). Newer GitLab also sends namespace and instance ids.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobInfo {
+    pub id: i64,
+    pub name: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub pipeline_id: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub project_full_path: ::std::option::Option<::std::string::String>,
+    pub project_id: i64,
+    ///A count, as a string (`+Inf` for runners that are not instance runners).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub project_jobs_running_on_instance_runners_count:
+        ::std::option::Option<::std::string::String>,
+    pub project_name: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub queue_depth: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub queue_size: ::std::option::Option<i64>,
+    pub stage: ::std::string::String,
+    pub time_in_queue_seconds: ::std::option::Option<f64>,
+    pub user_id: ::std::option::Option<i64>,
+}
+
+impl RunnerJobInfo {
+    pub fn builder() -> builder::RunnerJobInfo {
+        Default::default()
+    }
+}
+
+///The parameters of `POST /jobs/request` (lib/api/ci/runner.rb at 027f19b, lines 99-120; `system_id` is read by lib/api/ci/helpers/runner.rb `get_system_id_from_request`).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobRequest {
+    pub info: ::std::option::Option<RunnerJobRequestInfo>,
+    ///Only jobs queued at least this many seconds ago.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub job_age: ::std::option::Option<i64>,
+    ///The `X-GitLab-Last-Update` of the runner's previous 204; when it is still current, GitLab answers 204 at once.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub last_update: ::std::option::Option<::std::string::String>,
+    pub session: ::std::option::Option<RunnerJobRequestSession>,
+    ///The runner manager's system id.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub system_id: ::std::option::Option<::std::string::String>,
+    ///The runner's authentication token.
+    pub token: ::std::string::String,
+}
+
+impl RunnerJobRequest {
+    pub fn builder() -> builder::RunnerJobRequest {
+        Default::default()
+    }
+}
+
+///What the runner says about itself (its name, version, revision, platform, architecture, executor, features and config).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobRequestInfo {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub architecture: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub config: ::std::option::Option<RunnerJobRequestInfoConfig>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub executor: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub features: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub platform: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub revision: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub version: ::std::option::Option<::std::string::String>,
+}
+
+impl RunnerJobRequestInfo {
+    pub fn builder() -> builder::RunnerJobRequestInfo {
+        Default::default()
+    }
+}
+
+///`RunnerJobRequestInfoConfig`
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobRequestInfoConfig {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub gpus: ::std::option::Option<::std::string::String>,
+}
+
+impl RunnerJobRequestInfoConfig {
+    pub fn builder() -> builder::RunnerJobRequestInfoConfig {
+        Default::default()
+    }
+}
+
+///The runner's interactive session, if it offers one.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobRequestSession {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub authorization: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub certificate: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
+}
+
+impl RunnerJobRequestSession {
+    pub fn builder() -> builder::RunnerJobRequestSession {
+        Default::default()
+    }
+}
+
+///`Entities::Ci::JobRequest::Step` (lib/api/entities/ci/job_request/step.rb): `script`, then `after_script` if the job has one.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobStep {
+    pub allow_failure: bool,
+    pub name: ::std::string::String,
+    pub script: ::std::vec::Vec<::std::string::String>,
+    pub timeout: i64,
+    pub when: ::std::string::String,
+}
+
+impl RunnerJobStep {
+    pub fn builder() -> builder::RunnerJobStep {
+        Default::default()
+    }
+}
+
+///The parameters of `PUT /jobs/:id` (lib/api/ci/runner.rb at 027f19b, lines 177-188).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobUpdate {
+    ///The log's CRC32 (`crc32:<hex>`).
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub checksum: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub exit_code: ::std::option::Option<i64>,
+    ///With `state=failed`; an unknown reason becomes `unknown_failure`.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub failure_reason: ::std::option::Option<::std::string::String>,
+    pub output: ::std::option::Option<RunnerJobUpdateOutput>,
+    ///`running` (keep-alive), `success` or `failed`; anything else answers 400.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub state: ::std::option::Option<::std::string::String>,
+    ///The job token.
+    pub token: ::std::string::String,
+}
+
+impl RunnerJobUpdate {
+    pub fn builder() -> builder::RunnerJobUpdate {
+        Default::default()
+    }
+}
+
+///`RunnerJobUpdateOutput`
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerJobUpdateOutput {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub bytesize: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub checksum: ::std::option::Option<::std::string::String>,
+}
+
+impl RunnerJobUpdateOutput {
+    pub fn builder() -> builder::RunnerJobUpdateOutput {
+        Default::default()
+    }
+}
+
 ///Runner manager (one runner process) that ran a build. Newest GitLab only.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
@@ -1387,6 +1686,97 @@ impl ::std::convert::TryFrom<::std::string::String> for RunnerRunnerType {
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
+    }
+}
+
+///A status code or an interval as a JSON string (`"200"`, `"60"`): what Grape sends for a String body through GitLab's JSON formatter (lib/gitlab/json/grape_formatter.rb: `Gitlab::Json.dump(object)`).
+#[derive(
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+    schemars::JsonSchema,
+)]
+#[serde(transparent)]
+pub struct RunnerStatusCode(pub ::std::string::String);
+impl ::std::ops::Deref for RunnerStatusCode {
+    type Target = ::std::string::String;
+    fn deref(&self) -> &::std::string::String {
+        &self.0
+    }
+}
+
+impl ::std::convert::From<RunnerStatusCode> for ::std::string::String {
+    fn from(value: RunnerStatusCode) -> Self {
+        value.0
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for RunnerStatusCode {
+    fn from(value: ::std::string::String) -> Self {
+        Self(value)
+    }
+}
+
+impl ::std::fmt::Display for RunnerStatusCode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ::std::str::FromStr for RunnerStatusCode {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Self(value.to_string()))
+    }
+}
+
+///An error of `PUT /jobs/:id`: `"400"` for an unknown `state`, an `Error` otherwise (one schema for every error status, as generated clients need one error type per operation).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+#[serde(untagged)]
+pub enum RunnerUpdateError {
+    RunnerStatusCode(RunnerStatusCode),
+    Error(Error),
+}
+
+impl ::std::convert::From<RunnerStatusCode> for RunnerUpdateError {
+    fn from(value: RunnerStatusCode) -> Self {
+        Self::RunnerStatusCode(value)
+    }
+}
+
+impl ::std::convert::From<Error> for RunnerUpdateError {
+    fn from(value: Error) -> Self {
+        Self::Error(value)
+    }
+}
+
+///One CI/CD variable as a runner gets it (`Gitlab::Ci::Variables::Collection::Item#to_runner_variable`).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct RunnerVariable {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<bool>,
+    pub key: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub masked: ::std::option::Option<bool>,
+    pub public: bool,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub raw: ::std::option::Option<bool>,
+    pub value: ::std::string::String,
+}
+
+impl RunnerVariable {
+    pub fn builder() -> builder::RunnerVariable {
+        Default::default()
     }
 }
 
@@ -4814,6 +5204,1633 @@ pub mod builder {
     }
 
     #[derive(Clone, Debug)]
+    pub struct RunnerGitInfo {
+        before_sha: ::std::result::Result<::std::string::String, ::std::string::String>,
+        depth: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        protected: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        ref_: ::std::result::Result<::std::string::String, ::std::string::String>,
+        ref_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+        refspecs:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        repo_object_format: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        repo_url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        sha: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerGitInfo {
+        fn default() -> Self {
+            Self {
+                before_sha: Err("no value supplied for before_sha".to_string()),
+                depth: Ok(Default::default()),
+                protected: Ok(Default::default()),
+                ref_: Err("no value supplied for ref_".to_string()),
+                ref_type: Err("no value supplied for ref_type".to_string()),
+                refspecs: Ok(Default::default()),
+                repo_object_format: Ok(Default::default()),
+                repo_url: Err("no value supplied for repo_url".to_string()),
+                sha: Err("no value supplied for sha".to_string()),
+            }
+        }
+    }
+
+    impl RunnerGitInfo {
+        pub fn before_sha<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.before_sha = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for before_sha: {e}"));
+            self
+        }
+
+        pub fn depth<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.depth = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for depth: {e}"));
+            self
+        }
+
+        pub fn protected<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.protected = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for protected: {e}"));
+            self
+        }
+
+        pub fn ref_<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.ref_ = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for ref_: {e}"));
+            self
+        }
+
+        pub fn ref_type<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.ref_type = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for ref_type: {e}"));
+            self
+        }
+
+        pub fn refspecs<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.refspecs = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for refspecs: {e}"));
+            self
+        }
+
+        pub fn repo_object_format<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.repo_object_format = value.try_into().map_err(|e| {
+                format!("error converting supplied value for repo_object_format: {e}")
+            });
+            self
+        }
+
+        pub fn repo_url<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.repo_url = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for repo_url: {e}"));
+            self
+        }
+
+        pub fn sha<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.sha = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for sha: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerGitInfo> for super::RunnerGitInfo {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerGitInfo,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                before_sha: value.before_sha?,
+                depth: value.depth?,
+                protected: value.protected?,
+                ref_: value.ref_?,
+                ref_type: value.ref_type?,
+                refspecs: value.refspecs?,
+                repo_object_format: value.repo_object_format?,
+                repo_url: value.repo_url?,
+                sha: value.sha?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerGitInfo> for RunnerGitInfo {
+        fn from(value: super::RunnerGitInfo) -> Self {
+            Self {
+                before_sha: Ok(value.before_sha),
+                depth: Ok(value.depth),
+                protected: Ok(value.protected),
+                ref_: Ok(value.ref_),
+                ref_type: Ok(value.ref_type),
+                refspecs: Ok(value.refspecs),
+                repo_object_format: Ok(value.repo_object_format),
+                repo_url: Ok(value.repo_url),
+                sha: Ok(value.sha),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerInfo {
+        runner_session_url: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        timeout: ::std::result::Result<i64, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerInfo {
+        fn default() -> Self {
+            Self {
+                runner_session_url: Ok(Default::default()),
+                timeout: Err("no value supplied for timeout".to_string()),
+            }
+        }
+    }
+
+    impl RunnerInfo {
+        pub fn runner_session_url<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.runner_session_url = value.try_into().map_err(|e| {
+                format!("error converting supplied value for runner_session_url: {e}")
+            });
+            self
+        }
+
+        pub fn timeout<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.timeout = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for timeout: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerInfo> for super::RunnerInfo {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerInfo,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                runner_session_url: value.runner_session_url?,
+                timeout: value.timeout?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerInfo> for RunnerInfo {
+        fn from(value: super::RunnerInfo) -> Self {
+            Self {
+                runner_session_url: Ok(value.runner_session_url),
+                timeout: Ok(value.timeout),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJob {
+        allow_git_fetch: ::std::result::Result<bool, ::std::string::String>,
+        artifacts: ::std::result::Result<
+            ::std::option::Option<
+                ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            >,
+            ::std::string::String,
+        >,
+        cache: ::std::result::Result<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            ::std::string::String,
+        >,
+        credentials: ::std::result::Result<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            ::std::string::String,
+        >,
+        dependencies: ::std::result::Result<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            ::std::string::String,
+        >,
+        features: ::std::result::Result<super::RunnerJobFeatures, ::std::string::String>,
+        git_info: ::std::result::Result<super::RunnerGitInfo, ::std::string::String>,
+        id: ::std::result::Result<i64, ::std::string::String>,
+        image: ::std::result::Result<
+            ::std::option::Option<super::RunnerJobImage>,
+            ::std::string::String,
+        >,
+        job_info: ::std::result::Result<super::RunnerJobInfo, ::std::string::String>,
+        runner_info: ::std::result::Result<super::RunnerInfo, ::std::string::String>,
+        services:
+            ::std::result::Result<::std::vec::Vec<super::RunnerJobImage>, ::std::string::String>,
+        steps: ::std::result::Result<::std::vec::Vec<super::RunnerJobStep>, ::std::string::String>,
+        token: ::std::result::Result<::std::string::String, ::std::string::String>,
+        variables:
+            ::std::result::Result<::std::vec::Vec<super::RunnerVariable>, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerJob {
+        fn default() -> Self {
+            Self {
+                allow_git_fetch: Err("no value supplied for allow_git_fetch".to_string()),
+                artifacts: Ok(Default::default()),
+                cache: Ok(Default::default()),
+                credentials: Ok(Default::default()),
+                dependencies: Ok(Default::default()),
+                features: Err("no value supplied for features".to_string()),
+                git_info: Err("no value supplied for git_info".to_string()),
+                id: Err("no value supplied for id".to_string()),
+                image: Ok(Default::default()),
+                job_info: Err("no value supplied for job_info".to_string()),
+                runner_info: Err("no value supplied for runner_info".to_string()),
+                services: Ok(Default::default()),
+                steps: Err("no value supplied for steps".to_string()),
+                token: Err("no value supplied for token".to_string()),
+                variables: Err("no value supplied for variables".to_string()),
+            }
+        }
+    }
+
+    impl RunnerJob {
+        pub fn allow_git_fetch<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.allow_git_fetch = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for allow_git_fetch: {e}"));
+            self
+        }
+
+        pub fn artifacts<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.artifacts = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for artifacts: {e}"));
+            self
+        }
+
+        pub fn cache<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.cache = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for cache: {e}"));
+            self
+        }
+
+        pub fn credentials<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.credentials = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for credentials: {e}"));
+            self
+        }
+
+        pub fn dependencies<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.dependencies = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for dependencies: {e}"));
+            self
+        }
+
+        pub fn features<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::RunnerJobFeatures>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.features = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for features: {e}"));
+            self
+        }
+
+        pub fn git_info<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::RunnerGitInfo>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.git_info = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for git_info: {e}"));
+            self
+        }
+
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+
+        pub fn image<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::RunnerJobImage>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.image = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for image: {e}"));
+            self
+        }
+
+        pub fn job_info<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::RunnerJobInfo>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.job_info = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for job_info: {e}"));
+            self
+        }
+
+        pub fn runner_info<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<super::RunnerInfo>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.runner_info = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for runner_info: {e}"));
+            self
+        }
+
+        pub fn services<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::RunnerJobImage>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.services = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for services: {e}"));
+            self
+        }
+
+        pub fn steps<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::RunnerJobStep>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.steps = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for steps: {e}"));
+            self
+        }
+
+        pub fn token<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.token = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for token: {e}"));
+            self
+        }
+
+        pub fn variables<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<super::RunnerVariable>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.variables = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for variables: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJob> for super::RunnerJob {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJob,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                allow_git_fetch: value.allow_git_fetch?,
+                artifacts: value.artifacts?,
+                cache: value.cache?,
+                credentials: value.credentials?,
+                dependencies: value.dependencies?,
+                features: value.features?,
+                git_info: value.git_info?,
+                id: value.id?,
+                image: value.image?,
+                job_info: value.job_info?,
+                runner_info: value.runner_info?,
+                services: value.services?,
+                steps: value.steps?,
+                token: value.token?,
+                variables: value.variables?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJob> for RunnerJob {
+        fn from(value: super::RunnerJob) -> Self {
+            Self {
+                allow_git_fetch: Ok(value.allow_git_fetch),
+                artifacts: Ok(value.artifacts),
+                cache: Ok(value.cache),
+                credentials: Ok(value.credentials),
+                dependencies: Ok(value.dependencies),
+                features: Ok(value.features),
+                git_info: Ok(value.git_info),
+                id: Ok(value.id),
+                image: Ok(value.image),
+                job_info: Ok(value.job_info),
+                runner_info: Ok(value.runner_info),
+                services: Ok(value.services),
+                steps: Ok(value.steps),
+                token: Ok(value.token),
+                variables: Ok(value.variables),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobFeatures {
+        failure_reasons:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        trace_sections: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerJobFeatures {
+        fn default() -> Self {
+            Self {
+                failure_reasons: Ok(Default::default()),
+                trace_sections: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobFeatures {
+        pub fn failure_reasons<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.failure_reasons = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for failure_reasons: {e}"));
+            self
+        }
+
+        pub fn trace_sections<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.trace_sections = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for trace_sections: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobFeatures> for super::RunnerJobFeatures {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobFeatures,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                failure_reasons: value.failure_reasons?,
+                trace_sections: value.trace_sections?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobFeatures> for RunnerJobFeatures {
+        fn from(value: super::RunnerJobFeatures) -> Self {
+            Self {
+                failure_reasons: Ok(value.failure_reasons),
+                trace_sections: Ok(value.trace_sections),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobImage {
+        entrypoint: ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            ::std::string::String,
+        >,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        ports: ::std::result::Result<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            ::std::string::String,
+        >,
+    }
+
+    impl ::std::default::Default for RunnerJobImage {
+        fn default() -> Self {
+            Self {
+                entrypoint: Ok(Default::default()),
+                name: Err("no value supplied for name".to_string()),
+                ports: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobImage {
+        pub fn entrypoint<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.entrypoint = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for entrypoint: {e}"));
+            self
+        }
+
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+
+        pub fn ports<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.ports = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for ports: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobImage> for super::RunnerJobImage {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobImage,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                entrypoint: value.entrypoint?,
+                name: value.name?,
+                ports: value.ports?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobImage> for RunnerJobImage {
+        fn from(value: super::RunnerJobImage) -> Self {
+            Self {
+                entrypoint: Ok(value.entrypoint),
+                name: Ok(value.name),
+                ports: Ok(value.ports),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobInfo {
+        id: ::std::result::Result<i64, ::std::string::String>,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        pipeline_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        project_full_path: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        project_id: ::std::result::Result<i64, ::std::string::String>,
+        project_jobs_running_on_instance_runners_count: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        project_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        queue_depth: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        queue_size: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        stage: ::std::result::Result<::std::string::String, ::std::string::String>,
+        time_in_queue_seconds:
+            ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        user_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerJobInfo {
+        fn default() -> Self {
+            Self {
+                id: Err("no value supplied for id".to_string()),
+                name: Err("no value supplied for name".to_string()),
+                pipeline_id: Ok(Default::default()),
+                project_full_path: Ok(Default::default()),
+                project_id: Err("no value supplied for project_id".to_string()),
+                project_jobs_running_on_instance_runners_count: Ok(Default::default()),
+                project_name: Err("no value supplied for project_name".to_string()),
+                queue_depth: Ok(Default::default()),
+                queue_size: Ok(Default::default()),
+                stage: Err("no value supplied for stage".to_string()),
+                time_in_queue_seconds: Ok(Default::default()),
+                user_id: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobInfo {
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+
+        pub fn pipeline_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for pipeline_id: {e}"));
+            self
+        }
+
+        pub fn project_full_path<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.project_full_path = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for project_full_path: {e}"));
+            self
+        }
+
+        pub fn project_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+            self
+        }
+
+        pub fn project_jobs_running_on_instance_runners_count<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.project_jobs_running_on_instance_runners_count = value
+                .try_into()
+                .map_err(|e| {
+                    format!(
+                        "error converting supplied value for project_jobs_running_on_instance_runners_count: {e}"
+                    )
+                });
+            self
+        }
+
+        pub fn project_name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.project_name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for project_name: {e}"));
+            self
+        }
+
+        pub fn queue_depth<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.queue_depth = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for queue_depth: {e}"));
+            self
+        }
+
+        pub fn queue_size<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.queue_size = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for queue_size: {e}"));
+            self
+        }
+
+        pub fn stage<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.stage = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for stage: {e}"));
+            self
+        }
+
+        pub fn time_in_queue_seconds<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<f64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.time_in_queue_seconds = value.try_into().map_err(|e| {
+                format!("error converting supplied value for time_in_queue_seconds: {e}")
+            });
+            self
+        }
+
+        pub fn user_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for user_id: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobInfo> for super::RunnerJobInfo {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobInfo,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                id: value.id?,
+                name: value.name?,
+                pipeline_id: value.pipeline_id?,
+                project_full_path: value.project_full_path?,
+                project_id: value.project_id?,
+                project_jobs_running_on_instance_runners_count: value
+                    .project_jobs_running_on_instance_runners_count?,
+                project_name: value.project_name?,
+                queue_depth: value.queue_depth?,
+                queue_size: value.queue_size?,
+                stage: value.stage?,
+                time_in_queue_seconds: value.time_in_queue_seconds?,
+                user_id: value.user_id?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobInfo> for RunnerJobInfo {
+        fn from(value: super::RunnerJobInfo) -> Self {
+            Self {
+                id: Ok(value.id),
+                name: Ok(value.name),
+                pipeline_id: Ok(value.pipeline_id),
+                project_full_path: Ok(value.project_full_path),
+                project_id: Ok(value.project_id),
+                project_jobs_running_on_instance_runners_count: Ok(
+                    value.project_jobs_running_on_instance_runners_count
+                ),
+                project_name: Ok(value.project_name),
+                queue_depth: Ok(value.queue_depth),
+                queue_size: Ok(value.queue_size),
+                stage: Ok(value.stage),
+                time_in_queue_seconds: Ok(value.time_in_queue_seconds),
+                user_id: Ok(value.user_id),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobRequest {
+        info: ::std::result::Result<
+            ::std::option::Option<super::RunnerJobRequestInfo>,
+            ::std::string::String,
+        >,
+        job_age: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        last_update: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        session: ::std::result::Result<
+            ::std::option::Option<super::RunnerJobRequestSession>,
+            ::std::string::String,
+        >,
+        system_id: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        token: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerJobRequest {
+        fn default() -> Self {
+            Self {
+                info: Ok(Default::default()),
+                job_age: Ok(Default::default()),
+                last_update: Ok(Default::default()),
+                session: Ok(Default::default()),
+                system_id: Ok(Default::default()),
+                token: Err("no value supplied for token".to_string()),
+            }
+        }
+    }
+
+    impl RunnerJobRequest {
+        pub fn info<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::RunnerJobRequestInfo>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.info = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for info: {e}"));
+            self
+        }
+
+        pub fn job_age<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.job_age = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for job_age: {e}"));
+            self
+        }
+
+        pub fn last_update<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.last_update = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for last_update: {e}"));
+            self
+        }
+
+        pub fn session<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::RunnerJobRequestSession>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.session = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for session: {e}"));
+            self
+        }
+
+        pub fn system_id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.system_id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for system_id: {e}"));
+            self
+        }
+
+        pub fn token<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.token = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for token: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobRequest> for super::RunnerJobRequest {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobRequest,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                info: value.info?,
+                job_age: value.job_age?,
+                last_update: value.last_update?,
+                session: value.session?,
+                system_id: value.system_id?,
+                token: value.token?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobRequest> for RunnerJobRequest {
+        fn from(value: super::RunnerJobRequest) -> Self {
+            Self {
+                info: Ok(value.info),
+                job_age: Ok(value.job_age),
+                last_update: Ok(value.last_update),
+                session: Ok(value.session),
+                system_id: Ok(value.system_id),
+                token: Ok(value.token),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobRequestInfo {
+        architecture: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        config: ::std::result::Result<
+            ::std::option::Option<super::RunnerJobRequestInfoConfig>,
+            ::std::string::String,
+        >,
+        executor: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        features: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
+        name: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        platform: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        revision: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        version: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+
+    impl ::std::default::Default for RunnerJobRequestInfo {
+        fn default() -> Self {
+            Self {
+                architecture: Ok(Default::default()),
+                config: Ok(Default::default()),
+                executor: Ok(Default::default()),
+                features: Ok(Default::default()),
+                name: Ok(Default::default()),
+                platform: Ok(Default::default()),
+                revision: Ok(Default::default()),
+                version: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobRequestInfo {
+        pub fn architecture<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.architecture = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for architecture: {e}"));
+            self
+        }
+
+        pub fn config<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::RunnerJobRequestInfoConfig>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.config = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for config: {e}"));
+            self
+        }
+
+        pub fn executor<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.executor = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for executor: {e}"));
+            self
+        }
+
+        pub fn features<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.features = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for features: {e}"));
+            self
+        }
+
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+
+        pub fn platform<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.platform = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for platform: {e}"));
+            self
+        }
+
+        pub fn revision<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.revision = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for revision: {e}"));
+            self
+        }
+
+        pub fn version<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.version = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for version: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobRequestInfo> for super::RunnerJobRequestInfo {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobRequestInfo,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                architecture: value.architecture?,
+                config: value.config?,
+                executor: value.executor?,
+                features: value.features?,
+                name: value.name?,
+                platform: value.platform?,
+                revision: value.revision?,
+                version: value.version?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobRequestInfo> for RunnerJobRequestInfo {
+        fn from(value: super::RunnerJobRequestInfo) -> Self {
+            Self {
+                architecture: Ok(value.architecture),
+                config: Ok(value.config),
+                executor: Ok(value.executor),
+                features: Ok(value.features),
+                name: Ok(value.name),
+                platform: Ok(value.platform),
+                revision: Ok(value.revision),
+                version: Ok(value.version),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobRequestInfoConfig {
+        gpus: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+
+    impl ::std::default::Default for RunnerJobRequestInfoConfig {
+        fn default() -> Self {
+            Self {
+                gpus: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobRequestInfoConfig {
+        pub fn gpus<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.gpus = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for gpus: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobRequestInfoConfig> for super::RunnerJobRequestInfoConfig {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobRequestInfoConfig,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self { gpus: value.gpus? })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobRequestInfoConfig> for RunnerJobRequestInfoConfig {
+        fn from(value: super::RunnerJobRequestInfoConfig) -> Self {
+            Self {
+                gpus: Ok(value.gpus),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobRequestSession {
+        authorization: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        certificate: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        url: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+
+    impl ::std::default::Default for RunnerJobRequestSession {
+        fn default() -> Self {
+            Self {
+                authorization: Ok(Default::default()),
+                certificate: Ok(Default::default()),
+                url: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobRequestSession {
+        pub fn authorization<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.authorization = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for authorization: {e}"));
+            self
+        }
+
+        pub fn certificate<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.certificate = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for certificate: {e}"));
+            self
+        }
+
+        pub fn url<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.url = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for url: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobRequestSession> for super::RunnerJobRequestSession {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobRequestSession,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                authorization: value.authorization?,
+                certificate: value.certificate?,
+                url: value.url?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobRequestSession> for RunnerJobRequestSession {
+        fn from(value: super::RunnerJobRequestSession) -> Self {
+            Self {
+                authorization: Ok(value.authorization),
+                certificate: Ok(value.certificate),
+                url: Ok(value.url),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobStep {
+        allow_failure: ::std::result::Result<bool, ::std::string::String>,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        script:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        timeout: ::std::result::Result<i64, ::std::string::String>,
+        when: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerJobStep {
+        fn default() -> Self {
+            Self {
+                allow_failure: Err("no value supplied for allow_failure".to_string()),
+                name: Err("no value supplied for name".to_string()),
+                script: Err("no value supplied for script".to_string()),
+                timeout: Err("no value supplied for timeout".to_string()),
+                when: Err("no value supplied for when".to_string()),
+            }
+        }
+    }
+
+    impl RunnerJobStep {
+        pub fn allow_failure<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.allow_failure = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for allow_failure: {e}"));
+            self
+        }
+
+        pub fn name<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.name = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for name: {e}"));
+            self
+        }
+
+        pub fn script<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.script = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for script: {e}"));
+            self
+        }
+
+        pub fn timeout<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.timeout = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for timeout: {e}"));
+            self
+        }
+
+        pub fn when<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.when = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for when: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobStep> for super::RunnerJobStep {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobStep,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                allow_failure: value.allow_failure?,
+                name: value.name?,
+                script: value.script?,
+                timeout: value.timeout?,
+                when: value.when?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobStep> for RunnerJobStep {
+        fn from(value: super::RunnerJobStep) -> Self {
+            Self {
+                allow_failure: Ok(value.allow_failure),
+                name: Ok(value.name),
+                script: Ok(value.script),
+                timeout: Ok(value.timeout),
+                when: Ok(value.when),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobUpdate {
+        checksum: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        exit_code: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        failure_reason: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        output: ::std::result::Result<
+            ::std::option::Option<super::RunnerJobUpdateOutput>,
+            ::std::string::String,
+        >,
+        state: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        token: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerJobUpdate {
+        fn default() -> Self {
+            Self {
+                checksum: Ok(Default::default()),
+                exit_code: Ok(Default::default()),
+                failure_reason: Ok(Default::default()),
+                output: Ok(Default::default()),
+                state: Ok(Default::default()),
+                token: Err("no value supplied for token".to_string()),
+            }
+        }
+    }
+
+    impl RunnerJobUpdate {
+        pub fn checksum<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.checksum = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for checksum: {e}"));
+            self
+        }
+
+        pub fn exit_code<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.exit_code = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for exit_code: {e}"));
+            self
+        }
+
+        pub fn failure_reason<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.failure_reason = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for failure_reason: {e}"));
+            self
+        }
+
+        pub fn output<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<super::RunnerJobUpdateOutput>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.output = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for output: {e}"));
+            self
+        }
+
+        pub fn state<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.state = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for state: {e}"));
+            self
+        }
+
+        pub fn token<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.token = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for token: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobUpdate> for super::RunnerJobUpdate {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobUpdate,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                checksum: value.checksum?,
+                exit_code: value.exit_code?,
+                failure_reason: value.failure_reason?,
+                output: value.output?,
+                state: value.state?,
+                token: value.token?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobUpdate> for RunnerJobUpdate {
+        fn from(value: super::RunnerJobUpdate) -> Self {
+            Self {
+                checksum: Ok(value.checksum),
+                exit_code: Ok(value.exit_code),
+                failure_reason: Ok(value.failure_reason),
+                output: Ok(value.output),
+                state: Ok(value.state),
+                token: Ok(value.token),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerJobUpdateOutput {
+        bytesize: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        checksum: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+
+    impl ::std::default::Default for RunnerJobUpdateOutput {
+        fn default() -> Self {
+            Self {
+                bytesize: Ok(Default::default()),
+                checksum: Ok(Default::default()),
+            }
+        }
+    }
+
+    impl RunnerJobUpdateOutput {
+        pub fn bytesize<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.bytesize = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for bytesize: {e}"));
+            self
+        }
+
+        pub fn checksum<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.checksum = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for checksum: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerJobUpdateOutput> for super::RunnerJobUpdateOutput {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerJobUpdateOutput,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                bytesize: value.bytesize?,
+                checksum: value.checksum?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerJobUpdateOutput> for RunnerJobUpdateOutput {
+        fn from(value: super::RunnerJobUpdateOutput) -> Self {
+            Self {
+                bytesize: Ok(value.bytesize),
+                checksum: Ok(value.checksum),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
     pub struct RunnerManager {
         architecture: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -5028,6 +7045,126 @@ pub mod builder {
                 status: Ok(value.status),
                 system_id: Ok(value.system_id),
                 version: Ok(value.version),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct RunnerVariable {
+        file: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        key: ::std::result::Result<::std::string::String, ::std::string::String>,
+        masked: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        public: ::std::result::Result<bool, ::std::string::String>,
+        raw: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        value: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for RunnerVariable {
+        fn default() -> Self {
+            Self {
+                file: Ok(Default::default()),
+                key: Err("no value supplied for key".to_string()),
+                masked: Ok(Default::default()),
+                public: Err("no value supplied for public".to_string()),
+                raw: Ok(Default::default()),
+                value: Err("no value supplied for value".to_string()),
+            }
+        }
+    }
+
+    impl RunnerVariable {
+        pub fn file<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.file = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for file: {e}"));
+            self
+        }
+
+        pub fn key<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for key: {e}"));
+            self
+        }
+
+        pub fn masked<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.masked = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for masked: {e}"));
+            self
+        }
+
+        pub fn public<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<bool>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.public = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for public: {e}"));
+            self
+        }
+
+        pub fn raw<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.raw = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for raw: {e}"));
+            self
+        }
+
+        pub fn value<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.value = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for value: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<RunnerVariable> for super::RunnerVariable {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: RunnerVariable,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                file: value.file?,
+                key: value.key?,
+                masked: value.masked?,
+                public: value.public?,
+                raw: value.raw?,
+                value: value.value?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::RunnerVariable> for RunnerVariable {
+        fn from(value: super::RunnerVariable) -> Self {
+            Self {
+                file: Ok(value.file),
+                key: Ok(value.key),
+                masked: Ok(value.masked),
+                public: Ok(value.public),
+                raw: Ok(value.raw),
+                value: Ok(value.value),
             }
         }
     }
