@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod groups;
 pub mod predicates;
 pub mod processing;
+pub mod runner;
 pub mod timing;
 pub mod transitions;
 pub mod urls;
