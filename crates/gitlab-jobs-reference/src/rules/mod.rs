@@ -12,7 +12,6 @@ pub mod processing;
 pub mod runner;
 pub mod timing;
 pub mod transitions;
-pub mod urls;
 
 pub use groups::{StatusGroup, composite_status};
 pub use predicates::{cancelable, erasable, playable, retryable, shown_failure_reason};
