@@ -336,16 +336,15 @@ pub fn latest_successful_build_for_ref(
     job_details(tx, project_id, get(&row, 0)?)
 }
 
-/// The statuses and `allow_failure` of a pipeline's latest jobs, for its composite status.
-pub fn latest_statuses(
-    tx: &mut Tx<'_>,
-    pipeline_id: Id,
-) -> Result<Vec<(JobStatus, bool)>, StoreError> {
-    tx.query(
-        "SELECT status, allow_failure FROM jobs WHERE pipeline_id = $1 AND NOT retried",
-        &[&pipeline_id],
-    )?
-    .iter()
-    .map(|row| Ok((codec::status(row, 0)?, get(row, 1)?)))
-    .collect()
+/// Every job of a pipeline, retried ones included, for pipeline processing.
+pub fn pipeline_jobs(tx: &mut Tx<'_>, pipeline_id: Id) -> Result<Vec<Job>, StoreError> {
+    let ids: Vec<Id> = tx
+        .query(
+            "SELECT id FROM jobs WHERE pipeline_id = $1 ORDER BY id",
+            &[&pipeline_id],
+        )?
+        .iter()
+        .map(|row| get(row, 0))
+        .collect::<Result<_, _>>()?;
+    hydrate::jobs_by_ids(tx, &ids)
 }

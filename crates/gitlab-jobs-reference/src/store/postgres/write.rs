@@ -121,20 +121,25 @@ fn update_job(tx: &mut Tx<'_>, job: &Job) -> Result<(), StoreError> {
     insert_variables(tx, job.id, &job.variables)
 }
 
-/// A pipeline's status follows its latest jobs (`Ci::ProcessPipelineService` and
-/// `Gitlab::Ci::Status::Composite`); `updated_at` moves only when the status does.
-fn refresh_pipeline_status(
+/// GitLab's pipeline processing after a job of the pipeline changed
+/// (`rules::process_after_change`: for a retried or played job, `(its id, the user)`): the jobs
+/// it resets or moves on are written and the pipeline's status follows; `updated_at` moves only
+/// when the status does.
+fn process_pipeline(
     tx: &mut Tx<'_>,
     pipeline_id: Id,
+    requeued: Option<(Id, Id)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let statuses = read::latest_statuses(tx, pipeline_id)?;
-    if let Some(status) = rules::composite_status(statuses) {
-        tx.execute(
-            "UPDATE pipelines SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2",
-            &[&pipeline_id, &status.as_str(), &now],
-        )?;
+    let jobs = read::pipeline_jobs(tx, pipeline_id)?;
+    let processed = rules::process_after_change(&jobs, requeued, now);
+    for job in &processed.changed {
+        update_job(tx, job)?;
     }
+    tx.execute(
+        "UPDATE pipelines SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2",
+        &[&pipeline_id, &processed.pipeline_status.as_str(), &now],
+    )?;
     Ok(())
 }
 
@@ -184,7 +189,7 @@ pub fn cancel(
     let job = find_for_update(tx, project_id, job_id, Some(JobKind::Build))?;
     if let Some(canceled) = rules::cancel(&job, force, now) {
         update_job(tx, &canceled)?;
-        refresh_pipeline_status(tx, job.pipeline_id, now)?;
+        process_pipeline(tx, job.pipeline_id, None, now)?;
     }
     reload(tx, job_id)
 }
@@ -199,7 +204,7 @@ fn apply_retry(
     let Retry { retried, clone } = rules::clone_for_retry(job, actor, now)?;
     update_job(tx, &retried)?;
     let new_id = insert_job(tx, &clone)?;
-    refresh_pipeline_status(tx, job.pipeline_id, now)?;
+    process_pipeline(tx, job.pipeline_id, Some((new_id, actor)), now)?;
     Ok(new_id)
 }
 
@@ -227,7 +232,7 @@ pub fn play(
     match rules::play(&job, actor, variables, now)? {
         PlayOutcome::Enqueued(played) => {
             update_job(tx, &played)?;
-            refresh_pipeline_status(tx, job.pipeline_id, now)?;
+            process_pipeline(tx, job.pipeline_id, Some((job.id, actor)), now)?;
         }
         PlayOutcome::Retry => {
             apply_retry(tx, &job, actor, now)?;

@@ -110,21 +110,30 @@ fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> {
     insert_variables(connection, job.id, &job.variables)
 }
 
-/// A pipeline's status follows its latest jobs (`Ci::ProcessPipelineService` and
-/// `Gitlab::Ci::Status::Composite`); `updated_at` moves only when the status does.
-fn refresh_pipeline_status(
+/// GitLab's pipeline processing after a job of the pipeline changed
+/// (`rules::process_after_change`: for a retried or played job, `(its id, the user)`): the jobs
+/// it resets or moves on are written and the pipeline's status follows; `updated_at` moves only
+/// when the status does.
+fn process_pipeline(
     connection: &Connection,
     pipeline_id: Id,
+    requeued: Option<(Id, Id)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let statuses = read::latest_statuses(connection, pipeline_id)?;
-    if let Some(status) = rules::composite_status(statuses) {
-        connection
-            .prepare_cached(
-                "UPDATE pipelines SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
-            )?
-            .execute(params![pipeline_id, status.as_str(), to_micros(now)])?;
+    let jobs = read::pipeline_jobs(connection, pipeline_id)?;
+    let processed = rules::process_after_change(&jobs, requeued, now);
+    for job in &processed.changed {
+        update_job(connection, job)?;
     }
+    connection
+        .prepare_cached(
+            "UPDATE pipelines SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
+        )?
+        .execute(params![
+            pipeline_id,
+            processed.pipeline_status.as_str(),
+            to_micros(now)
+        ])?;
     Ok(())
 }
 
@@ -154,7 +163,7 @@ pub fn cancel(
     let job = find(connection, project_id, job_id, Some(JobKind::Build))?;
     if let Some(canceled) = rules::cancel(&job, force, now) {
         update_job(connection, &canceled)?;
-        refresh_pipeline_status(connection, job.pipeline_id, now)?;
+        process_pipeline(connection, job.pipeline_id, None, now)?;
     }
     reload(connection, job_id)
 }
@@ -169,7 +178,7 @@ fn apply_retry(
     let Retry { retried, clone } = rules::clone_for_retry(job, actor, now)?;
     update_job(connection, &retried)?;
     let new_id = insert_job(connection, &clone)?;
-    refresh_pipeline_status(connection, job.pipeline_id, now)?;
+    process_pipeline(connection, job.pipeline_id, Some((new_id, actor)), now)?;
     Ok(new_id)
 }
 
@@ -197,7 +206,7 @@ pub fn play(
     match rules::play(&job, actor, variables, now)? {
         PlayOutcome::Enqueued(played) => {
             update_job(connection, &played)?;
-            refresh_pipeline_status(connection, job.pipeline_id, now)?;
+            process_pipeline(connection, job.pipeline_id, Some((job.id, actor)), now)?;
         }
         PlayOutcome::Retry => {
             apply_retry(connection, &job, actor, now)?;
