@@ -8,6 +8,7 @@ use std::thread;
 
 use super::testing::{TestSchema, server_url};
 use super::*;
+use crate::store::Store;
 use crate::test_support::{now, small_fixtures};
 
 /// A migrated, empty schema of its own, or `None` when the test is skipped.
@@ -203,14 +204,14 @@ fn single_statement_reads_run_outside_transactions_and_refuse_a_second_statement
             Ok(row.try_get::<_, String>(0)?)
         };
         if single {
-            store.read_single(query)
+            store.read_one(query)
         } else {
             store.read(query)
         }
     };
     assert_eq!(isolation(true).ok().as_deref(), Some("read committed"));
     assert_eq!(isolation(false).ok().as_deref(), Some("repeatable read"));
-    let twice = store.read_single(|tx| {
+    let twice = store.read_one(|tx| {
         tx.query_one("SELECT 1", &[])?;
         tx.query_one("SELECT 2", &[])
     });
