@@ -42,17 +42,6 @@ pub struct PostgresStore {
     pool: Pool,
 }
 
-impl From<::postgres::Error> for StoreError {
-    fn from(error: ::postgres::Error) -> StoreError {
-        // `Display` of a server error is only "db error"; the source has the message.
-        let message = match error.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => error.to_string(),
-        };
-        StoreError::Database(message)
-    }
-}
-
 impl PostgresStore {
     /// Connects to `postgres://user[:password]@host[:port]/database` (or `postgresql://`, or a
     /// `key=value` connection string) and migrates the database.

@@ -106,7 +106,7 @@ fn malformed_urls_and_unreachable_servers_fail_at_open() {
     );
     let refused = PostgresStore::open("postgres://nobody@127.0.0.1:1/none").err();
     assert!(
-        matches!(refused, Some(StoreError::Database(_))),
+        matches!(refused, Some(StoreError::Postgres(_))),
         "{refused:?}"
     );
 }
@@ -188,7 +188,10 @@ fn use_cases_run_again_after_a_serialization_failure() {
         failures += 1;
         tx.batch_execute("SELECT 1 / 0")
     });
-    assert!(matches!(other, Err(StoreError::Database(ref m)) if m.starts_with("22012")));
+    assert!(
+        matches!(other, Err(ref error @ StoreError::Postgres(_)) if error.to_string().starts_with("database error: 22012")),
+        "{other:?}"
+    );
     assert_eq!(failures, 1, "other errors are not retried");
 }
 
