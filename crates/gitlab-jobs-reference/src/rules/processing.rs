@@ -125,6 +125,44 @@ fn process_build(job: &Job, before: JobStatus, now: DateTime<Utc>) -> Job {
     processed
 }
 
+/// What a use case does to the pipeline of a job it changed: for a requeued job (retried or
+/// played, `(its id, the user who did it)`) first `reset_skipped`, then `process_pipeline`.
+/// `changed` holds every job that ends up different, once, as it is now.
+pub fn process_after_change(
+    jobs: &[Job],
+    requeued: Option<(Id, Id)>,
+    now: DateTime<Utc>,
+) -> Processed {
+    let mut working = jobs.to_vec();
+    let mut reset_ids = Vec::new();
+    if let Some((requeued_id, user)) = requeued
+        && let Some(requeued) = jobs.iter().find(|job| job.id == requeued_id)
+    {
+        for reset in reset_skipped(jobs, requeued, user) {
+            reset_ids.push(reset.id);
+            if let Some(slot) = working.iter_mut().find(|job| job.id == reset.id) {
+                *slot = reset;
+            }
+        }
+    }
+    let processed = process_pipeline(&working, now);
+    for job in &processed.changed {
+        if let Some(slot) = working.iter_mut().find(|slot| slot.id == job.id) {
+            *slot = job.clone();
+        }
+    }
+    let changed = working
+        .into_iter()
+        .filter(|job| {
+            reset_ids.contains(&job.id) || processed.changed.iter().any(|c| c.id == job.id)
+        })
+        .collect();
+    Processed {
+        changed,
+        pipeline_status: processed.pipeline_status,
+    }
+}
+
 /// `Ci::ResetSkippedJobsService#execute(requeued)`: the skipped jobs of the stages after the
 /// requeued job's (of the current ones) go back to created with `user` as their user
 /// (`job.process(current_user)`), so that the next processing decides again. Returns them.
@@ -368,6 +406,41 @@ mod tests {
         assert_eq!(processed.changed.len(), 1);
         assert_eq!(processed.changed[0].id, 3);
         assert_eq!(processed.changed[0].status, Pending);
+    }
+
+    #[test]
+    fn a_retry_resets_the_skipped_jobs_after_it_and_they_wait_for_it() {
+        // The demo's pipeline 2 after `retry` of rspec: the clone (id 5) is pending.
+        let mut old = job(2, "test", Failed);
+        old.retried = true;
+        let jobs = [
+            job(1, "build", Success),
+            old,
+            job(3, "test", Success),
+            job(4, "deploy", Skipped),
+            job(5, "test", Pending),
+        ];
+        let processed = process_after_change(&jobs, Some((5, 42)), at(1));
+        assert_eq!(processed.changed.len(), 1);
+        assert_eq!(processed.changed[0].id, 4);
+        assert_eq!(processed.changed[0].status, Created);
+        assert_eq!(processed.changed[0].user_id, Some(42));
+        assert_eq!(processed.pipeline_status, Running);
+        // Without a requeued job, nothing is reset.
+        let processed = process_after_change(&jobs, None, at(1));
+        assert!(processed.changed.is_empty());
+    }
+
+    #[test]
+    fn a_played_manual_job_lets_the_reset_jobs_run_once_it_succeeds() {
+        let mut played = job(2, "deploy", Success);
+        played.when = When::Manual;
+        let jobs = [job(1, "build", Success), played, job(3, "verify", Skipped)];
+        let processed = process_after_change(&jobs, Some((2, 7)), at(3));
+        assert_eq!(processed.changed.len(), 1);
+        assert_eq!(processed.changed[0].status, Pending);
+        assert_eq!(processed.changed[0].user_id, Some(7));
+        assert_eq!(processed.changed[0].queued_at, Some(at(3)));
     }
 
     #[test]
