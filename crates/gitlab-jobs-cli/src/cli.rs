@@ -80,6 +80,11 @@ pub struct GlobalArgs {
 pub enum Command {
     List(commands::list::ListArgs),
     Show(commands::show::ShowArgs),
+    Trace(commands::trace::TraceArgs),
+    Retry(commands::act::RetryArgs),
+    Cancel(commands::act::CancelArgs),
+    Play(commands::act::PlayArgs),
+    Erase(commands::act::EraseArgs),
 }
 
 #[cfg(test)]

@@ -71,6 +71,15 @@ impl CliError {
         }
     }
 
+    /// GitLab stopped answering as expected (exit 4).
+    pub fn unavailable(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            hint: Some("try again".into()),
+            exit: Exit::Unavailable,
+        }
+    }
+
     /// An end without a message and with exit code 0: stdout was closed by its reader
     /// (`gitlab-jobs list | head`), which is no failure.
     pub fn quiet() -> CliError {
