@@ -16,6 +16,7 @@ Exit codes:
   3  GitLab refused the request (401, 403, 404, 409...: the message says why)
   4  GitLab could not be reached or failed (network error, 429 or 5xx, unreadable answer)
   5  a local file could not be read or written
+  130  interrupted by Ctrl-C during a download (no partial file is left)
 
 Environment:
   GITLAB_URL          GitLab instance (in GitLab CI: CI_SERVER_URL), default https://gitlab.com
@@ -85,6 +86,7 @@ pub enum Command {
     Cancel(commands::act::CancelArgs),
     Play(commands::act::PlayArgs),
     Erase(commands::act::EraseArgs),
+    Artifacts(commands::artifacts::ArtifactsArgs),
 }
 
 #[cfg(test)]

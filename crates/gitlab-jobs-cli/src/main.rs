@@ -44,5 +44,6 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Cancel(args) => commands::act::cancel(&global, args).await,
         Command::Play(args) => commands::act::play(&global, args).await,
         Command::Erase(args) => commands::act::erase(&global, args).await,
+        Command::Artifacts(args) => commands::artifacts::run(&global, args).await,
     }
 }

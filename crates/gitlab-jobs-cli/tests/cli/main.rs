@@ -2,6 +2,7 @@
 //! the built program as a user would and checks its output and exit code.
 
 mod act;
+mod artifacts;
 mod list;
 mod show;
 mod support;

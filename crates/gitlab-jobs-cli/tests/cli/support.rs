@@ -40,7 +40,15 @@ const READ_VARIABLES: &[&str] = &[
 
 /// `gitlab-jobs` with `args`, with no variable of its own set except `env`.
 pub async fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_in(None, args, env).await
+}
+
+/// The same in the working directory `dir`.
+pub async fn run_in(dir: Option<&std::path::Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gitlab-jobs"));
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
     for name in READ_VARIABLES {
         command.env_remove(name);
     }
