@@ -6,4 +6,5 @@ mod artifacts;
 mod list;
 mod show;
 mod support;
+mod terminal;
 mod trace;
