@@ -116,8 +116,8 @@ pub(crate) trait Queries: BatchRead {
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError>;
 
-    /// The statuses and `allow_failure` of a pipeline's latest jobs.
-    fn latest_statuses(&mut self, pipeline_id: Id) -> Result<Vec<(JobStatus, bool)>, StoreError>;
+    /// The ids of every job of a pipeline, retried ones included (pipeline processing).
+    fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError>;
 
     fn has_projects(&mut self) -> Result<bool, StoreError>;
 

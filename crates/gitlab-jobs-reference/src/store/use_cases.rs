@@ -30,18 +30,22 @@ fn reload(tx: &mut impl Queries, job_id: Id) -> Result<JobDetails, StoreError> {
     hydrate::details_of(tx, job)
 }
 
-/// A pipeline's status follows its latest jobs (`Ci::ProcessPipelineService` and
-/// `Gitlab::Ci::Status::Composite`).
-fn refresh_pipeline_status(
+/// GitLab's pipeline processing after a job of the pipeline changed
+/// (`rules::process_after_change`; for a retried or played job, `(its id, the user)`): the
+/// jobs it resets or moves on are written, and the pipeline's status follows.
+fn process_pipeline(
     tx: &mut impl Queries,
     pipeline_id: Id,
+    requeued: Option<(Id, Id)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let statuses = tx.latest_statuses(pipeline_id)?;
-    if let Some(status) = rules::composite_status(statuses) {
-        tx.set_pipeline_status(pipeline_id, status, now)?;
+    let ids = tx.pipeline_job_ids(pipeline_id)?;
+    let jobs = hydrate::jobs_by_ids(tx, &ids)?;
+    let processed = rules::process_after_change(&jobs, requeued, now);
+    for job in &processed.changed {
+        tx.update_job(job)?;
     }
-    Ok(())
+    tx.set_pipeline_status(pipeline_id, processed.pipeline_status, now)
 }
 
 /// The `cancel` event on a build (`force_cancel` with `force`); a build the event does not
@@ -56,7 +60,7 @@ pub fn cancel(
     let job = find_for_update(tx, project_id, job_id, Some(JobKind::Build))?;
     if let Some(canceled) = rules::cancel(&job, force, now) {
         tx.update_job(&canceled)?;
-        refresh_pipeline_status(tx, job.pipeline_id, now)?;
+        process_pipeline(tx, job.pipeline_id, None, now)?;
     }
     reload(tx, job_id)
 }
@@ -71,7 +75,7 @@ fn apply_retry(
     let Retry { retried, clone } = rules::clone_for_retry(job, actor, now)?;
     tx.update_job(&retried)?;
     let new_id = tx.insert_job(&clone)?;
-    refresh_pipeline_status(tx, job.pipeline_id, now)?;
+    process_pipeline(tx, job.pipeline_id, Some((new_id, actor)), now)?;
     Ok(new_id)
 }
 
@@ -101,7 +105,7 @@ pub fn play(
     match rules::play(&job, actor, variables, now)? {
         PlayOutcome::Enqueued(played) => {
             tx.update_job(&played)?;
-            refresh_pipeline_status(tx, job.pipeline_id, now)?;
+            process_pipeline(tx, job.pipeline_id, Some((job.id, actor)), now)?;
         }
         PlayOutcome::Retry => {
             apply_retry(tx, &job, actor, now)?;

@@ -286,16 +286,13 @@ pub fn latest_successful_build_id_for_ref(
     get(&row, 0).map(Some)
 }
 
-/// The statuses and `allow_failure` of a pipeline's latest jobs, for its composite status.
-pub fn latest_statuses(
-    tx: &mut Tx<'_>,
-    pipeline_id: Id,
-) -> Result<Vec<(JobStatus, bool)>, StoreError> {
+/// The ids of every job of a pipeline, retried ones included, for pipeline processing.
+pub fn pipeline_job_ids(tx: &mut Tx<'_>, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
     tx.query(
-        "SELECT status, allow_failure FROM jobs WHERE pipeline_id = $1 AND NOT retried",
+        "SELECT id FROM jobs WHERE pipeline_id = $1 ORDER BY id",
         &[&pipeline_id],
     )?
     .iter()
-    .map(|row| Ok((codec::status(row, 0)?, get(row, 1)?)))
+    .map(|row| get(row, 0))
     .collect()
 }

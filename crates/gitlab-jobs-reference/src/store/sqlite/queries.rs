@@ -70,8 +70,8 @@ impl Queries for Batch<'_> {
         read::latest_successful_build_id_for_ref(self.0, project_id, ref_name, job_name, now)
     }
 
-    fn latest_statuses(&mut self, pipeline_id: Id) -> Result<Vec<(JobStatus, bool)>, StoreError> {
-        read::latest_statuses(self.0, pipeline_id)
+    fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
+        read::pipeline_job_ids(self.0, pipeline_id)
     }
 
     fn has_projects(&mut self) -> Result<bool, StoreError> {

@@ -321,18 +321,10 @@ pub fn latest_successful_build_id_for_ref(
         .optional()?)
 }
 
-/// The statuses and `allow_failure` of a pipeline's latest jobs, for its composite status.
-pub fn latest_statuses(
-    connection: &Connection,
-    pipeline_id: Id,
-) -> Result<Vec<(crate::model::JobStatus, bool)>, StoreError> {
-    let rows = connection
-        .prepare_cached(
-            "SELECT status, allow_failure FROM jobs WHERE pipeline_id = ?1 AND retried = 0",
-        )?
-        .query_map([pipeline_id], |row| {
-            Ok((super::codec::status_at(row, 0)?, row.get::<_, bool>(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+/// The ids of every job of a pipeline, retried ones included, for pipeline processing.
+pub fn pipeline_job_ids(connection: &Connection, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT id FROM jobs WHERE pipeline_id = ?1 ORDER BY id")?
+        .query_map([pipeline_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
 }
