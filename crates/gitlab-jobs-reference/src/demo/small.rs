@@ -31,7 +31,7 @@ fn user(id: i64, username: &str, name: &str) -> Value {
         "created_at": "2023-01-15T08:00:00.000Z",
         "bio": "", "location": null, "public_email": null, "skype": "", "linkedin": "",
         "twitter": "", "discord": "", "website_url": "", "organization": "ACME",
-        "job_title": "", "pronouns": null, "bot": false, "work_information": null
+        "job_title": "", "pronouns": null, "bot": false
     })
 }
 
