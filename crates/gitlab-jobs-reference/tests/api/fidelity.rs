@@ -97,3 +97,65 @@ async fn a_jobs_user_has_the_keys_current_gitlab_sends() {
         }
     }
 }
+
+/// The `Link` header of a raw GET.
+async fn link_of(server: &TestServer, path_and_query: &str) -> String {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path_and_query}", server.api_url()))
+        .header("PRIVATE-TOKEN", tokens::REPORTER)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200, "GET {path_and_query}");
+    response
+        .headers()
+        .get("link")
+        .expect("a Link header")
+        .to_str()
+        .expect("text")
+        .to_string()
+}
+
+/// GitLab builds links from Grape's `params`: path parameters, declared defaults, coerced
+/// values (a single `scope=` becomes the array `scope[]=`, `True` becomes `true`), every other
+/// query parameter, sorted by Rails' `to_query`. Offset links carry the capped `per_page`
+/// (`per_page: per_page`, the page's `limit_value`, in offset_header_builder.rb f61bb2a), keyset
+/// links the requested one (`params.merge(cursor:)`, keyset/header_builder.rb).
+#[tokio::test]
+async fn links_are_built_from_grapes_params() {
+    let server = demo().await;
+    let api = server.api_url();
+    let link = link_of(
+        &server,
+        "/projects/acme%2Fbackend/pipelines/1/jobs?scope=success&include_retried=True&per_page=1&private_token=x",
+    )
+    .await;
+    let next = link.split(", ").next().expect("a first link");
+    assert_eq!(
+        next,
+        format!(
+            "<{api}/projects/acme%2Fbackend/pipelines/1/jobs?id=acme%2Fbackend&include_retried=true&page=2\
+             &per_page=1&pipeline_id=1&private_token=x&scope%5B%5D=success>; rel=\"next\""
+        )
+    );
+
+    let link = link_of(
+        &server,
+        "/projects/1/jobs?per_page=500&scope[]=failed&scope[]=success",
+    )
+    .await;
+    assert_eq!(
+        link,
+        format!(
+            "<{api}/projects/1/jobs?id=1&page=1&per_page=100&scope%5B%5D=failed&scope%5B%5D=success>; rel=\"first\""
+        )
+    );
+
+    let link = link_of(&server, "/projects/1/jobs?pagination=keyset&per_page=2").await;
+    let prefix = format!("<{api}/projects/1/jobs?cursor=");
+    assert!(link.starts_with(&prefix), "{link}");
+    assert!(
+        link.ends_with("&id=1&page=1&pagination=keyset&per_page=2>; rel=\"next\""),
+        "{link}"
+    );
+}
