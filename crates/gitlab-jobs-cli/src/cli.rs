@@ -16,6 +16,7 @@ Exit codes:
   3  GitLab refused the request (401, 403, 404, 409...: the message says why)
   4  GitLab could not be reached or failed (network error, 429 or 5xx, unreadable answer)
   5  a local file could not be read or written
+  130  interrupted by Ctrl-C during a download (no partial file is left)
 
 Environment:
   GITLAB_URL          GitLab instance (in GitLab CI: CI_SERVER_URL), default https://gitlab.com
@@ -80,6 +81,12 @@ pub struct GlobalArgs {
 pub enum Command {
     List(commands::list::ListArgs),
     Show(commands::show::ShowArgs),
+    Trace(commands::trace::TraceArgs),
+    Retry(commands::act::RetryArgs),
+    Cancel(commands::act::CancelArgs),
+    Play(commands::act::PlayArgs),
+    Erase(commands::act::EraseArgs),
+    Artifacts(commands::artifacts::ArtifactsArgs),
 }
 
 #[cfg(test)]

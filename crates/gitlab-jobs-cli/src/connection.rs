@@ -42,8 +42,27 @@ impl Connection {
         Ok(Target {
             project: self.project()?,
             job,
+            what: None,
             credential_source: self.credential_source,
         })
+    }
+
+    /// A client error in words, for a request about `what` (see [`Target::what`]).
+    pub async fn fail_about(
+        &self,
+        error: gitlab_jobs_client::Error<types::Error>,
+        what: &str,
+    ) -> CliError {
+        match self.target(None) {
+            Ok(target) => {
+                let target = Target {
+                    what: Some(what),
+                    ..target
+                };
+                CliError::api(error, target).await
+            }
+            Err(no_project) => no_project,
+        }
     }
 
     /// A client error in words, for a request about `job` (or the project).

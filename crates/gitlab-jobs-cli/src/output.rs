@@ -30,6 +30,11 @@ impl Out {
         writeln!(self.stream, "{}", text.as_ref()).map_err(write_error)
     }
 
+    /// Raw bytes (a job log, a file), as they are.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), CliError> {
+        self.stream.write_all(bytes).map_err(write_error)
+    }
+
     /// One JSON document on one line.
     pub fn json(&mut self, value: &impl Serialize) -> Result<(), CliError> {
         let text =

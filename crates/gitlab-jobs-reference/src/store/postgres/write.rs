@@ -9,62 +9,98 @@
 //! Reading the job again after the locks are granted gives its latest committed state (the
 //! transaction is READ COMMITTED).
 
-use ::postgres::types::Json;
+use ::postgres::types::{Json, ToSql};
 use chrono::{DateTime, Utc};
 
 use super::tx::Tx;
-use crate::model::{Id, Job, JobStatus, JobVariable};
+use crate::model::{Environment, Id, Job, JobStatus, JobVariable};
 use crate::store::StoreError;
 use crate::store::backend::ArtifactsToDelete;
+
+/// The columns of `jobs` that a job's values fill, in the order of [`job_values`] (the insert
+/// below and the bulk `COPY` of `import.rs`).
+pub const JOB_COLUMNS: &str = "id, project_id, pipeline_id, kind, name, stage, status, ref, tag,
+    coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at, erased_at,
+    erased_by, user_id, failure_reason, runner_id, runner_manager_id, tag_list,
+    artifacts_expire_at, archived, retried, downstream_pipeline_id, token, environment,
+    preset_web_url, preset_duration, preset_queued_duration";
+
+/// The values of a job that are converted for the database, kept by the caller of
+/// [`job_values`] while the statement runs.
+pub struct Converted<'a> {
+    kind: &'static str,
+    status: &'static str,
+    when: &'static str,
+    environment: Option<Json<&'a Environment>>,
+}
+
+impl<'a> Converted<'a> {
+    pub fn of(job: &'a Job) -> Converted<'a> {
+        Converted {
+            kind: job.kind.as_str(),
+            status: job.status.as_str(),
+            when: job.when.as_str(),
+            environment: job.environment.as_ref().map(Json),
+        }
+    }
+}
+
+/// A job's values for [`JOB_COLUMNS`], with `id` as given.
+pub fn job_values<'a>(
+    id: &'a (dyn ToSql + Sync),
+    job: &'a Job,
+    converted: &'a Converted<'a>,
+) -> [&'a (dyn ToSql + Sync); 32] {
+    [
+        id,
+        &job.project_id,
+        &job.pipeline_id,
+        &converted.kind,
+        &job.name,
+        &job.stage,
+        &converted.status,
+        &job.ref_name,
+        &job.tag,
+        &job.coverage,
+        &job.allow_failure,
+        &converted.when,
+        &job.created_at,
+        &job.queued_at,
+        &job.started_at,
+        &job.finished_at,
+        &job.erased_at,
+        &job.erased_by,
+        &job.user_id,
+        &job.failure_reason,
+        &job.runner_id,
+        &job.runner_manager_id,
+        &job.tag_list,
+        &job.artifacts_expire_at,
+        &job.archived,
+        &job.retried,
+        &job.downstream_pipeline_id,
+        &job.token,
+        &converted.environment,
+        &job.preset.web_url,
+        &job.preset.duration,
+        &job.preset.queued_duration,
+    ]
+}
 
 /// Inserts a job and its variables; a job with id 0 gets the next id of the `jobs` identity.
 /// Returns the id.
 pub fn insert_job(tx: &mut Tx<'_>, job: &Job) -> Result<Id, StoreError> {
     let id = (job.id != 0).then_some(job.id);
+    let converted = Converted::of(job);
     let row = tx.query_one(
-        "INSERT INTO jobs (id, project_id, pipeline_id, kind, name, stage, status, ref, tag,
-             coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at,
-             erased_at, erased_by, user_id, failure_reason, runner_id, runner_manager_id,
-             tag_list, artifacts_expire_at, archived, retried, downstream_pipeline_id, token,
-             environment, preset_web_url, preset_duration, preset_queued_duration)
-         VALUES (coalesce($1, nextval(pg_get_serial_sequence('jobs', 'id'))), $2, $3, $4, $5,
-             $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
-         RETURNING id",
-        &[
-            &id,
-            &job.project_id,
-            &job.pipeline_id,
-            &job.kind.as_str(),
-            &job.name,
-            &job.stage,
-            &job.status.as_str(),
-            &job.ref_name,
-            &job.tag,
-            &job.coverage,
-            &job.allow_failure,
-            &job.when.as_str(),
-            &job.created_at,
-            &job.queued_at,
-            &job.started_at,
-            &job.finished_at,
-            &job.erased_at,
-            &job.erased_by,
-            &job.user_id,
-            &job.failure_reason,
-            &job.runner_id,
-            &job.runner_manager_id,
-            &job.tag_list,
-            &job.artifacts_expire_at,
-            &job.archived,
-            &job.retried,
-            &job.downstream_pipeline_id,
-            &job.token,
-            &job.environment.as_ref().map(Json),
-            &job.preset.web_url,
-            &job.preset.duration,
-            &job.preset.queued_duration,
-        ],
+        &format!(
+            "INSERT INTO jobs ({JOB_COLUMNS})
+             VALUES (coalesce($1, nextval(pg_get_serial_sequence('jobs', 'id'))), $2, $3, $4,
+                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                 $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
+             RETURNING id"
+        ),
+        &job_values(&id, job, &converted),
     )?;
     let id: Id = row.try_get(0)?;
     insert_variables(tx, id, &job.variables)?;
