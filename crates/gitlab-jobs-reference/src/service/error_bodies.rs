@@ -120,9 +120,12 @@ impl ApiError {
         }
     }
 
-    /// `ApiGuard::ExpiredError`.
+    /// `Gitlab::Auth::ExpiredError`: the text of `oauth2_bearer_token_error_handler` in
+    /// `lib/api/api_guard.rb` (gitlabhq 017a6c1).
     pub fn token_expired() -> ApiError {
-        ApiError::invalid_token("Token has expired.")
+        ApiError::invalid_token(
+            "Token is expired. You can either do re-authorization or token refresh.",
+        )
     }
 
     /// `ApiGuard::RevokedError`.
@@ -290,11 +293,14 @@ mod tests {
         assert_eq!(ApiError::unplayable_job().status, 400);
         let expired = ApiError::token_expired();
         assert_eq!((expired.status, expired.text()), (401, "invalid_token"));
-        assert_eq!(expired.json()["error_description"], "Token has expired.");
+        assert_eq!(
+            expired.json()["error_description"],
+            "Token is expired. You can either do re-authorization or token refresh."
+        );
         assert_eq!(
             expired.www_authenticate().as_deref(),
             Some(
-                "Bearer realm=\"Protected by OAuth 2.0\", error=\"invalid_token\", error_description=\"Token has expired.\""
+                "Bearer realm=\"Protected by OAuth 2.0\", error=\"invalid_token\", error_description=\"Token is expired. You can either do re-authorization or token refresh.\""
             )
         );
         assert_eq!(ApiError::unauthorized().www_authenticate(), None);

@@ -78,7 +78,7 @@ fn revoked_and_expired_tokens_get_invalid_token(backend: &Backend) {
     );
     assert_eq!(
         body_of(service.get_job(&token("expired-token"), "1", 100)),
-        json!({"error": "invalid_token", "error_description": "Token has expired."})
+        json!({"error": "invalid_token", "error_description": "Token is expired. You can either do re-authorization or token refresh."})
     );
 }
 

@@ -138,8 +138,7 @@ impl Presenter {
     fn job_basic(&self, details: &JobDetails) -> Result<Basic, ApiError> {
         let job = &details.job;
         let project = &details.project;
-        // A failed job without a reason showed `null`, which the type does not keep.
-        let failure_reason = match rules::shown_failure_reason(job).flatten() {
+        let failure_reason = match rules::shown_failure_reason(job) {
             Some(reason) => Some(
                 reason
                     .parse::<types::FailureReason>()
@@ -306,7 +305,10 @@ impl Presenter {
         }
     }
 
-    /// `Entities::User` with the derived `web_url` when the stored user has none.
+    /// `Entities::User` with the derived `web_url` when the stored user has none. Presented
+    /// without `current_user` and `with_custom_attributes` (lib/api/ci/jobs.rb passes neither),
+    /// so without `is_followed` and `custom_attributes`; without `bio_html`, which current
+    /// GitLab's lib/api/entities/user.rb no longer exposes.
     pub fn user(&self, user: &User) -> types::User {
         let web_url = user
             .web_url
@@ -324,10 +326,12 @@ impl Presenter {
             followers: None,
             following: None,
             id: user.id,
+            is_followed: None,
             job_title: user.job_title.clone(),
             linkedin: user.linkedin.clone(),
             local_time: user.local_time.clone(),
             location: user.location.clone(),
+            locked: Some(user.locked),
             name: user.name.clone(),
             organization: user.organization.clone(),
             pronouns: user.pronouns.clone(),
@@ -338,7 +342,10 @@ impl Presenter {
             username: user.username.clone(),
             web_url,
             website_url: user.website_url.clone(),
-            work_information: user.work_information.clone(),
+            work_information: rules::work_information(
+                user.job_title.as_deref(),
+                user.organization.as_deref(),
+            ),
         }
     }
 
