@@ -3,7 +3,8 @@
 # PostgreSQL from Debian's packages when it is missing, see scripts/postgres.sh), runs
 # `cargo test --workspace` (SQLite and PostgreSQL suites side by side), runs the end-to-end
 # and robustness suites once more with the servers on PostgreSQL, drives the server with
-# python-gitlab (scripts/python-gitlab-smoke.sh), and stops the cluster.
+# python-gitlab (scripts/python-gitlab-smoke.sh), checks it against the document with
+# Schemathesis (scripts/schemathesis.sh, at most 3 minutes), and stops the cluster.
 # Extra arguments go to every `cargo test` (for example `--locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +22,6 @@ GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
 
 echo "== python-gitlab, unchanged, against the reference server"
 scripts/python-gitlab-smoke.sh "$@"
+
+echo "== Schemathesis: the reference server against openapi/gitlab-jobs.yaml"
+scripts/schemathesis.sh "$@"
