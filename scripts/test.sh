@@ -4,11 +4,13 @@
 # `cargo test --workspace` (SQLite and PostgreSQL suites side by side), runs the end-to-end
 # and robustness suites once more with the servers on PostgreSQL, drives the server with
 # python-gitlab (scripts/python-gitlab-smoke.sh), checks it against the document with
-# Schemathesis (scripts/schemathesis.sh, at most 3 minutes), and stops the cluster.
+# Schemathesis (scripts/schemathesis.sh, at most 3 minutes), and stops the cluster. tmux (for
+# the terminal test of gitlab-jobs) is installed first when missing (scripts/tmux.sh).
 # Extra arguments go to every `cargo test` (for example `--locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/tmux.sh >/dev/null # for gitlab-jobs' terminal test
 eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop' EXIT
 echo "PostgreSQL for the tests: $GITLAB_JOBS_TEST_POSTGRES"
@@ -19,6 +21,10 @@ echo "== the end-to-end and robustness suites again, served from PostgreSQL"
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-reference --test api --test robustness
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
     --test live_contract --test live_invalid
+
+echo "== a downstream crate (examples/downstream, outside the workspace) tested against TestServer"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \
+    cargo test "$@" --manifest-path examples/downstream/Cargo.toml
 
 echo "== python-gitlab, unchanged, against the reference server"
 scripts/python-gitlab-smoke.sh "$@"
