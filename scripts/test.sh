@@ -3,8 +3,9 @@
 # PostgreSQL from Debian's packages when it is missing, see scripts/postgres.sh), runs
 # `cargo test --workspace` (SQLite and PostgreSQL suites side by side), runs the end-to-end
 # and robustness suites once more with the servers on PostgreSQL, drives the server with
-# python-gitlab (scripts/python-gitlab-smoke.sh), and stops the cluster. tmux (for the
-# terminal test of gitlab-jobs) is installed first when missing (scripts/tmux.sh).
+# python-gitlab (scripts/python-gitlab-smoke.sh), checks it against the document with
+# Schemathesis (scripts/schemathesis.sh, at most 3 minutes), and stops the cluster. tmux (for
+# the terminal test of gitlab-jobs) is installed first when missing (scripts/tmux.sh).
 # Extra arguments go to every `cargo test` (for example `--locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,6 @@ CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \
 
 echo "== python-gitlab, unchanged, against the reference server"
 scripts/python-gitlab-smoke.sh "$@"
+
+echo "== Schemathesis: the reference server against openapi/gitlab-jobs.yaml"
+scripts/schemathesis.sh "$@"

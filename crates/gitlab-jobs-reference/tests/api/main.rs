@@ -7,6 +7,7 @@ mod artifacts;
 mod auth;
 mod binary;
 mod fidelity;
+mod gitlab_source;
 mod lifecycle;
 mod pagination;
 mod reads;

@@ -30,7 +30,8 @@ fn undocumented(operation: &str, error: &ApiError) {
 
 /// One `FromApiError` impl per operation: 401 carries `WWW-Authenticate` (OAuth token errors,
 /// `lib/api/api_guard.rb`), the other documented statuses map to their variants, and anything
-/// else goes to the fallback variant (see the module comment).
+/// else goes to the fallback variant (see the module comment). The reference server has no rate
+/// limiter, so no error of its own is a 429 (the list's `TooManyRequests` carries `Retry-After`).
 macro_rules! documented_errors {
     ($($response:ident($unauthorized:ident) {
         $($status:literal => $variant:ident),* $(,)?
@@ -59,12 +60,14 @@ macro_rules! documented_errors {
 documented_errors! {
     ListProjectJobsResponse(ListProjectJobsUnauthorizedHeaders) {
         400 => BadRequest, 403 => Forbidden, 404 => NotFound, 405 => MethodNotAllowed,
-        429 => TooManyRequests,
     } else BadRequest;
     ListPipelineJobsResponse(ListPipelineJobsUnauthorizedHeaders) {
         400 => BadRequest, 403 => Forbidden, 404 => NotFound,
     } else BadRequest;
     ListPipelineBridgesResponse(ListPipelineBridgesUnauthorizedHeaders) {
+        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
+    } else BadRequest;
+    ListPipelineTriggerJobsResponse(ListPipelineTriggerJobsUnauthorizedHeaders) {
         400 => BadRequest, 403 => Forbidden, 404 => NotFound,
     } else BadRequest;
     GetCurrentJobResponse(GetCurrentJobUnauthorizedHeaders) {

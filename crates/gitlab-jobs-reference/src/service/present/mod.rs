@@ -118,7 +118,7 @@ struct Basic {
     duration: Option<f64>,
     queued_duration: Option<f64>,
     user: Option<types::User>,
-    commit: types::Commit,
+    commit: Option<types::Commit>,
     pipeline: types::PipelineBasic,
     failure_reason: Option<types::FailureReason>,
     web_url: String,
@@ -162,7 +162,10 @@ impl Presenter {
             duration: finite(rules::duration(job, self.now)),
             queued_duration: finite(rules::queued_duration(job, self.now)),
             user: details.user.as_ref().map(|user| self.user(user)),
-            commit: self.commit(&details.commit, project, &details.pipeline)?,
+            commit: match &details.commit {
+                Some(commit) => Some(self.commit(commit, project, &details.pipeline)?),
+                None => None,
+            },
             pipeline: self.pipeline(&details.pipeline, project),
             failure_reason,
             web_url: self.job_web_url(job, project),
@@ -214,7 +217,7 @@ impl Presenter {
             artifacts,
             artifacts_expire_at: job.artifacts_expire_at.map(millis),
             artifacts_file,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             duration: basic.duration,
@@ -263,7 +266,7 @@ impl Presenter {
                 });
         Ok(types::Bridge {
             allow_failure: basic.allow_failure,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             downstream_pipeline,
@@ -476,7 +479,21 @@ fn runner_entity(runner: &Runner) -> Result<types::Runner, ApiError> {
         online: runner.online,
         paused: Some(runner.paused),
         runner_type: Some(runner_type),
-        status: runner.status.clone(),
+        status: deprecated_rest_status(runner),
+    })
+}
+
+/// `Ci::Runner#deprecated_rest_status` (app/models/ci/runner.rb), which the REST entity shows
+/// as `status` (lib/api/entities/ci/runner.rb): `stale` and `never_contacted` first, then
+/// `online`/`offline` for an active runner, else `paused`. The stored status is the first
+/// three's outcome; a runner that is not active turns online/offline into `paused`.
+fn deprecated_rest_status(runner: &Runner) -> Option<String> {
+    let stored = runner.status.clone()?;
+    let contacted = matches!(stored.as_str(), "online" | "offline");
+    Some(if contacted && !runner.active {
+        "paused".to_owned()
+    } else {
+        stored
     })
 }
 
