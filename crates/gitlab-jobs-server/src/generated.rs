@@ -91,7 +91,7 @@ pub struct ListProjectJobsOkHeaders {
     pub x_next_page: Option<String>,
     /// `X-Prev-Page`: Previous page number, or an **empty string** when there is none (also when the requested page is out of range).
     pub x_prev_page: Option<String>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -196,7 +196,7 @@ pub struct ListPipelineJobsOkHeaders {
     pub x_total: Option<i64>,
     /// `X-Total-Pages`: Total number of pages (at least 1). Same conditions as X-Total.
     pub x_total_pages: Option<i64>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -301,7 +301,7 @@ pub struct ListPipelineBridgesOkHeaders {
     pub x_total: Option<i64>,
     /// `X-Total-Pages`: Total number of pages (at least 1). Same conditions as X-Total.
     pub x_total_pages: Option<i64>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -1678,7 +1678,9 @@ async fn list_project_jobs<A: JobsApi>(State(api): State<Arc<A>>, request: Reque
     let id = input.path::<String>("id");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     let pagination = input.query_enum::<types::ListProjectJobsPagination>("pagination");
     let cursor = input.query::<String>("cursor");
     let order_by = input.query::<String>("order_by");
@@ -1724,9 +1726,12 @@ async fn list_pipeline_jobs<A: JobsApi>(State(api): State<Arc<A>>, request: Requ
     let id = input.path::<String>("id");
     let pipeline_id = input.path::<i64>("pipeline_id");
     let include_retried = input.query::<bool>("include_retried");
+    input.default_param("include_retried", "false");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     if input.has_errors() {
         return input.reject();
     }
@@ -1770,7 +1775,9 @@ async fn list_pipeline_bridges<A: JobsApi>(
     let pipeline_id = input.path::<i64>("pipeline_id");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     if input.has_errors() {
         return input.reject();
     }
@@ -1930,6 +1937,7 @@ async fn cancel_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> 
     let id = input.path::<String>("id");
     let job_id = input.path::<i64>("job_id");
     let force = input.query::<bool>("force");
+    input.default_param("force", "false");
     if input.has_errors() {
         return input.reject();
     }
@@ -2138,6 +2146,7 @@ async fn download_artifacts_by_ref<A: JobsApi>(
     let job = input.require("job", job);
     let search_recent_successful_pipelines =
         input.query::<bool>("search_recent_successful_pipelines");
+    input.default_param("search_recent_successful_pipelines", "false");
     if input.has_errors() {
         return input.reject();
     }

@@ -1390,7 +1390,7 @@ impl ::std::convert::TryFrom<::std::string::String> for RunnerRunnerType {
     }
 }
 
-///`Entities::User` (UserSafe + UserBasic + profile fields). Only the UserBasic keys are required; the profile keys depend on GitLab version and on who asks.
+///`Entities::User` (UserSafe + UserBasic + profile fields). Only the UserBasic keys are required; the profile keys depend on GitLab version and on who asks. The jobs endpoints present it inside the job without `current_user` or `with_custom_attributes` options (`present build, with: Entities::Ci::Job` in lib/api/ci/jobs.rb), so `is_followed` and `custom_attributes` are never in a job's user.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
@@ -1403,7 +1403,8 @@ pub struct User {
     pub avatar_url: ::std::option::Option<::std::string::String>,
     ///Biography.
     pub bio: ::std::option::Option<::std::string::String>,
-    ///Biography rendered as HTML. Older GitLab only.
+    ///Biography rendered as HTML. Older GitLab only (13.x–14.x; its last form was `strip_tags(user.bio)`, kept "for multi version compatibility"); current GitLab's lib/api/entities/user.rb no longer exposes it, so the key is absent.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bio_html: ::std::option::Option<::std::string::String>,
     ///Whether the user is a bot.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1411,8 +1412,8 @@ pub struct User {
     ///When the account was created. Conditional (sent to the user themselves and to admins).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///Custom attributes; only sent to administrators who ask for them.
-    #[serde(default)]
+    ///Custom attributes (`expose :custom_attributes, if: :with_custom_attributes` in lib/api/entities/user_basic.rb): only where an endpoint passes `with_custom_attributes` for an administrator who asks, which the jobs endpoints never do.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub custom_attributes: ::std::vec::Vec<UserCustomAttributesItem>,
     ///Discord user id (`Entities::User`, GitLab 15.x and later).
     pub discord: ::std::option::Option<::std::string::String>,
@@ -1424,6 +1425,9 @@ pub struct User {
     pub following: ::std::option::Option<i64>,
     ///ID of the user.
     pub id: i64,
+    ///Whether the current user follows this user (`expose :is_followed, if: ... opts[:current_user]` in lib/api/entities/user.rb). Only where the endpoint passes `current_user` to the entity; the jobs endpoints do not, so a job's user never has it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_followed: ::std::option::Option<bool>,
     ///Job title.
     pub job_title: ::std::option::Option<::std::string::String>,
     ///LinkedIn handle.
@@ -1432,6 +1436,9 @@ pub struct User {
     pub local_time: ::std::option::Option<::std::string::String>,
     ///Location.
     pub location: ::std::option::Option<::std::string::String>,
+    ///`access_locked?`: the account is locked after too many failed sign-ins. Sent by current GitLab (`expose :access_locked?, as: :locked` in lib/api/entities/user_basic.rb, gitlabhq 495a5c7); absent from older responses.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub locked: ::std::option::Option<bool>,
     ///Display name.
     pub name: ::std::string::String,
     ///Organization.
@@ -1452,7 +1459,7 @@ pub struct User {
     pub web_url: ::std::string::String,
     ///Website.
     pub website_url: ::std::option::Option<::std::string::String>,
-    ///Organization and job title combined.
+    ///`UsersHelper#work_information` (app/helpers/users_helper.rb): `<job_title> at <organization>` when both are present (not blank), else whichever one is present, else null.
     pub work_information: ::std::option::Option<::std::string::String>,
 }
 
@@ -5066,6 +5073,7 @@ pub mod builder {
         followers: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         following: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         id: ::std::result::Result<i64, ::std::string::String>,
+        is_followed: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         job_title: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -5082,6 +5090,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
+        locked: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         organization: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -5130,10 +5139,12 @@ pub mod builder {
                 followers: Ok(Default::default()),
                 following: Ok(Default::default()),
                 id: Err("no value supplied for id".to_string()),
+                is_followed: Ok(Default::default()),
                 job_title: Ok(Default::default()),
                 linkedin: Ok(Default::default()),
                 local_time: Ok(Default::default()),
                 location: Ok(Default::default()),
+                locked: Ok(Default::default()),
                 name: Err("no value supplied for name".to_string()),
                 organization: Ok(Default::default()),
                 pronouns: Ok(Default::default()),
@@ -5273,6 +5284,17 @@ pub mod builder {
             self
         }
 
+        pub fn is_followed<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.is_followed = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for is_followed: {e}"));
+            self
+        }
+
         pub fn job_title<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5314,6 +5336,17 @@ pub mod builder {
             self.location = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for location: {e}"));
+            self
+        }
+
+        pub fn locked<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.locked = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for locked: {e}"));
             self
         }
 
@@ -5454,10 +5487,12 @@ pub mod builder {
                 followers: value.followers?,
                 following: value.following?,
                 id: value.id?,
+                is_followed: value.is_followed?,
                 job_title: value.job_title?,
                 linkedin: value.linkedin?,
                 local_time: value.local_time?,
                 location: value.location?,
+                locked: value.locked?,
                 name: value.name?,
                 organization: value.organization?,
                 pronouns: value.pronouns?,
@@ -5487,10 +5522,12 @@ pub mod builder {
                 followers: Ok(value.followers),
                 following: Ok(value.following),
                 id: Ok(value.id),
+                is_followed: Ok(value.is_followed),
                 job_title: Ok(value.job_title),
                 linkedin: Ok(value.linkedin),
                 local_time: Ok(value.local_time),
                 location: Ok(value.location),
+                locked: Ok(value.locked),
                 name: Ok(value.name),
                 organization: Ok(value.organization),
                 pronouns: Ok(value.pronouns),

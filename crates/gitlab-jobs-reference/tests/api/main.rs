@@ -6,6 +6,7 @@ mod actions;
 mod artifacts;
 mod auth;
 mod binary;
+mod fidelity;
 mod lifecycle;
 mod pagination;
 mod reads;

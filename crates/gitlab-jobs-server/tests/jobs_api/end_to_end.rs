@@ -188,8 +188,8 @@ async fn list_project_jobs(coverage: &mut Coverage) {
             x_next_page: Some("2".into()),
             x_prev_page: Some(String::new()),
             link: Some(format!(
-                "<{api}/projects/1/jobs?page=2&per_page=3>; rel=\"next\", \
-                 <{api}/projects/1/jobs?page=1&per_page=3>; rel=\"first\""
+                "<{api}/projects/1/jobs?id=1&page=2&per_page=3>; rel=\"next\", \
+                 <{api}/projects/1/jobs?id=1&page=1&per_page=3>; rel=\"first\""
             )),
         }
     );
@@ -261,7 +261,7 @@ async fn list_project_jobs(coverage: &mut Coverage) {
         list_headers(first.headers()),
         ListProjectJobsOkHeaders {
             link: Some(format!(
-                "<{api}/projects/1/jobs?cursor=4&order_by=id&pagination=keyset&per_page=5&sort=desc>; rel=\"next\""
+                "<{api}/projects/1/jobs?cursor=4&id=1&order_by=id&page=1&pagination=keyset&per_page=5&sort=desc>; rel=\"next\""
             )),
             ..Default::default()
         }
@@ -390,6 +390,7 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
         200,
     );
     let url = format!("{api}/projects/group%2Fproject/pipelines/10/jobs");
+    let params = "id=group%2Fproject&include_retried=false";
     assert_eq!(
         pipeline_headers(page.headers()),
         ListPipelineJobsOkHeaders {
@@ -400,8 +401,10 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
             x_total: Some(5),
             x_total_pages: Some(3),
             link: Some(format!(
-                "<{url}?page=1&per_page=2>; rel=\"prev\", <{url}?page=3&per_page=2>; rel=\"next\", \
-                 <{url}?page=1&per_page=2>; rel=\"first\", <{url}?page=3&per_page=2>; rel=\"last\""
+                "<{url}?{params}&page=1&per_page=2&pipeline_id=10>; rel=\"prev\", \
+                 <{url}?{params}&page=3&per_page=2&pipeline_id=10>; rel=\"next\", \
+                 <{url}?{params}&page=1&per_page=2&pipeline_id=10>; rel=\"first\", \
+                 <{url}?{params}&page=3&per_page=2&pipeline_id=10>; rel=\"last\""
             )),
         }
     );
@@ -540,7 +543,7 @@ async fn list_pipeline_bridges(coverage: &mut Coverage) {
             x_total: Some(2),
             x_total_pages: Some(1),
             link: Some(format!(
-                "<{url}?page=1&per_page=20>; rel=\"first\", <{url}?page=1&per_page=20>; rel=\"last\""
+                "<{url}?id=1&page=1&per_page=20&pipeline_id=10>; rel=\"first\", <{url}?id=1&page=1&per_page=20&pipeline_id=10>; rel=\"last\""
             )),
         }
     );

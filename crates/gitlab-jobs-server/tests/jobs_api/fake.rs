@@ -946,7 +946,7 @@ impl Fake {
             let rest: Vec<i64> = ids.into_iter().filter(|id| *id < after).collect();
             let page: Vec<i64> = rest.iter().copied().take(per_page).collect();
             let next = (rest.len() > per_page).then(|| page[page.len() - 1].to_string());
-            let link = pagination::keyset_link(&request.context, per_page as u64, next.as_deref());
+            let link = pagination::keyset_link(&request.context, next.as_deref());
             return Ok(ListProjectJobsResponse::Ok {
                 body: page
                     .iter()

@@ -136,11 +136,8 @@ pub fn headers<T>(context: &RequestContext, page: &Page<T>) -> PageHeaders {
                 link: Some(headers.link),
             }
         }
-        PageInfo::Keyset {
-            per_page,
-            next_cursor,
-        } => PageHeaders {
-            link: keyset_link(context, *per_page, next_cursor.as_ref().map(Cursor::as_str)),
+        PageInfo::Keyset { next_cursor, .. } => PageHeaders {
+            link: keyset_link(context, next_cursor.as_ref().map(Cursor::as_str)),
             ..PageHeaders::default()
         },
     }
@@ -156,11 +153,11 @@ mod tests {
             "host",
             axum::http::HeaderValue::from_static("gitlab.example.com"),
         );
-        RequestContext {
-            method: axum::http::Method::GET,
-            uri: uri.parse().expect("a uri"),
+        RequestContext::new(
+            axum::http::Method::GET,
+            uri.parse().expect("a uri"),
             headers,
-        }
+        )
     }
 
     fn paging() -> ProjectJobsPaging<'static> {

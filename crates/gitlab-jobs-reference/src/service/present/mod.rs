@@ -55,24 +55,43 @@ fn convert<T: DeserializeOwned>(what: &str, id: Id, value: Value) -> Result<T, A
     serde_json::from_value(value).map_err(|failure| misfit(what, &id, &failure))
 }
 
-fn status(status: JobStatus) -> types::JobStatus {
-    use types::JobStatus as T;
-    match status {
-        JobStatus::Created => T::Created,
-        JobStatus::WaitingForResource => T::WaitingForResource,
-        JobStatus::Preparing => T::Preparing,
-        JobStatus::WaitingForCallback => T::WaitingForCallback,
-        JobStatus::Pending => T::Pending,
-        JobStatus::Running => T::Running,
-        JobStatus::Success => T::Success,
-        JobStatus::Failed => T::Failed,
-        JobStatus::Canceling => T::Canceling,
-        JobStatus::Canceled => T::Canceled,
-        JobStatus::Skipped => T::Skipped,
-        JobStatus::Manual => T::Manual,
-        JobStatus::Scheduled => T::Scheduled,
-    }
+/// The model's statuses are the document's, both ways: the matches are exhaustive, so a status
+/// added on one side only does not compile.
+macro_rules! same_statuses {
+    ($($status:ident),* $(,)?) => {
+        impl From<JobStatus> for types::JobStatus {
+            fn from(status: JobStatus) -> types::JobStatus {
+                match status {
+                    $(JobStatus::$status => types::JobStatus::$status,)*
+                }
+            }
+        }
+
+        impl From<types::JobStatus> for JobStatus {
+            fn from(status: types::JobStatus) -> JobStatus {
+                match status {
+                    $(types::JobStatus::$status => JobStatus::$status,)*
+                }
+            }
+        }
+    };
 }
+
+same_statuses!(
+    Created,
+    WaitingForResource,
+    Preparing,
+    WaitingForCallback,
+    Pending,
+    Running,
+    Success,
+    Failed,
+    Canceling,
+    Canceled,
+    Skipped,
+    Manual,
+    Scheduled,
+);
 
 fn file_format(format: ArtifactFormat) -> types::ArtifactFileFileFormat {
     match format {
@@ -119,8 +138,7 @@ impl Presenter {
     fn job_basic(&self, details: &JobDetails) -> Result<Basic, ApiError> {
         let job = &details.job;
         let project = &details.project;
-        // A failed job without a reason showed `null`, which the type does not keep.
-        let failure_reason = match rules::shown_failure_reason(job).flatten() {
+        let failure_reason = match rules::shown_failure_reason(job) {
             Some(reason) => Some(
                 reason
                     .parse::<types::FailureReason>()
@@ -130,7 +148,7 @@ impl Presenter {
         };
         Ok(Basic {
             id: job.id,
-            status: status(job.status),
+            status: job.status.into(),
             stage: job.stage.clone(),
             name: job.name.clone(),
             ref_: job.ref_name.clone(),
@@ -281,13 +299,16 @@ impl Presenter {
             ref_: pipeline.ref_name.clone(),
             sha: pipeline.sha.clone(),
             source: pipeline.source.clone(),
-            status: status(pipeline.status),
+            status: pipeline.status.into(),
             updated_at: Some(millis(pipeline.updated_at)),
             web_url: Some(web_url),
         }
     }
 
-    /// `Entities::User` with the derived `web_url` when the stored user has none.
+    /// `Entities::User` with the derived `web_url` when the stored user has none. Presented
+    /// without `current_user` and `with_custom_attributes` (lib/api/ci/jobs.rb passes neither),
+    /// so without `is_followed` and `custom_attributes`; without `bio_html`, which current
+    /// GitLab's lib/api/entities/user.rb no longer exposes.
     pub fn user(&self, user: &User) -> types::User {
         let web_url = user
             .web_url
@@ -305,10 +326,12 @@ impl Presenter {
             followers: None,
             following: None,
             id: user.id,
+            is_followed: None,
             job_title: user.job_title.clone(),
             linkedin: user.linkedin.clone(),
             local_time: user.local_time.clone(),
             location: user.location.clone(),
+            locked: Some(user.locked),
             name: user.name.clone(),
             organization: user.organization.clone(),
             pronouns: user.pronouns.clone(),
@@ -319,7 +342,10 @@ impl Presenter {
             username: user.username.clone(),
             web_url,
             website_url: user.website_url.clone(),
-            work_information: user.work_information.clone(),
+            work_information: rules::work_information(
+                user.job_title.as_deref(),
+                user.organization.as_deref(),
+            ),
         }
     }
 
