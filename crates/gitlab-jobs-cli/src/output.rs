@@ -47,6 +47,23 @@ impl Out {
     }
 }
 
+/// Prints `value` as one JSON line with `--json` (`json`), else the text `text` makes; the
+/// end of a command that shows one thing.
+pub fn print(
+    json: bool,
+    value: &impl Serialize,
+    text: impl FnOnce() -> String,
+) -> Result<std::process::ExitCode, CliError> {
+    let mut out = Out::stdout();
+    if json {
+        out.json(value)?;
+    } else {
+        out.line(text().trim_end())?;
+    }
+    out.flush()?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// A failed write to stdout; a closed pipe (`gitlab-jobs list | head`) ends quietly.
 pub fn write_error(error: io::Error) -> CliError {
     if error.kind() == io::ErrorKind::BrokenPipe {
