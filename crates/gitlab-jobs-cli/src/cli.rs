@@ -102,16 +102,20 @@ mod tests {
 
     #[test]
     fn every_command_has_an_example() {
-        for command in Cli::command().get_subcommands() {
-            let help = command
-                .get_after_help()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            assert!(
-                help.contains("gitlab-jobs "),
-                "`{}` has no example in its help",
-                command.get_name()
-            );
+        fn check(command: &clap::Command, path: &str) {
+            for sub in command.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                let help = sub
+                    .get_after_help()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                assert!(
+                    help.contains(&format!("{name} ").replacen("gitlab-jobs ", "", 1)),
+                    "`{name}` has no example in its help"
+                );
+                check(sub, &name);
+            }
         }
+        check(&Cli::command(), "gitlab-jobs");
     }
 }
