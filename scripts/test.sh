@@ -19,5 +19,9 @@ GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-reference --test 
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
     --test live_contract --test live_invalid
 
+echo "== a downstream crate (examples/downstream, outside the workspace) tested against TestServer"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \
+    cargo test "$@" --manifest-path examples/downstream/Cargo.toml
+
 echo "== python-gitlab, unchanged, against the reference server"
 scripts/python-gitlab-smoke.sh "$@"

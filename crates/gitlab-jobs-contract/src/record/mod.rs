@@ -51,11 +51,42 @@ pub struct Data {
     pub archives: Vec<(i64, Vec<u8>)>,
 }
 
-/// The JSON body of a 200 answer; anything else is an error that says what GitLab answered.
+/// GitLab answered a request of the recording with an error status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The request (`GET /projects/...`).
+    pub what: String,
+    pub status: u16,
+    /// The body GitLab sent (its message), as text.
+    pub body: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: GitLab answered {}", self.what, self.status)?;
+        if !self.body.is_empty() {
+            write!(f, " {}", self.body)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl Refused {
+    fn new(what: &str, answer: &crate::Observed) -> Refused {
+        Refused {
+            what: what.to_owned(),
+            status: answer.status,
+            body: String::from_utf8_lossy(&answer.body).trim().to_owned(),
+        }
+    }
+}
+
+/// The JSON body of a 200 answer; anything else is a [`Refused`].
 fn expect_json(what: &str, answer: &crate::Observed) -> Result<Value> {
     if answer.status != 200 {
-        let body = String::from_utf8_lossy(&answer.body);
-        anyhow::bail!("{what}: GitLab answered {} {}", answer.status, body.trim());
+        return Err(Refused::new(what, answer).into());
     }
     serde_json::from_slice(&answer.body).with_context(|| format!("{what}: the answer is not JSON"))
 }

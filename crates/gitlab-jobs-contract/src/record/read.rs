@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::{Data, expect_json};
+use super::{Data, Refused, expect_json};
 use crate::http::{Api, encode_segment};
 
 /// Largest page GitLab serves.
@@ -65,7 +65,7 @@ pub(super) async fn project(api: &Api, project: &str, limit: usize) -> Result<Da
                 200 => data.archives.push((job_id, archive.body)),
                 // Expired or erased between the list and now: nothing to keep.
                 404 => {}
-                status => anyhow::bail!("{what}: GitLab answered {status}"),
+                _ => return Err(Refused::new(&what, &archive).into()),
             }
         }
     }

@@ -247,9 +247,9 @@ fn shared_test_databases_are_sqlite_files_unless_postgres_is_chosen() {
     }
     let database = super::testing::SharedTestDatabase::new("shared").expect("a database");
     assert!(!database.is_postgres());
-    let store = crate::database::open_store(database.url()).expect("opens");
+    let store = crate::store::open::open_store(database.url()).expect("opens");
     store.load_fixtures(&small_fixtures()).expect("loads");
-    let again = crate::database::open_store(database.url()).expect("opens again");
+    let again = crate::store::open::open_store(database.url()).expect("opens again");
     assert!(!again.is_empty().expect("reads"), "the same file");
     let path = database.url().trim_start_matches("sqlite://").to_owned();
     drop((store, again, database));

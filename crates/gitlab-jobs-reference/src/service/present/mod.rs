@@ -12,12 +12,14 @@ use gitlab_jobs_types as types;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::errors::ApiError;
 use crate::model::{
     AgentAuthorization, ArtifactFormat, Commit, Id, Job, JobDetails, JobKind, JobStatus, Pipeline,
     Project, Runner, RunnerManager, User, format_time,
 };
-use crate::rules::{self, artifacts, urls};
+use crate::rules::{self, artifacts};
+use crate::service::error_bodies::ApiError;
+
+mod urls;
 
 /// What presenting needs besides the data: the instance URL (for `web_url`s) and the time
 /// (for running durations).

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use super::Loaded;
+use super::data::Loaded;
 use crate::demo::tokens;
 use crate::store::{PersonalAccessToken, Store};
 

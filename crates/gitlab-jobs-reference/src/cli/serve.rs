@@ -2,9 +2,6 @@
 //! loads what the options ask for (`data`), listens, prints where and with which token to
 //! call it (`banner`), logs each request and stops cleanly on Ctrl-C or SIGTERM.
 
-mod banner;
-mod data;
-
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,10 +11,11 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-pub use self::data::{Loaded, load};
-use crate::database::{DEFAULT_DATABASE, open_store, redacted};
-use crate::server;
+use super::banner;
+use super::data::load;
+use crate::http;
 use crate::service::JobsService;
+use crate::store::open::{DEFAULT_DATABASE, open_store, redacted};
 
 /// The options of `serve` (also its command line).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -61,7 +59,7 @@ impl Default for ServeOptions {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    serve_until(options, server::shutdown_signal()).await
+    serve_until(options, http::shutdown_signal()).await
 }
 
 /// Runs the server until `stop` completes; the requests in flight then finish, and the
@@ -95,7 +93,7 @@ pub async fn serve_until(
         %url,
         "serving the Jobs API under /api/v4"
     );
-    server::run(listener, server::app(service), stop)
+    http::run(listener, http::app(service), stop)
         .await
         .context("serving")?;
     // The last handle: closing it checkpoints the WAL into the database file.

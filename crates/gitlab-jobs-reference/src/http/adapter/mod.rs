@@ -18,9 +18,9 @@ use gitlab_jobs_server::*;
 
 use self::pages::ProjectJobsPaging;
 use self::respond::{FromApiError, entity};
-use crate::auth::Credentials;
-use crate::errors::ApiError;
 use crate::model::{JobStatus, JobVariable};
+use crate::service::auth::Credentials;
+use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService, parse_scope};
 use crate::store::Pagination;
 

@@ -1,7 +1,9 @@
-//! The HTTP side: the generated router serving [`Reference`], with a request log, and graceful
-//! shutdown. Used by `serve` and by [`TestServer`](crate::TestServer).
+//! The HTTP side, where a request enters: the generated router serving [`Reference`] (the
+//! `adapter` from the generated `JobsApi` trait to the [service](crate::service)), a request
+//! log, and graceful shutdown. Used by `serve` and by [`TestServer`](crate::TestServer).
 
-mod log;
+pub mod adapter;
+mod request_log;
 mod shutdown;
 
 use std::future::Future;
@@ -9,14 +11,14 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use self::adapter::Reference;
 pub use self::shutdown::shutdown_signal;
-use crate::api::Reference;
 use crate::service::JobsService;
 
 /// The whole application: `/api/v4/…` answered by the service, every request logged.
 pub fn app(service: JobsService) -> axum::Router {
     gitlab_jobs_server::router(Arc::new(Reference::new(service)))
-        .layer(axum::middleware::from_fn(log::log_request))
+        .layer(axum::middleware::from_fn(request_log::log_request))
 }
 
 /// Serves `app` until `stop` completes, then lets the requests in flight finish (axum's

@@ -4,7 +4,7 @@
 
 use gitlab_jobs_server::runtime;
 
-use crate::auth::Credentials;
+use crate::service::auth::Credentials;
 
 impl From<runtime::Credentials> for Credentials {
     fn from(credentials: runtime::Credentials) -> Credentials {

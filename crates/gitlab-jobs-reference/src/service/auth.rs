@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::errors::ApiError;
 use crate::model::{AccessLevel, Id, Job, JobStatus, Project, User, Visibility};
+use crate::service::error_bodies::ApiError;
 use crate::store::{ProjectKey, Store};
 
 /// The credentials a request carried, in the one form that counts (the server runtime picks

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `gitlab-jobs` binary against the reference server: each test runs
+//! the built program as a user would and checks its output and exit code.
+
+mod list;
+mod record;
+mod show;
+mod support;
+mod verify;
