@@ -63,11 +63,11 @@ fn normalised(body: &[u8], bases: [&str; 2]) -> Value {
 fn strip_running_durations(value: &mut Value) {
     match value {
         Value::Array(items) => items.iter_mut().for_each(strip_running_durations),
-        Value::Object(map) => {
-            if map.get("finished_at") == Some(&Value::Null) && map.contains_key("status") {
-                map.remove("duration");
-                map.remove("queued_duration");
-            }
+        Value::Object(map)
+            if map.get("finished_at") == Some(&Value::Null) && map.contains_key("status") =>
+        {
+            map.remove("duration");
+            map.remove("queued_duration");
         }
         _ => {}
     }
