@@ -89,7 +89,9 @@ const MEANINGFUL: [&str; 11] = [
 
 fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| Spec::load().expect("openapi/gitlab-jobs.yaml loads and parses"))
+    SPEC.get_or_init(|| {
+        gitlab_jobs_contract_tests::load_spec().expect("openapi/gitlab-jobs.yaml loads and parses")
+    })
 }
 
 fn operations() -> Vec<Operation<'static>> {
@@ -778,4 +780,15 @@ fn every_errata_file_is_indexed() {
         "openapi/errata holds no original besides the index"
     );
     assert_none("errata folder", &failures);
+}
+
+/// `gitlab-jobs verify` checks against the copy compiled into the contract crate: it must be
+/// the document these tests check (`cargo xtask generate` writes it).
+#[test]
+fn the_compiled_in_document_is_the_workspace_document() {
+    let embedded = Spec::embedded().expect("the compiled-in document parses");
+    assert!(
+        embedded.doc() == spec().doc(),
+        "crates/gitlab-jobs-contract/openapi/gitlab-jobs.yaml differs from openapi/gitlab-jobs.yaml: run `cargo xtask generate`"
+    );
 }

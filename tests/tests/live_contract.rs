@@ -4,7 +4,7 @@
 //!
 //! The client talks to the server through a recording proxy ([`Recorder`]), so each call is
 //! made by the typed client exactly as an application would make it, and its raw status,
-//! headers and body are checked with `live::conformance` (documented status, content type,
+//! headers and body are checked with `conformance::check` (documented status, content type,
 //! headers, body schema with unknown properties rejected). A few statuses cannot be reached
 //! through the typed client (it will not send `job_id=x`, nor leave out a required `job`):
 //! those requests are written raw and checked the same way.
@@ -29,7 +29,8 @@ use gitlab_jobs_contract_tests::{Spec, Validators, report};
 use gitlab_jobs_reference::TestServer;
 use gitlab_jobs_reference::demo::tokens;
 
-static SPEC: LazyLock<Spec> = LazyLock::new(|| Spec::load().expect("the document loads"));
+static SPEC: LazyLock<Spec> =
+    LazyLock::new(|| gitlab_jobs_contract_tests::load_spec().expect("the document loads"));
 
 /// Documented statuses that the reference server cannot be made to answer, and why. The
 /// final check fails if one of them gets provoked (remove it here) or if another documented

@@ -19,7 +19,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  generate   regenerate the types, client and server crates from openapi/gitlab-jobs.yaml
+  generate   regenerate the types, client and server crates (and the contract crate's copy
+             of the document) from openapi/gitlab-jobs.yaml
   check      fail (with a diff) when the committed generated files are stale
   lint       lint the OpenAPI document with Redocly CLI (installed into .tools/ on first use)
   bench      benchmark the reference server against a bare axum ceiling (Markdown report)

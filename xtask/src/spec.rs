@@ -8,12 +8,15 @@ use serde_yaml::Value;
 /// Where the document lives, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/gitlab-jobs.yaml";
 
-pub fn load(root: &Path) -> anyhow::Result<openapiv3::OpenAPI> {
+/// The document's text, as written.
+pub fn read(root: &Path) -> anyhow::Result<String> {
     let path = root.join(SPEC_PATH);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let mut document: Value =
-        serde_yaml::from_str(&text).with_context(|| format!("parsing {} as YAML", SPEC_PATH))?;
+    std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+pub fn load(root: &Path) -> anyhow::Result<openapiv3::OpenAPI> {
+    let mut document: Value = serde_yaml::from_str(&read(root)?)
+        .with_context(|| format!("parsing {} as YAML", SPEC_PATH))?;
     drop_parameter_exclusions(&mut document);
     serde_yaml::from_value(document)
         .with_context(|| format!("parsing {} as OpenAPI 3.0", SPEC_PATH))

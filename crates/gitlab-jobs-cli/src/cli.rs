@@ -17,6 +17,7 @@ Exit codes:
   4  GitLab could not be reached or failed (network error, 429 or 5xx, unreadable answer)
   5  a local file could not be read or written
   130  interrupted by Ctrl-C during a download (no partial file is left)
+  verify: 0 clean (warnings allowed), 1 drift from the Jobs API document, 2 could not run
 
 Environment:
   GITLAB_URL          GitLab instance (in GitLab CI: CI_SERVER_URL), default https://gitlab.com
@@ -87,6 +88,8 @@ pub enum Command {
     Play(commands::act::PlayArgs),
     Erase(commands::act::EraseArgs),
     Artifacts(commands::artifacts::ArtifactsArgs),
+    Verify(commands::verify::VerifyArgs),
+    Record(commands::record::RecordArgs),
 }
 
 #[cfg(test)]

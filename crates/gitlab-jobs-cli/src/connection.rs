@@ -123,7 +123,7 @@ impl GlobalArgs {
 
     /// The credential and where it came from: the one given on the command line (clap
     /// refuses two), else the first environment variable set.
-    fn credential(&self) -> Result<(Auth, &'static str), CliError> {
+    pub(crate) fn credential(&self) -> Result<(Auth, &'static str), CliError> {
         let given = [
             (
                 self.token.clone(),
