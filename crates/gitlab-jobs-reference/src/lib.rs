@@ -15,7 +15,9 @@
 //!   [`demo::tokens`]).
 //! - [`api`]: [`Reference`], the generated `JobsApi` trait implemented by [`JobsService`].
 //! - [`database`]: [`open_store`], the store a database URL names.
-//! - [`server`]: the router with its request log, and graceful shutdown; [`serve`](mod@serve):
+//! - [`server`]: the router with its request log, the API documentation (`/`,
+//!   `/openapi.yaml`), faults on demand ([`server::faults`]), and graceful shutdown;
+//!   [`serve`](mod@serve):
 //!   the `serve` command ([`serve()`], [`ServeOptions`]); [`TestServer`]: a live server for
 //!   tests.
 //!

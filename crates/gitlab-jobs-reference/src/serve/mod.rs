@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 pub use self::data::{Loaded, load};
 use crate::database::{DEFAULT_DATABASE, open_store, redacted};
-use crate::server;
+use crate::server::{self, Faults, faults::FaultRule};
 use crate::service::JobsService;
 
 /// The options of `serve` (also its command line).
@@ -44,6 +44,21 @@ pub struct ServeOptions {
     /// The instance URL that `web_url`s start with [default: the listening URL].
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    #[command(flatten)]
+    pub faults: FaultOptions,
+}
+
+/// Faults on demand (`--fault`, `--fault-seed`); none by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct FaultOptions {
+    /// Inject a fault into the requests a rule picks (repeatable; none by default), e.g.
+    /// `status=429,path=/api/v4/projects/*/jobs,rate=0.2`. `--help` shows the syntax.
+    #[arg(long = "fault", value_name = "SPEC", long_help = server::faults::SYNTAX)]
+    pub rules: Vec<FaultRule>,
+    /// The seed of the fault draws: the same seed gives the same faults to the same sequence
+    /// of requests.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fault_seed: u64,
 }
 
 impl Default for ServeOptions {
@@ -55,6 +70,7 @@ impl Default for ServeOptions {
             demo: false,
             demo_jobs: 0,
             base_url: None,
+            faults: FaultOptions::default(),
         }
     }
 }
@@ -71,6 +87,8 @@ pub async fn serve_until(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Refused before anything is opened: a fault naming an unknown operation.
+    let faults = Faults::new(options.faults.rules.clone(), options.faults.fault_seed)?;
     let prepared = {
         let options = options.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -89,15 +107,19 @@ pub async fn serve_until(
     let service = JobsService::new(Arc::clone(&store), &base_url);
     // The banner goes to terminals and logs: no password in it.
     let database = redacted(&options.database);
-    banner::print(&url, &base_url, &database, &loaded, hint.as_ref());
+    banner::print(&url, &base_url, &database, &loaded, hint.as_ref(), &faults);
     tracing::info!(
         ready_in = ?started.elapsed(),
         %url,
         "serving the Jobs API under /api/v4"
     );
-    server::run(listener, server::app(service), stop)
-        .await
-        .context("serving")?;
+    server::run(
+        listener,
+        server::app_with_faults(service, Some(faults)),
+        stop,
+    )
+    .await
+    .context("serving")?;
     // The last handle: closing it checkpoints the WAL into the database file.
     tokio::task::spawn_blocking(move || drop(store))
         .await

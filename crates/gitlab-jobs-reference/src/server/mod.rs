@@ -1,6 +1,8 @@
 //! The HTTP side: the generated router serving [`Reference`], with a request log, and graceful
 //! shutdown. Used by `serve` and by [`TestServer`](crate::TestServer).
 
+pub mod docs;
+pub mod faults;
 mod log;
 mod shutdown;
 
@@ -9,14 +11,30 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+pub use self::faults::Faults;
 pub use self::shutdown::shutdown_signal;
 use crate::api::Reference;
 use crate::service::JobsService;
 
-/// The whole application: `/api/v4/…` answered by the service, every request logged.
+/// The whole application: `/api/v4/…` answered by the service, the API documentation at `/`
+/// and `/openapi.yaml`, every request logged.
 pub fn app(service: JobsService) -> axum::Router {
-    gitlab_jobs_server::router(Arc::new(Reference::new(service)))
-        .layer(axum::middleware::from_fn(log::log_request))
+    app_with_faults(service, None)
+}
+
+/// [`app`] with faults injected (when `faults` holds rules): a layer of its own, inside the
+/// request log, so that the log shows the injected answers.
+pub fn app_with_faults(service: JobsService, faults: Option<Faults>) -> axum::Router {
+    let router = docs::add_routes(gitlab_jobs_server::router(Arc::new(Reference::new(
+        service,
+    ))));
+    let router = match faults {
+        Some(faults) if !faults.is_empty() => {
+            router.layer(axum::middleware::from_fn_with_state(faults, Faults::inject))
+        }
+        _ => router,
+    };
+    router.layer(axum::middleware::from_fn(log::log_request))
 }
 
 /// Serves `app` until `stop` completes, then lets the requests in flight finish (axum's

@@ -6,6 +6,8 @@ mod actions;
 mod artifacts;
 mod auth;
 mod binary;
+mod docs;
+mod faults;
 mod lifecycle;
 mod pagination;
 mod reads;
