@@ -8,12 +8,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::database::open_store;
 use crate::demo::demo_fixtures;
 use crate::fixtures::Fixtures;
-use crate::server::{self, Faults};
+use crate::http::{self, Faults};
 use crate::service::JobsService;
 use crate::store::Store;
+use crate::store::open::open_store;
 use crate::store::postgres::testing::{self, TestSchema};
 
 /// A reference server on `127.0.0.1` with a port of its own, serving the Jobs API under
@@ -72,11 +72,11 @@ impl TestServer {
     }
 
     /// [`TestServer::start`] with faults injected into the requests `faults`' rules pick
-    /// (429, 500, 502, latency, dropped connections; see [`server::faults`]), to test a
+    /// (429, 500, 502, latency, dropped connections; see [`http::faults`]), to test a
     /// client's retries:
     ///
     /// ```
-    /// use gitlab_jobs_reference::server::faults::{Fault, FaultRule, Faults};
+    /// use gitlab_jobs_reference::http::faults::{Fault, FaultRule, Faults};
     /// use gitlab_jobs_reference::{TestServer, demo::demo_fixtures};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
@@ -146,8 +146,8 @@ impl TestServer {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         };
-        let app = server::app_with_faults(service, faults);
-        let task = tokio::spawn(server::run(listener, app, stopped));
+        let app = http::app_with_faults(service, faults);
+        let task = tokio::spawn(http::run(listener, app, stopped));
         Ok(TestServer {
             address,
             store,

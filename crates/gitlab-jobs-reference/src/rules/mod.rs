@@ -10,7 +10,6 @@ pub mod groups;
 pub mod predicates;
 pub mod timing;
 pub mod transitions;
-pub mod urls;
 
 pub use groups::{StatusGroup, composite_status};
 pub use predicates::{cancelable, erasable, playable, retryable, shown_failure_reason};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gitlab_jobs_reference::server::docs::{DOCS_PAGE, OPENAPI_YAML};
+use gitlab_jobs_reference::http::docs::{DOCS_PAGE, OPENAPI_YAML};
 
 use crate::support::demo;
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use gitlab_jobs_reference::TestServer;
 use gitlab_jobs_reference::demo::demo_fixtures;
-use gitlab_jobs_reference::server::faults::{Fault, FaultRule, Faults};
+use gitlab_jobs_reference::http::faults::{Fault, FaultRule, Faults};
 
 use crate::support::{BACKEND, tokens};
 

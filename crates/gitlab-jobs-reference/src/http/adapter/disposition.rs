@@ -1,5 +1,7 @@
 //! `Content-Disposition` values of the trace and the downloads.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use crate::service::Trace;
 
 /// The trace: `infile; filename="<id>.log"` (`lib/api/ci/jobs.rb`, GET …/trace).
@@ -20,28 +22,28 @@ pub fn attachment(filename: &str) -> String {
         .collect();
     format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        percent_escape(&ascii, |b| b == b' ' || is_token_char(b)),
-        percent_escape(filename, |b| b == b'&' || is_token_char(b)),
+        utf8_percent_encode(&ascii, TRADITIONAL_ESCAPED),
+        utf8_percent_encode(filename, RFC_5987_ESCAPED),
     )
 }
 
-/// The characters both of Rails' patterns leave alone: `A-Za-z0-9!#$+.^_\`|~-`
-/// (`TRADITIONAL_ESCAPED_CHAR` adds the space, `RFC_5987_ESCAPED_CHAR` adds `&`).
-fn is_token_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$+.^_`|~-".contains(&byte)
-}
-
-fn percent_escape(text: &str, keep: impl Fn(u8) -> bool) -> String {
-    text.bytes()
-        .map(|byte| {
-            if keep(byte) {
-                char::from(byte).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect()
-}
+/// What both of Rails' patterns escape: all but `A-Za-z0-9!#$+.^_\`|~-`.
+const TOKEN_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'+')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~')
+    .remove(b'-');
+/// `TRADITIONAL_ESCAPED_CHAR` leaves the space alone too.
+const TRADITIONAL_ESCAPED: &AsciiSet = &TOKEN_ESCAPED.remove(b' ');
+/// `RFC_5987_ESCAPED_CHAR` leaves `&` alone too.
+const RFC_5987_ESCAPED: &AsciiSet = &TOKEN_ESCAPED.remove(b'&');
 
 #[cfg(test)]
 mod tests {

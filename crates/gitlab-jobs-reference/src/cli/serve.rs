@@ -2,9 +2,6 @@
 //! loads what the options ask for (`data`), listens, prints where and with which token to
 //! call it (`banner`), logs each request and stops cleanly on Ctrl-C or SIGTERM.
 
-mod banner;
-mod data;
-
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,10 +11,11 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-pub use self::data::{Loaded, load};
-use crate::database::{DEFAULT_DATABASE, open_store, redacted};
-use crate::server::{self, Faults, faults::FaultRule};
+use super::banner;
+use super::data::load;
+use crate::http::{self, Faults, faults::FaultRule};
 use crate::service::JobsService;
+use crate::store::open::{DEFAULT_DATABASE, open_store, redacted};
 
 /// The options of `serve` (also its command line).
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -53,7 +51,7 @@ pub struct ServeOptions {
 pub struct FaultOptions {
     /// Inject a fault into the requests a rule picks (repeatable; none by default), e.g.
     /// `status=429,path=/api/v4/projects/*/jobs,rate=0.2`. `--help` shows the syntax.
-    #[arg(long = "fault", value_name = "SPEC", long_help = server::faults::SYNTAX)]
+    #[arg(long = "fault", value_name = "SPEC", long_help = http::faults::SYNTAX)]
     pub rules: Vec<FaultRule>,
     /// The seed of the fault draws: the same seed gives the same faults to the same sequence
     /// of requests.
@@ -77,7 +75,7 @@ impl Default for ServeOptions {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    serve_until(options, server::shutdown_signal()).await
+    serve_until(options, http::shutdown_signal()).await
 }
 
 /// Runs the server until `stop` completes; the requests in flight then finish, and the
@@ -113,13 +111,9 @@ pub async fn serve_until(
         %url,
         "serving the Jobs API under /api/v4"
     );
-    server::run(
-        listener,
-        server::app_with_faults(service, Some(faults)),
-        stop,
-    )
-    .await
-    .context("serving")?;
+    http::run(listener, http::app_with_faults(service, Some(faults)), stop)
+        .await
+        .context("serving")?;
     // The last handle: closing it checkpoints the WAL into the database file.
     tokio::task::spawn_blocking(move || drop(store))
         .await

@@ -157,7 +157,11 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidArtifactPath(_) => ApiError::bad_request(None),
             // What GitLab answers to an undecodable keyset cursor is not determined.
             StoreError::InvalidCursor => ApiError::bad_request(Some("Invalid cursor")),
-            StoreError::CorruptArchive(_) | StoreError::Fixture(_) | StoreError::Database(_) => {
+            StoreError::CorruptArchive(_)
+            | StoreError::Fixture(_)
+            | StoreError::Sqlite(_)
+            | StoreError::Postgres(_)
+            | StoreError::Database(_) => {
                 tracing::error!(%error, "internal error");
                 ApiError::internal()
             }

@@ -11,7 +11,7 @@ use gitlab_jobs_server::{
     ListPipelineBridgesOkHeaders, ListPipelineJobsOkHeaders, ListProjectJobsOkHeaders,
 };
 
-use crate::errors::ApiError;
+use crate::service::error_bodies::ApiError;
 use crate::store::{Cursor, Page, PageInfo, Pagination};
 
 /// Offset pagination as Kaminari reads `page` and `per_page` (defaults, caps, pages below 1).

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::ServeOptions;
+use super::serve::ServeOptions;
 use crate::demo::load_demo;
 use crate::fixtures::Fixtures;
 use crate::store::{ImportSummary, Store};

@@ -7,7 +7,7 @@
 use axum::http::Method;
 use serde::Deserialize;
 
-use crate::server::docs::OPENAPI_YAML;
+use crate::http::docs::OPENAPI_YAML;
 
 /// A path pattern: segments separated by `/`; `*` matches one segment, `**` any number of
 /// them (also none), anything else itself. Paths are matched as sent (percent-encoding kept:

@@ -4,22 +4,14 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::errors::ApiError;
 use crate::model::{AccessLevel, Id, Job, JobStatus, Project, User, Visibility};
+use crate::service::error_bodies::ApiError;
 use crate::store::{ProjectKey, Store};
 
-/// The credentials a request carried, in the one form that counts (the server runtime picks
-/// it in GitLab's order of lookup: personal token, then Bearer, then job token).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
-    Anonymous,
-    /// `PRIVATE-TOKEN` header or `private_token` parameter.
-    PrivateToken(String),
-    /// `JOB-TOKEN` header, `job_token` parameter or basic auth as `gitlab-ci-token`.
-    JobToken(String),
-    /// `Authorization: Bearer <token>`: a personal access token, or a CI job token.
-    Bearer(String),
-}
+/// The credentials a request carried, in the one form that counts: the server runtime picks it
+/// in GitLab's order of lookup (personal token, then Bearer, then job token) and drops the
+/// forms an operation does not accept, so the service takes the runtime's type as it is.
+pub use gitlab_jobs_server::runtime::Credentials;
 
 /// Which credentials a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

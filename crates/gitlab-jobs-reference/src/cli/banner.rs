@@ -3,9 +3,9 @@
 
 use chrono::Utc;
 
-use super::Loaded;
+use super::data::Loaded;
 use crate::demo::tokens;
-use crate::server::Faults;
+use crate::http::Faults;
 use crate::store::{PersonalAccessToken, Store};
 
 /// A personal access token that works now, and a project its user can read.

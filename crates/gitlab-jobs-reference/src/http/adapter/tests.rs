@@ -14,6 +14,8 @@ use super::respond::{FromApiError, entity};
 use super::*;
 use crate::demo::{load_demo, tokens};
 use crate::model::Id;
+use crate::service::auth::Credentials;
+use crate::service::parse_scope;
 use crate::store::{Pagination, SqliteStore};
 
 fn demo_service() -> JobsService {

@@ -12,12 +12,14 @@ use gitlab_jobs_types as types;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::errors::ApiError;
 use crate::model::{
     AgentAuthorization, ArtifactFormat, Commit, Id, Job, JobDetails, JobKind, JobStatus, Pipeline,
     Project, Runner, RunnerManager, User, format_time,
 };
-use crate::rules::{self, artifacts, urls};
+use crate::rules::{self, artifacts};
+use crate::service::error_bodies::ApiError;
+
+mod urls;
 
 /// What presenting needs besides the data: the instance URL (for `web_url`s) and the time
 /// (for running durations).
@@ -53,24 +55,43 @@ fn convert<T: DeserializeOwned>(what: &str, id: Id, value: Value) -> Result<T, A
     serde_json::from_value(value).map_err(|failure| misfit(what, &id, &failure))
 }
 
-fn status(status: JobStatus) -> types::JobStatus {
-    use types::JobStatus as T;
-    match status {
-        JobStatus::Created => T::Created,
-        JobStatus::WaitingForResource => T::WaitingForResource,
-        JobStatus::Preparing => T::Preparing,
-        JobStatus::WaitingForCallback => T::WaitingForCallback,
-        JobStatus::Pending => T::Pending,
-        JobStatus::Running => T::Running,
-        JobStatus::Success => T::Success,
-        JobStatus::Failed => T::Failed,
-        JobStatus::Canceling => T::Canceling,
-        JobStatus::Canceled => T::Canceled,
-        JobStatus::Skipped => T::Skipped,
-        JobStatus::Manual => T::Manual,
-        JobStatus::Scheduled => T::Scheduled,
-    }
+/// The model's statuses are the document's, both ways: the matches are exhaustive, so a status
+/// added on one side only does not compile.
+macro_rules! same_statuses {
+    ($($status:ident),* $(,)?) => {
+        impl From<JobStatus> for types::JobStatus {
+            fn from(status: JobStatus) -> types::JobStatus {
+                match status {
+                    $(JobStatus::$status => types::JobStatus::$status,)*
+                }
+            }
+        }
+
+        impl From<types::JobStatus> for JobStatus {
+            fn from(status: types::JobStatus) -> JobStatus {
+                match status {
+                    $(types::JobStatus::$status => JobStatus::$status,)*
+                }
+            }
+        }
+    };
 }
+
+same_statuses!(
+    Created,
+    WaitingForResource,
+    Preparing,
+    WaitingForCallback,
+    Pending,
+    Running,
+    Success,
+    Failed,
+    Canceling,
+    Canceled,
+    Skipped,
+    Manual,
+    Scheduled,
+);
 
 fn file_format(format: ArtifactFormat) -> types::ArtifactFileFileFormat {
     match format {
@@ -128,7 +149,7 @@ impl Presenter {
         };
         Ok(Basic {
             id: job.id,
-            status: status(job.status),
+            status: job.status.into(),
             stage: job.stage.clone(),
             name: job.name.clone(),
             ref_: job.ref_name.clone(),
@@ -279,7 +300,7 @@ impl Presenter {
             ref_: pipeline.ref_name.clone(),
             sha: pipeline.sha.clone(),
             source: pipeline.source.clone(),
-            status: status(pipeline.status),
+            status: pipeline.status.into(),
             updated_at: Some(millis(pipeline.updated_at)),
             web_url: Some(web_url),
         }

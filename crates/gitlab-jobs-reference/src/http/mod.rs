@@ -1,9 +1,11 @@
-//! The HTTP side: the generated router serving [`Reference`], with a request log, and graceful
-//! shutdown. Used by `serve` and by [`TestServer`](crate::TestServer).
+//! The HTTP side, where a request enters: the generated router serving [`Reference`] (the
+//! `adapter` from the generated `JobsApi` trait to the [service](crate::service)), the API
+//! documentation (`docs`), faults on demand (`faults`), a request log, and graceful shutdown. Used by `serve` and by [`TestServer`](crate::TestServer).
 
+pub mod adapter;
 pub mod docs;
 pub mod faults;
-mod log;
+mod request_log;
 mod shutdown;
 
 use std::future::Future;
@@ -11,9 +13,9 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use self::adapter::Reference;
 pub use self::faults::Faults;
 pub use self::shutdown::shutdown_signal;
-use crate::api::Reference;
 use crate::service::JobsService;
 
 /// The whole application: `/api/v4/…` answered by the service, the API documentation at `/`
@@ -34,7 +36,7 @@ pub fn app_with_faults(service: JobsService, faults: Option<Faults>) -> axum::Ro
         }
         _ => router,
     };
-    router.layer(axum::middleware::from_fn(log::log_request))
+    router.layer(axum::middleware::from_fn(request_log::log_request))
 }
 
 /// Serves `app` until `stop` completes, then lets the requests in flight finish (axum's

@@ -13,7 +13,7 @@ use gitlab_jobs_server::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::errors::ApiError;
+use crate::service::error_bodies::ApiError;
 
 /// A response enum built from an error of the service.
 pub trait FromApiError: Sized {
@@ -21,7 +21,7 @@ pub trait FromApiError: Sized {
 }
 
 /// The error body in the generated `Error` type (all its fields are optional, so every body of
-/// `crate::errors` fits).
+/// `crate::service::error_bodies` fits).
 fn error_body(error: &ApiError) -> types::Error {
     serde_json::from_value(error.body.clone()).unwrap_or_else(|failure| {
         tracing::error!(%failure, body = %error.body, "an error body does not fit the Error schema");
@@ -125,7 +125,7 @@ documented_errors! {
 }
 
 /// A presented `serde_json::Value` (only `/job/allowed_agents` still is one) in its generated
-/// type. Not fitting is a bug of `crate::present` (or of the document): logged, and answered
+/// type. Not fitting is a bug of `crate::service::present` (or of the document): logged, and answered
 /// as an internal error.
 pub fn entity<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     let id = value.get("id").cloned().unwrap_or(Value::Null);

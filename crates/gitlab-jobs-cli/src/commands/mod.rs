@@ -1,0 +1,4 @@
+//! One module per command: its arguments (clap) and its `run`.
+
+pub mod list;
+pub mod show;

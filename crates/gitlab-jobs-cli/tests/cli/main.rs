@@ -1,0 +1,6 @@
+//! End-to-end tests of the `gitlab-jobs` binary against the reference server: each test runs
+//! the built program as a user would and checks its output and exit code.
+
+mod list;
+mod show;
+mod support;
