@@ -241,12 +241,10 @@ impl FromStr for FaultRule {
                 "no fault: give one of `status=429|500|502`, `latency=DURATION` or `drop`".into(),
             ));
         };
-        if kind != "status" || value != "429" {
-            if retry_after.is_some() || limiter.is_some() {
-                return Err(error(
-                    "`retry_after` and `limiter` go with `status=429` only".into(),
-                ));
-            }
+        if (kind != "status" || value != "429") && (retry_after.is_some() || limiter.is_some()) {
+            return Err(error(
+                "`retry_after` and `limiter` go with `status=429` only".into(),
+            ));
         }
         rule.fault = match (kind, value) {
             ("drop", _) => Fault::Drop,
