@@ -9,4 +9,4 @@ mod serve;
 
 pub use self::data::{Loaded, load};
 pub use self::demo_timings::demo_timings;
-pub use self::serve::{ServeOptions, serve, serve_until};
+pub use self::serve::{FaultOptions, ServeOptions, serve, serve_until};

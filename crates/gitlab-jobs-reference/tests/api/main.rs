@@ -8,6 +8,8 @@ mod auth;
 mod binary;
 mod fidelity;
 mod gitlab_source;
+mod docs;
+mod faults;
 mod lifecycle;
 mod pagination;
 mod reads;
