@@ -73,9 +73,11 @@ impl Seen {
             .status()
             .as_u16();
         assert_eq!(
-            status, error.status,
+            status,
+            error.status,
             "{operation} answered {} {}, a status its document does not list",
-            error.status, error.body
+            error.status,
+            error.json()
         );
         self.0.entry(operation).or_default().insert(status);
     }
