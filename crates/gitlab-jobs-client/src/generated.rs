@@ -316,7 +316,7 @@ impl Client {
 
     /// Retry a job
     ///
-    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`); the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
+    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
     ///
     /// Docs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.
     ///
@@ -1646,7 +1646,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/projects/{id}/jobs/{job_id}/retry`
-        pub async fn send(self) -> Result<ResponseValue<types::JobOrBridge>, Error<types::Error>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Job>, Error<types::Error>> {
             let Self {
                 client,
                 id,

@@ -787,8 +787,8 @@ pub struct RetryJobRequest {
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum RetryJobResponse {
-    /// 201: The new job (a `Job` for builds, a `Bridge` for bridges).
-    Created(types::JobOrBridge),
+    /// 201: The new job, always as `Entities::Ci::Job` (`present response[:job], with: Entities::Ci::Job` in lib/api/ci/jobs.rb), bridges too: a bridge has `runner: null`, `artifacts: []`, `artifacts_expire_at: null`, no `artifacts_file`, no `runner_manager` (builds only), `tag_list: ["bridge"]` (`Ci::Bridge#tags` is `[:bridge]`, app/models/ci/bridge.rb) and no `downstream_pipeline`.
+    Created(types::Job),
     /// 400: Invalid `job_id`, or invalid `inputs` (newest GitLab).
     BadRequest(types::Error),
     /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -1635,7 +1635,7 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// `POST /projects/{id}/jobs/{job_id}/retry`
     ///
-    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`); the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
+    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
     ///
     /// Docs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.
     fn retry_job(&self, request: RetryJobRequest) -> impl Future<Output = RetryJobResponse> + Send;

@@ -73,10 +73,16 @@ pub async fn retry(global: &GlobalArgs, args: RetryArgs) -> Result<ExitCode, Cli
         .job_id(args.job)
         .send()
         .await;
+    // GitLab presents the new job as `Entities::Ci::Job`, bridges included.
     let job = connection.answered(answer, args.job).await?;
-    let (id, status, url) = summary(&job);
+    let url = job.web_url.clone().unwrap_or_default();
     output::print(connection.json, &job, || {
-        format!("Retried job {} as job {id} ({status}) {url}", args.job)
+        format!(
+            "Retried job {} as job {} ({}) {url}",
+            args.job,
+            job.id,
+            painted(job.status)
+        )
     })
 }
 

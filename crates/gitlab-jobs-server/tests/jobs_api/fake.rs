@@ -649,6 +649,17 @@ fn render_job(state: &State, entry: &Entry) -> types::Job {
     serde_json::from_value(job).expect("the fake renders valid jobs")
 }
 
+/// A retried bridge as `Entities::Ci::Job` shows it (`Ci::Bridge`'s stand-ins).
+fn render_bridge_as_job(state: &State, entry: &Entry) -> types::Job {
+    assert_eq!(entry.kind, Kind::Bridge, "job {} is a build", entry.id);
+    let mut job = basic_json(state, entry);
+    job["runner"] = Value::Null;
+    job["archived"] = json!(false);
+    job["tag_list"] = json!(["bridge"]);
+    job["artifacts_expire_at"] = Value::Null;
+    serde_json::from_value(job).expect("the fake renders valid jobs")
+}
+
 fn render_bridge(state: &State, entry: &Entry) -> types::Bridge {
     assert_eq!(entry.kind, Kind::Bridge, "job {} is a build", entry.id);
     let mut bridge = basic_json(state, entry);
@@ -1260,7 +1271,12 @@ impl Fake {
             ..old
         };
         state.jobs.insert(id, new);
-        Ok(RetryJobResponse::Created(render(&state, &state.jobs[&id])))
+        // `present response[:job], with: Entities::Ci::Job`, bridges too.
+        let entry = &state.jobs[&id];
+        Ok(RetryJobResponse::Created(match entry.kind {
+            Kind::Build => render_job(&state, entry),
+            Kind::Bridge => render_bridge_as_job(&state, entry),
+        }))
     }
 
     fn erase_job_now(&self, request: &EraseJobRequest) -> Result<EraseJobResponse, Refusal> {

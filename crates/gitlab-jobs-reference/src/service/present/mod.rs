@@ -181,8 +181,15 @@ impl Presenter {
         })
     }
 
-    /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags.
+    /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags. Retry presents a bridge
+    /// with it too, through `Ci::Bridge`'s stand-ins (app/models/ci/bridge.rb): `artifacts?`
+    /// false, `job_artifacts` none, `runner` and `artifacts_expire_at` nil, `tags` `[:bridge]`.
+    /// GitLab leaves `runner_manager` out for a bridge (`if: job.is_a?(::Ci::Build)`); the
+    /// generated `Job` always sends that key, so a bridge shows `runner_manager: null`.
     pub fn job(&self, details: &JobDetails) -> Result<types::Job, ApiError> {
+        if details.job.kind == JobKind::Bridge {
+            return self.bridge_as_job(details);
+        }
         let job = &details.job;
         let basic = self.job_basic(details)?;
         // `expose :artifacts_file, if: -> (job, opts) { job.artifacts? }`.
@@ -237,6 +244,40 @@ impl Presenter {
             status: basic.status,
             tag: basic.tag,
             tag_list: job.tag_list.clone(),
+            user: basic.user,
+            web_url: Some(basic.web_url),
+        })
+    }
+
+    fn bridge_as_job(&self, details: &JobDetails) -> Result<types::Job, ApiError> {
+        let basic = self.job_basic(details)?;
+        Ok(types::Job {
+            allow_failure: Some(basic.allow_failure),
+            archived: Some(details.job.archived),
+            artifacts: Vec::new(),
+            artifacts_expire_at: None,
+            artifacts_file: None,
+            commit: Some(basic.commit),
+            coverage: basic.coverage,
+            created_at: basic.created_at,
+            duration: basic.duration,
+            erased_at: basic.erased_at,
+            failure_reason: basic.failure_reason,
+            finished_at: basic.finished_at,
+            id: basic.id,
+            name: basic.name,
+            pipeline: basic.pipeline,
+            project: Some(basic.project),
+            queued_duration: basic.queued_duration,
+            ref_: basic.ref_,
+            runner: None,
+            runner_manager: None,
+            stage: basic.stage,
+            started_at: basic.started_at,
+            status: basic.status,
+            tag: basic.tag,
+            // `job.tags.map(&:name).sort` of `[:bridge]`.
+            tag_list: vec!["bridge".to_owned()],
             user: basic.user,
             web_url: Some(basic.web_url),
         })
