@@ -257,7 +257,7 @@ impl Presenter {
             artifacts: Vec::new(),
             artifacts_expire_at: None,
             artifacts_file: None,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             duration: basic.duration,
