@@ -1288,9 +1288,11 @@ async fn unknown_routes_get_404() {
         )
         .says(NOT_FOUND),
         case(
+            // `/` and `/openapi.yaml` serve the documentation; everything else outside
+            // `/api/v4` is GitLab's 404.
             "outside the API",
             "get_job",
-            Request::get("/").token(tokens::DEVELOPER),
+            Request::get("/index.html").token(tokens::DEVELOPER),
             404,
         )
         .says(NOT_FOUND),
