@@ -12,10 +12,11 @@ use gitlab_jobs_contract_tests::validate::describe;
 use gitlab_jobs_contract_tests::{Operation, Spec, Validators, Violation, errata, pointer};
 use serde_json::Value;
 
-const OPERATION_IDS: [&str; 17] = [
+const OPERATION_IDS: [&str; 18] = [
     "list_project_jobs",
     "list_pipeline_jobs",
     "list_pipeline_bridges",
+    "list_pipeline_trigger_jobs",
     "get_current_job",
     "get_current_job_allowed_agents",
     "get_job",
@@ -31,17 +32,22 @@ const OPERATION_IDS: [&str; 17] = [
     "delete_job_artifacts",
     "get_artifact_file_by_ref",
 ];
-const LIST_OPERATIONS: [&str; 3] = [
+const LIST_OPERATIONS: [&str; 4] = [
     "list_project_jobs",
     "list_pipeline_jobs",
     "list_pipeline_bridges",
+    "list_pipeline_trigger_jobs",
 ];
 const PAGINATION_HEADERS: [&str; 5] =
     ["X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "Link"];
 /// Sent only by counted lists: GitLab lists project jobs `without_count`, so it never sends
 /// these there (gitlab-behaviour.md §5), and the document rightly does not declare them.
 const COUNT_HEADERS: [&str; 2] = ["X-Total", "X-Total-Pages"];
-const COUNTED_LISTS: [&str; 2] = ["list_pipeline_jobs", "list_pipeline_bridges"];
+const COUNTED_LISTS: [&str; 3] = [
+    "list_pipeline_jobs",
+    "list_pipeline_bridges",
+    "list_pipeline_trigger_jobs",
+];
 const SCHEMAS: [&str; 18] = [
     "Job",
     "Bridge",
@@ -216,7 +222,7 @@ fn every_operation_has_id_tag_summary_description_and_responses() {
 }
 
 #[test]
-fn the_seventeen_operations_are_present() {
+fn the_eighteen_operations_are_present() {
     let found: BTreeSet<&str> = operations()
         .iter()
         .filter_map(|op| op.operation_id)

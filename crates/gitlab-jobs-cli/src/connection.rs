@@ -3,7 +3,7 @@
 //!
 //! Every command (including `verify` and `record`) starts with [`GlobalArgs::connect`].
 
-use gitlab_jobs_client::{Auth, Client, ProjectId, types};
+use gitlab_jobs_client::{Auth, Client, ProjectId, ResponseValue, types};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, Target};
@@ -42,8 +42,39 @@ impl Connection {
         Ok(Target {
             project: self.project()?,
             job,
+            what: None,
             credential_source: self.credential_source,
         })
+    }
+
+    /// The body of a successful answer about `job`, or its error in words.
+    pub async fn answered<T>(
+        &self,
+        answer: Result<ResponseValue<T>, gitlab_jobs_client::Error<types::Error>>,
+        job: i64,
+    ) -> Result<T, CliError> {
+        match answer {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(self.fail(e, Some(job)).await),
+        }
+    }
+
+    /// A client error in words, for a request about `what` (see [`Target::what`]).
+    pub async fn fail_about(
+        &self,
+        error: gitlab_jobs_client::Error<types::Error>,
+        what: &str,
+    ) -> CliError {
+        match self.target(None) {
+            Ok(target) => {
+                let target = Target {
+                    what: Some(what),
+                    ..target
+                };
+                CliError::api(error, target).await
+            }
+            Err(no_project) => no_project,
+        }
     }
 
     /// A client error in words, for a request about `job` (or the project).

@@ -25,6 +25,8 @@ pub enum Exit {
     Unavailable = 4,
     /// A local file could not be read or written.
     Local = 5,
+    /// Ctrl-C during a download (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -48,6 +50,9 @@ pub struct Target<'a> {
     pub project: &'a ProjectId,
     /// The job, when the request names one.
     pub job: Option<i64>,
+    /// What was asked for, in words, when it is neither the project nor a job by id (such as
+    /// "the artifacts of job `build` on ref `main`").
+    pub what: Option<&'a str>,
     /// Where the credential came from (see [`crate::connection::Connection`]).
     pub credential_source: &'a str,
 }
@@ -78,6 +83,24 @@ impl CliError {
             message: format!("{what}: {error}"),
             hint: None,
             exit: Exit::Local,
+        }
+    }
+
+    /// GitLab stopped answering as expected (exit 4).
+    pub fn unavailable(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            hint: Some("try again".into()),
+            exit: Exit::Unavailable,
+        }
+    }
+
+    /// The user interrupted the program (exit 130, as shells report SIGINT).
+    pub fn interrupted(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            hint: None,
+            exit: Exit::Interrupted,
         }
     }
 
@@ -159,10 +182,11 @@ impl CliError {
             Some(message) => format!("{status}; GitLab said: {message}"),
             None => status.to_string(),
         };
-        let job = target
-            .job
-            .map(|id| format!("job {id} in project {}", target.project))
-            .unwrap_or_else(|| format!("project {}", target.project));
+        let job = match (target.what, target.job) {
+            (Some(what), _) => format!("{what} in project {}", target.project),
+            (None, Some(id)) => format!("job {id} in project {}", target.project),
+            (None, None) => format!("project {}", target.project),
+        };
         let (message, hint, exit) = match code {
             401 => (
                 format!("the token was refused ({gitlab})"),
@@ -187,7 +211,11 @@ impl CliError {
                 ),
                 Exit::Refused,
             ),
-            404 if target.job.is_none() || said_text.contains("Project") => {
+            // `not_found!('Project')` (lib/api/helpers.rb `find_project!`); a project-level
+            // request can only miss its project.
+            404 if said_text.contains("Project Not Found")
+                || (target.job.is_none() && target.what.is_none()) =>
+            {
                 let private = if target.project.path().is_some() {
                     "it may be private (the token cannot see it) or mistyped"
                 } else {
@@ -198,6 +226,9 @@ impl CliError {
                     Some(format!("{private}; check --project (or GITLAB_PROJECT)")),
                     Exit::Refused,
                 )
+            }
+            404 if target.what.is_some() => {
+                (format!("{job} not found ({gitlab})"), None, Exit::Refused)
             }
             404 => (
                 format!("{job} not found ({gitlab})"),

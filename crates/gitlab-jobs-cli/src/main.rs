@@ -39,6 +39,12 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::List(args) => commands::list::run(&global, args).await,
         Command::Show(args) => commands::show::run(&global, args).await,
+        Command::Trace(args) => commands::trace::run(&global, args).await,
+        Command::Retry(args) => commands::act::retry(&global, args).await,
+        Command::Cancel(args) => commands::act::cancel(&global, args).await,
+        Command::Play(args) => commands::act::play(&global, args).await,
+        Command::Erase(args) => commands::act::erase(&global, args).await,
+        Command::Artifacts(args) => commands::artifacts::run(&global, args).await,
         Command::Verify(args) => commands::verify::run(&global, args).await,
         Command::Record(args) => commands::record::run(&global, args).await,
     }

@@ -34,8 +34,8 @@ mod sealed {
 }
 
 /// A generated list builder that [`Client::pages`] and [`Client::items`] can page through:
-/// [`builder::ListProjectJobs`], [`builder::ListPipelineJobs`] and
-/// [`builder::ListPipelineBridges`].
+/// [`builder::ListProjectJobs`], [`builder::ListPipelineJobs`],
+/// [`builder::ListPipelineBridges`] and [`builder::ListPipelineTriggerJobs`].
 ///
 /// Sealed: the stream relies on how these operations paginate.
 pub trait ListRequest<'a>: sealed::Sealed + Clone + Send + 'a {
@@ -80,6 +80,11 @@ macro_rules! list_request {
 list_request!(ListProjectJobs, types::Job, &[400, 401, 403, 404, 405, 429]);
 list_request!(ListPipelineJobs, types::Job, &[400, 401, 403, 404]);
 list_request!(ListPipelineBridges, types::Bridge, &[400, 401, 403, 404]);
+list_request!(
+    ListPipelineTriggerJobs,
+    types::Bridge,
+    &[400, 401, 403, 404]
+);
 
 impl Client {
     /// Every page of a list, one [`Page`] (items and pagination headers) at a time.

@@ -40,16 +40,23 @@ pub struct Param {
     pub required: bool,
     pub description: Option<String>,
     pub ty: Ty,
+    /// The schema's `default`, as Ruby's `to_param` writes it: Grape puts it into `params`
+    /// when the parameter is not sent, so pagination links repeat it.
+    pub default: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     Path,
     Query,
+    /// A request header (`Content-Range` of the runner's trace patches).
+    Header,
 }
 
 pub struct Body {
     pub ty: Ty,
+    /// A `text/plain` body (a runner's log patch): its bytes as sent, not parameters.
+    pub raw: bool,
     /// The top-level properties of an object body: the parameters Grape also reads from the
     /// query string and from form-encoded bodies.
     pub params: Vec<String>,
@@ -186,9 +193,10 @@ impl Reader<'_> {
         let (data, location) = match parameter {
             Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
             Parameter::Query { parameter_data, .. } => (parameter_data, Location::Query),
-            Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+            Parameter::Header { parameter_data, .. } => (parameter_data, Location::Header),
+            Parameter::Cookie { parameter_data, .. } => {
                 bail!(
-                    "parameter {}: only path and query parameters are supported",
+                    "parameter {}: cookie parameters are not supported (GitLab's API reads none)",
                     parameter_data.name
                 )
             }
@@ -203,14 +211,38 @@ impl Reader<'_> {
             .get("x-catch-all")
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
+        let default = match schema {
+            ReferenceOr::Item(schema) => {
+                schema
+                    .schema_data
+                    .default
+                    .as_ref()
+                    .map(|value| match value {
+                        serde_json::Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    })
+            }
+            ReferenceOr::Reference { .. } => None,
+        };
+        let ty = self.ty(schema, &progenitor_name)?;
+        if location == Location::Header
+            && (data.required || !matches!(ty, Ty::String | Ty::Integer))
+        {
+            bail!(
+                "header parameter {}: only optional string or integer headers are supported \
+                 (the endpoint itself answers a missing one, after authentication)",
+                data.name
+            );
+        }
         Ok(Param {
             catch_all,
+            default,
             field: rust_field(&api_name),
             api_name,
             location,
             required: data.required,
             description: data.description.clone(),
-            ty: self.ty(schema, &progenitor_name)?,
+            ty,
         })
     }
 
@@ -228,11 +260,35 @@ impl Reader<'_> {
                 }
             }
         };
+        if let Some(text) = body.content.get("text/plain") {
+            if body.content.len() > 1 {
+                bail!("a text/plain request body may not have other media types");
+            }
+            let is_string = matches!(
+                &text.schema,
+                Some(ReferenceOr::Item(Schema {
+                    schema_kind: SchemaKind::Type(Type::String(_)),
+                    ..
+                }))
+            );
+            if !is_string {
+                bail!("a text/plain request body needs an inline `type: string` schema");
+            }
+            return Ok(Some(Body {
+                ty: Ty::String,
+                raw: true,
+                params: Vec::new(),
+                required: body.required,
+                description: body.description.clone(),
+            }));
+        }
         let schema = body
             .content
             .get("application/json")
             .and_then(|media| media.schema.as_ref())
-            .context("the request body needs an application/json schema")?;
+            .context(
+                "the request body needs an application/json schema (or a text/plain string)",
+            )?;
         let name = format!(
             "{}-body",
             operation.operation_id.as_deref().unwrap_or_default()
@@ -240,6 +296,7 @@ impl Reader<'_> {
         .to_upper_camel_case();
         Ok(Some(Body {
             ty: self.ty(schema, &name)?,
+            raw: false,
             params: self.properties(schema)?,
             required: body.required,
             description: body.description.clone(),
@@ -484,6 +541,7 @@ fn variant_name(status: u16) -> String {
         409 => "Conflict".into(),
         412 => "PreconditionFailed".into(),
         413 => "PayloadTooLarge".into(),
+        416 => "RangeNotSatisfiable".into(),
         422 => "UnprocessableEntity".into(),
         429 => "TooManyRequests".into(),
         500 => "InternalServerError".into(),

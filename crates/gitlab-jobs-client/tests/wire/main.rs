@@ -3,5 +3,6 @@
 mod auth;
 mod download;
 mod encoding;
+mod follow;
 mod pagination;
 mod server;

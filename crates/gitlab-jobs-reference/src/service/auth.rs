@@ -8,18 +8,10 @@ use crate::model::{AccessLevel, Id, Job, JobStatus, Project, User, Visibility};
 use crate::service::error_bodies::ApiError;
 use crate::store::{ProjectKey, Store};
 
-/// The credentials a request carried, in the one form that counts (the server runtime picks
-/// it in GitLab's order of lookup: personal token, then Bearer, then job token).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
-    Anonymous,
-    /// `PRIVATE-TOKEN` header or `private_token` parameter.
-    PrivateToken(String),
-    /// `JOB-TOKEN` header, `job_token` parameter or basic auth as `gitlab-ci-token`.
-    JobToken(String),
-    /// `Authorization: Bearer <token>`: a personal access token, or a CI job token.
-    Bearer(String),
-}
+/// The credentials a request carried, in the one form that counts: the server runtime picks it
+/// in GitLab's order of lookup (personal token, then Bearer, then job token) and drops the
+/// forms an operation does not accept, so the service takes the runtime's type as it is.
+pub use gitlab_jobs_server::runtime::Credentials;
 
 /// Which credentials a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +133,8 @@ fn job_token_actor(store: &dyn Store, token: &str) -> Result<Actor, ApiError> {
 /// What the jobs API asks of a project or job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ability {
+    /// `read_pipeline` on the project (the pipeline jobs list asks for it first).
+    ReadPipeline,
     /// `read_build` (lists, a job, its log, its artifacts).
     ReadBuild,
     /// `update_build` (cancel, retry, play, keep): developers.
@@ -205,6 +199,18 @@ impl ProjectAccess {
     /// The policy decision. `job` is needed for `EraseBuild` (who triggered it).
     pub fn can(&self, ability: Ability, job: Option<&Job>) -> bool {
         match ability {
+            // app/policies/project_policy.rb: reporters (`reporter_access`), everyone who can
+            // see a public or internal project (`public_access`), and members of any level
+            // when the project has public pipelines (`public_builds & guest_access`).
+            Ability::ReadPipeline => {
+                self.at_least(AccessLevel::REPORTER)
+                    || match self.project.visibility {
+                        Visibility::Public => true,
+                        Visibility::Internal => self.actor.user().is_some(),
+                        Visibility::Private => false,
+                    }
+                    || (self.project.public_builds && self.at_least(AccessLevel::GUEST))
+            }
             // Reporters read jobs; so does everyone who can see a public (signed-in users:
             // internal) project with public pipelines. Guests of a private project cannot.
             Ability::ReadBuild => {

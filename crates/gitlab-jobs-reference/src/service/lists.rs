@@ -37,7 +37,10 @@ impl JobsService {
 
     /// GET /projects/:id/pipelines/:pipeline_id/jobs (`lib/api/ci/pipelines.rb`,
     /// `Ci::JobsFinder`): the pipeline's builds, latest tries only unless `include_retried`;
-    /// counted pages. Anonymous on public projects; job tokens accepted.
+    /// counted pages. Anonymous on public projects; job tokens accepted. The route asks for
+    /// `read_pipeline` (403); the finder's `read_build` on the pipeline is no error: its
+    /// `AccessDeniedError` is rescued into `type.none`, an empty page
+    /// (app/finders/ci/jobs_finder.rb `execute` and `pipeline_jobs`).
     pub fn list_pipeline_jobs(
         &self,
         credentials: &Credentials,
@@ -48,17 +51,22 @@ impl JobsService {
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
         let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
-        // `user_project.all_pipelines.find(params[:pipeline_id])`, then `read_build`.
+        // `authorize!(:read_pipeline, user_project)`, then
+        // `user_project.all_pipelines.find(params[:pipeline_id])`, then the finder.
+        access.authorize(Ability::ReadPipeline, None)?;
         self.store()
             .pipeline(access.project.id, pipeline_id)?
             .ok_or_else(ApiError::record_not_found)?;
-        access.authorize(Ability::ReadBuild, None)?;
+        let pagination = counted(pagination);
+        if !access.can(Ability::ReadBuild, None) {
+            return Ok(Page::empty(&pagination));
+        }
         let filter = JobFilter {
             include_retried,
             ..JobFilter::pipeline(access.project.id, pipeline_id, JobKind::Build)
         }
         .with_statuses(scope.to_vec());
-        let page = self.store().list_jobs(&filter, &counted(pagination))?;
+        let page = self.store().list_jobs(&filter, &pagination)?;
         let presenter = self.presenter();
         page.try_map(|details| presenter.job(&details))
     }

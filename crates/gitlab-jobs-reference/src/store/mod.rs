@@ -6,6 +6,7 @@
 //! (`crate::service::auth`) before it calls these methods. [`open_store`] opens the store a
 //! database URL names.
 
+mod backend;
 mod error;
 mod hydrate;
 pub mod open;
@@ -14,6 +15,7 @@ mod pool;
 pub mod postgres;
 mod record;
 pub mod sqlite;
+mod use_cases;
 
 use chrono::{DateTime, Utc};
 

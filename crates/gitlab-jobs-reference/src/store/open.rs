@@ -1,9 +1,12 @@
 //! Choosing the store from a database URL: the one place that knows which stores exist.
 
 use std::borrow::Cow;
+use std::str::FromStr;
 use std::sync::Arc;
 
+use ::postgres::config::Host;
 use anyhow::{Context, bail};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::store::{PostgresStore, SqliteStore, Store};
 
@@ -42,78 +45,68 @@ pub fn open_store(database: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
-/// The database URL to show (the `serve` banner): a PostgreSQL URL with its password, in the
-/// user-info part or as a `password` parameter, replaced by `***`; anything else, which
-/// [`open_store`] opens as SQLite, unchanged.
+/// The database URL to show (the `serve` banner). A PostgreSQL URL is shown as the driver
+/// reads it (`postgres::Config`): scheme, user, hosts and ports (5432 unless given), database
+/// name, and `***` where a password was given, wherever it was (user info or a `password`
+/// parameter); the password itself is never read, so it cannot be shown. Other connection
+/// parameters are left out. A URL the driver refuses is not shown at all. Anything else,
+/// which [`open_store`] opens as SQLite, is shown unchanged.
 pub fn redacted(database: &str) -> Cow<'_, str> {
     let url = database.trim();
-    let Some(rest) = ["postgres://", "postgresql://"]
-        .iter()
-        .find_map(|prefix| url.strip_prefix(prefix))
+    let Some(prefix) = ["postgres://", "postgresql://"]
+        .into_iter()
+        .find(|prefix| url.starts_with(prefix))
     else {
         return Cow::Borrowed(database);
     };
-    let mut shown = url[..url.len() - rest.len()].to_owned();
-    // As the driver (`tokio-postgres`) reads it: everything before the first `@` is
-    // `user[:password]`, even an `@` past the host; better too much hidden than a password.
-    let rest = match rest.split_once('@') {
-        Some((credentials, rest)) => {
-            match credentials.split_once(':') {
-                Some((user, _)) => shown.extend([user, ":***"]),
-                None => shown.push_str(credentials),
-            }
-            shown.push('@');
-            rest
-        }
-        None => rest,
-    };
-    // Then host and database name up to the first `?`, then `key=value` pairs split at `&`,
-    // their keys percent-decoded.
-    let (location, query) = match rest.split_once('?') {
-        Some((location, query)) => (location, Some(query)),
-        None => (rest, None),
-    };
-    shown.push_str(location);
-    if let Some(query) = query {
-        let pairs: Vec<Cow<'_, str>> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if percent_decoded(key) == "password" => {
-                    Cow::Owned(format!("{key}=***"))
-                }
-                _ => Cow::Borrowed(pair),
-            })
-            .collect();
-        shown.push('?');
-        shown.push_str(&pairs.join("&"));
+    match ::postgres::Config::from_str(url) {
+        Ok(config) => Cow::Owned(shown(prefix, &config)),
+        Err(_) => Cow::Owned(format!("{prefix}… (not a valid PostgreSQL URL)")),
     }
-    Cow::Owned(shown)
 }
 
-/// `%XX` escapes decoded (an invalid one stays as it is), so `pass%77ord` is `password` here
-/// as it is to the driver.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i + 1..i + 3)
-            .filter(|hex| bytes[i] == b'%' && hex.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                i += 3;
+/// Escaped in the parts of a shown URL: all but RFC 3986's unreserved characters.
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn shown(prefix: &str, config: &::postgres::Config) -> String {
+    let mut url = prefix.to_owned();
+    if let Some(user) = config.get_user() {
+        url.extend(utf8_percent_encode(user, URL_COMPONENT));
+        if config.get_password().is_some() {
+            url.push_str(":***");
+        }
+        url.push('@');
+    }
+    let mut sockets = Vec::new();
+    let mut addresses = Vec::new();
+    for (index, host) in config.get_hosts().iter().enumerate() {
+        match host {
+            Host::Tcp(name) => {
+                let port = config.get_ports().get(index).or(config.get_ports().first());
+                addresses.push(match port {
+                    Some(port) => format!("{name}:{port}"),
+                    None => name.clone(),
+                });
             }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
+            #[cfg(unix)]
+            Host::Unix(path) => sockets.push(path.display().to_string()),
         }
     }
-    String::from_utf8_lossy(&decoded).into_owned()
+    url.push_str(&addresses.join(","));
+    url.push('/');
+    if let Some(name) = config.get_dbname() {
+        url.extend(utf8_percent_encode(name, URL_COMPONENT));
+    }
+    for (index, socket) in sockets.iter().enumerate() {
+        url.push(if index == 0 { '?' } else { '&' });
+        url.push_str("host=");
+        url.extend(utf8_percent_encode(socket, URL_COMPONENT));
+    }
+    url
 }
 
 /// The URL scheme (`postgres` of `postgres://…`, `sqlite` of `sqlite::memory:`), if the text
@@ -132,8 +125,6 @@ fn scheme(database: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
-
     use super::*;
     use crate::test_support::TempDatabase;
 
@@ -205,19 +196,15 @@ mod tests {
             ),
             (
                 "postgresql://gitlab:p%40ss@db/gitlab?sslmode=disable",
-                "postgresql://gitlab:***@db/gitlab?sslmode=disable",
+                "postgresql://gitlab:***@db:5432/gitlab",
             ),
             (
                 "postgres://gitlab@db/gitlab?password=s3cret&application_name=x",
-                "postgres://gitlab@db/gitlab?password=***&application_name=x",
-            ),
-            (
-                "postgres://db/gitlab?application_name=x&pass%77ord=s3cret",
-                "postgres://db/gitlab?application_name=x&pass%77ord=***",
+                "postgres://gitlab:***@db:5432/gitlab",
             ),
             (
                 "postgres://gitlab:one@db/gitlab?%70assword=two",
-                "postgres://gitlab:***@db/gitlab?%70assword=***",
+                "postgres://gitlab:***@db:5432/gitlab",
             ),
         ] {
             assert_eq!(redacted(given), shown);
@@ -232,17 +219,32 @@ mod tests {
     }
 
     #[test]
-    fn only_valid_escapes_are_decoded() {
-        assert_eq!(percent_decoded("pass%77or%64"), "password");
-        assert_eq!(percent_decoded("%+1%zz%4"), "%+1%zz%4");
+    fn postgres_urls_are_shown_as_the_driver_reads_them() {
+        for (given, shown) in [
+            (
+                "postgres://postgres@127.0.0.1:42077/gitlab_jobs",
+                "postgres://postgres@127.0.0.1:42077/gitlab_jobs",
+            ),
+            (
+                "postgresql:///gitlab?host=/var/run/postgresql&user=gitlab",
+                "postgresql://gitlab@/gitlab?host=%2Fvar%2Frun%2Fpostgresql",
+            ),
+            (
+                "postgres://db/gitlab?options=-c%20search_path%3Dtest&application_name=t",
+                "postgres://db:5432/gitlab",
+            ),
+            (
+                "postgres://gitlab:s3cret@db:port/x",
+                "postgres://… (not a valid PostgreSQL URL)",
+            ),
+        ] {
+            assert_eq!(redacted(given), shown, "{given}");
+        }
     }
 
     #[test]
-    fn urls_without_a_password_and_sqlite_paths_are_shown_as_given() {
+    fn sqlite_paths_are_shown_as_given() {
         for database in [
-            "postgres://postgres@127.0.0.1:42077/gitlab_jobs",
-            "postgresql:///gitlab?host=/var/run/postgresql&user=gitlab",
-            "postgres://db/gitlab?options=-c%20search_path%3Dtest&application_name=t",
             "sqlite://gitlab-jobs.sqlite3",
             "sqlite::memory:",
             "user:secret@host.db",

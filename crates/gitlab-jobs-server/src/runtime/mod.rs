@@ -5,6 +5,7 @@
 mod credentials;
 mod input;
 pub mod pagination;
+pub mod params;
 mod rack;
 mod respond;
 

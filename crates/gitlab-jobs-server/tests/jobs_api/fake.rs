@@ -209,6 +209,11 @@ refuse!(
     ListPipelineBridgesUnauthorizedHeaders,
     [BadRequest]
 );
+refuse!(
+    ListPipelineTriggerJobsResponse,
+    ListPipelineTriggerJobsUnauthorizedHeaders,
+    [BadRequest]
+);
 refuse!(GetCurrentJobResponse, GetCurrentJobUnauthorizedHeaders, []);
 refuse!(
     GetCurrentJobAllowedAgentsResponse,
@@ -300,6 +305,12 @@ pub fn insufficient_scope_body() -> types::Error {
         ..Default::default()
     }
 }
+
+/// `Retry-After` of the rate limit: `jobs_index`'s interval, one minute.
+pub const RETRY_AFTER: i64 = 60;
+
+/// The `ETag` the fake sends with an archive.
+pub const ARCHIVE_ETAG: &str = "\"archive-etag\"";
 
 pub fn rate_limited_body() -> types::Error {
     types::Error {
@@ -915,7 +926,12 @@ impl Fake {
             rate_limited: true, ..
         } = caller
         {
-            return Ok(ListProjectJobsResponse::TooManyRequests(rate_limited_body()));
+            return Ok(ListProjectJobsResponse::TooManyRequests {
+                body: rate_limited_body(),
+                headers: ListProjectJobsTooManyRequestsHeaders {
+                    retry_after: Some(RETRY_AFTER),
+                },
+            });
         }
         let project = find_project(&state, &request.id, caller)?;
         may_read(caller)?;
@@ -946,7 +962,7 @@ impl Fake {
             let rest: Vec<i64> = ids.into_iter().filter(|id| *id < after).collect();
             let page: Vec<i64> = rest.iter().copied().take(per_page).collect();
             let next = (rest.len() > per_page).then(|| page[page.len() - 1].to_string());
-            let link = pagination::keyset_link(&request.context, per_page as u64, next.as_deref());
+            let link = pagination::keyset_link(&request.context, next.as_deref());
             return Ok(ListProjectJobsResponse::Ok {
                 body: page
                     .iter()
@@ -1095,7 +1111,12 @@ impl Fake {
         let mut body = json!({
             "allowed_agents": [{
                 "id": 1,
-                "config_project": {"id": project.id, "path_with_namespace": project.path},
+                // `Entities::ProjectIdentity` always has the name.
+                "config_project": {
+                    "id": project.id,
+                    "name": project.path,
+                    "path_with_namespace": project.path,
+                },
                 "configuration": {"default_namespace": "production"},
             }],
             "job": {"id": job.id},
@@ -1322,6 +1343,7 @@ impl Fake {
                 body,
                 headers: GetJobArtifactsOkHeaders {
                     content_disposition: attachment("artifacts.zip"),
+                    e_tag: Some(ARCHIVE_ETAG.into()),
                 },
             },
             Err(location) => GetJobArtifactsResponse::Found {
@@ -1372,6 +1394,7 @@ impl Fake {
                 body,
                 headers: DownloadArtifactsByRefOkHeaders {
                     content_disposition: attachment("artifacts.zip"),
+                    e_tag: Some(ARCHIVE_ETAG.into()),
                 },
             },
             Err(location) => DownloadArtifactsByRefResponse::Found {
@@ -1520,6 +1543,52 @@ impl JobsApi for Fake {
         ];
         self.record(
             "list_pipeline_bridges",
+            &response,
+            &request.credentials,
+            params,
+        );
+        response
+    }
+
+    async fn list_pipeline_trigger_jobs(
+        &self,
+        request: ListPipelineTriggerJobsRequest,
+    ) -> ListPipelineTriggerJobsResponse {
+        // GitLab runs one helper for both routes (`present_pipeline_trigger_jobs`).
+        let bridges = ListPipelineBridgesRequest {
+            id: request.id.clone(),
+            pipeline_id: request.pipeline_id,
+            scope: request.scope.clone(),
+            page: request.page,
+            per_page: request.per_page,
+            credentials: request.credentials.clone(),
+            context: request.context.clone(),
+        };
+        let response = match self.list_pipeline_bridges_now(&bridges) {
+            Ok(ListPipelineBridgesResponse::Ok { body, headers }) => {
+                ListPipelineTriggerJobsResponse::Ok {
+                    body,
+                    headers: ListPipelineTriggerJobsOkHeaders {
+                        x_page: headers.x_page,
+                        x_per_page: headers.x_per_page,
+                        x_next_page: headers.x_next_page,
+                        x_prev_page: headers.x_prev_page,
+                        x_total: headers.x_total,
+                        x_total_pages: headers.x_total_pages,
+                        link: headers.link,
+                    },
+                }
+            }
+            Ok(other) => panic!("the bridges list answered {other:?}"),
+            Err(refusal) => Refuse::refuse(refusal),
+        };
+        let params = vec![
+            ("id", request.id.clone()),
+            ("pipeline_id", request.pipeline_id.to_string()),
+            ("scope", scope_text(&request.scope)),
+        ];
+        self.record(
+            "list_pipeline_trigger_jobs",
             &response,
             &request.credentials,
             params,

@@ -2,11 +2,10 @@
 //!
 //! Each method translates its request into the service call of the same name, runs it on the
 //! blocking pool (the store is synchronous), and turns the result into the response variant
-//! of the same status. The bridges live beside it, one job each: `credentials` (the router's
-//! credentials into the service's), `pages` (pagination both ways), `respond` (errors into
-//! variants, allowed agents into their type) and `disposition` (download headers).
+//! of the same status. The router's credentials are the service's own type. The bridges live
+//! beside it, one job each: `pages` (pagination both ways), `respond` (errors into variants,
+//! allowed agents into their type) and `disposition` (download headers).
 
-mod credentials;
 mod disposition;
 mod pages;
 mod respond;
@@ -16,12 +15,13 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use gitlab_jobs_server::*;
 
-use self::pages::ProjectJobsPaging;
+use gitlab_jobs_server::runtime::RequestContext;
+
+use self::pages::{PageHeaders, ProjectJobsPaging};
 use self::respond::{FromApiError, entity};
 use crate::model::{JobStatus, JobVariable};
-use crate::service::auth::Credentials;
 use crate::service::error_bodies::ApiError;
-use crate::service::{Download, JobsService, parse_scope};
+use crate::service::{Download, JobsService};
 use crate::store::Pagination;
 
 /// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
@@ -41,6 +41,32 @@ impl Reference {
         &self.service
     }
 
+    /// GET …/bridges and its successor GET …/trigger_jobs (GitLab 19.2): both routes run
+    /// `present_pipeline_trigger_jobs` (`lib/api/ci/pipelines.rb`), so one implementation.
+    async fn trigger_jobs(
+        &self,
+        query: TriggerJobsQuery,
+        context: &RequestContext,
+    ) -> Result<(Vec<types::Bridge>, PageHeaders), ApiError> {
+        let scope = scope(&query.scope);
+        let pagination = pages::offset(query.page, query.per_page);
+        let credentials = query.credentials;
+        let (project, pipeline_id) = (query.project, query.pipeline_id);
+        let page = self
+            .call(move |service| {
+                service.list_pipeline_bridges(
+                    &credentials,
+                    &project,
+                    pipeline_id,
+                    &scope,
+                    pagination,
+                )
+            })
+            .await?;
+        let headers = pages::headers(context, &page);
+        Ok((page.items, headers))
+    }
+
     /// Runs one service call on the blocking pool. A panic there is answered as GitLab answers
     /// an uncaught exception.
     async fn call<T, F>(&self, work: F) -> Result<T, ApiError>
@@ -58,11 +84,20 @@ impl Reference {
     }
 }
 
-/// `scope[]` values in the service's status type. The router has checked them against the
-/// document's enum; one the service does not know is refused as Grape's `values:` does.
-fn scope(values: &[types::JobStatus]) -> Result<Vec<JobStatus>, ApiError> {
-    let names: Vec<String> = values.iter().map(ToString::to_string).collect();
-    parse_scope(&names)
+/// The request of either trigger jobs route (their generated request types are alike).
+struct TriggerJobsQuery {
+    credentials: gitlab_jobs_server::runtime::Credentials,
+    project: String,
+    pipeline_id: i64,
+    scope: Vec<types::JobStatus>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// `scope[]` values in the model's status type. The router has checked them against the
+/// document's enum, which has the model's statuses (`service::present` maps them both ways).
+fn scope(values: &[types::JobStatus]) -> Vec<JobStatus> {
+    values.iter().copied().map(JobStatus::from).collect()
 }
 
 fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
@@ -83,6 +118,13 @@ fn attachment(download: Download) -> (Bytes, Option<String>) {
     (Bytes::from(download.content), Some(disposition))
 }
 
+/// An archive download's body, `Content-Disposition` and `ETag`.
+fn archive(download: Download) -> (Bytes, Option<String>, Option<String>) {
+    let e_tag = disposition::archive_etag(&download.content);
+    let (body, content_disposition) = attachment(download);
+    (body, content_disposition, Some(e_tag))
+}
+
 impl JobsApi for Reference {
     async fn list_project_jobs(&self, request: ListProjectJobsRequest) -> ListProjectJobsResponse {
         let result = async {
@@ -94,8 +136,8 @@ impl JobsApi for Reference {
                 page: request.page,
                 per_page: request.per_page,
             });
-            let scope = scope(&request.scope)?;
-            let credentials = Credentials::from(request.credentials);
+            let scope = scope(&request.scope);
+            let credentials = request.credentials;
             let project = request.id;
             let page = self
                 .call(move |service| match pagination {
@@ -126,9 +168,9 @@ impl JobsApi for Reference {
         request: ListPipelineJobsRequest,
     ) -> ListPipelineJobsResponse {
         let result = async {
-            let scope = scope(&request.scope)?;
+            let scope = scope(&request.scope);
             let pagination = pages::offset(request.page, request.per_page);
-            let credentials = Credentials::from(request.credentials);
+            let credentials = request.credentials;
             let (project, pipeline_id) = (request.id, request.pipeline_id);
             let include_retried = request.include_retried.unwrap_or(false);
             let page = self
@@ -156,33 +198,48 @@ impl JobsApi for Reference {
         &self,
         request: ListPipelineBridgesRequest,
     ) -> ListPipelineBridgesResponse {
-        let result = async {
-            let scope = scope(&request.scope)?;
-            let pagination = pages::offset(request.page, request.per_page);
-            let credentials = Credentials::from(request.credentials);
-            let (project, pipeline_id) = (request.id, request.pipeline_id);
-            let page = self
-                .call(move |service| {
-                    service.list_pipeline_bridges(
-                        &credentials,
-                        &project,
-                        pipeline_id,
-                        &scope,
-                        pagination,
-                    )
-                })
-                .await?;
-            let headers = pages::headers(&request.context, &page).into();
-            Ok(ListPipelineBridgesResponse::Ok {
-                body: page.items,
-                headers,
-            })
+        let query = TriggerJobsQuery {
+            credentials: request.credentials,
+            project: request.id,
+            pipeline_id: request.pipeline_id,
+            scope: request.scope,
+            page: request.page,
+            per_page: request.per_page,
         };
-        result.await.unwrap_or_else(FromApiError::from_error)
+        self.trigger_jobs(query, &request.context)
+            .await
+            .map_or_else(FromApiError::from_error, |(body, headers)| {
+                ListPipelineBridgesResponse::Ok {
+                    body,
+                    headers: headers.into(),
+                }
+            })
+    }
+
+    async fn list_pipeline_trigger_jobs(
+        &self,
+        request: ListPipelineTriggerJobsRequest,
+    ) -> ListPipelineTriggerJobsResponse {
+        let query = TriggerJobsQuery {
+            credentials: request.credentials,
+            project: request.id,
+            pipeline_id: request.pipeline_id,
+            scope: request.scope,
+            page: request.page,
+            per_page: request.per_page,
+        };
+        self.trigger_jobs(query, &request.context)
+            .await
+            .map_or_else(FromApiError::from_error, |(body, headers)| {
+                ListPipelineTriggerJobsResponse::Ok {
+                    body,
+                    headers: headers.into(),
+                }
+            })
     }
 
     async fn get_current_job(&self, request: GetCurrentJobRequest) -> GetCurrentJobResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         self.call(move |service| service.get_current_job(&credentials))
             .await
             .map_or_else(FromApiError::from_error, GetCurrentJobResponse::Ok)
@@ -192,7 +249,7 @@ impl JobsApi for Reference {
         &self,
         request: GetCurrentJobAllowedAgentsRequest,
     ) -> GetCurrentJobAllowedAgentsResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         self.call(move |service| service.get_current_job_allowed_agents(&credentials))
             .await
             .and_then(entity)
@@ -203,7 +260,7 @@ impl JobsApi for Reference {
     }
 
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.get_job(&credentials, &project, job_id))
             .await
@@ -211,7 +268,7 @@ impl JobsApi for Reference {
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.get_job_trace(&credentials, &project, job_id))
             .await
@@ -224,7 +281,7 @@ impl JobsApi for Reference {
     }
 
     async fn cancel_job(&self, request: CancelJobRequest) -> CancelJobResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         let force = request.force.unwrap_or(false);
         self.call(move |service| service.cancel_job(&credentials, &project, job_id, force))
@@ -235,7 +292,7 @@ impl JobsApi for Reference {
     /// The optional `inputs` body (newest GitLab) is not modelled: retried jobs keep their
     /// inputs, as on servers older than CI inputs.
     async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.retry_job(&credentials, &project, job_id))
             .await
@@ -243,7 +300,7 @@ impl JobsApi for Reference {
     }
 
     async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.erase_job(&credentials, &project, job_id))
             .await
@@ -251,7 +308,7 @@ impl JobsApi for Reference {
     }
 
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         let variables = variables(request.body);
         self.call(move |service| service.play_job(&credentials, &project, job_id, &variables))
@@ -260,26 +317,28 @@ impl JobsApi for Reference {
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.get_job_artifacts(&credentials, &project, job_id))
             .await
-            .map(attachment)
-            .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
-                GetJobArtifactsResponse::Ok {
+            .map(archive)
+            .map_or_else(
+                FromApiError::from_error,
+                |(body, content_disposition, e_tag)| GetJobArtifactsResponse::Ok {
                     body,
                     headers: GetJobArtifactsOkHeaders {
                         content_disposition,
+                        e_tag,
                     },
-                }
-            })
+                },
+            )
     }
 
     async fn delete_job_artifacts(
         &self,
         request: DeleteJobArtifactsRequest,
     ) -> DeleteJobArtifactsResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.delete_job_artifacts(&credentials, &project, job_id))
             .await
@@ -292,28 +351,30 @@ impl JobsApi for Reference {
         &self,
         request: DownloadArtifactsByRefRequest,
     ) -> DownloadArtifactsByRefResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, ref_name, job) = (request.id, request.ref_name, request.job);
         self.call(move |service| {
             service.download_artifacts_by_ref(&credentials, &project, &ref_name, &job)
         })
         .await
-        .map(attachment)
-        .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
-            DownloadArtifactsByRefResponse::Ok {
+        .map(archive)
+        .map_or_else(
+            FromApiError::from_error,
+            |(body, content_disposition, e_tag)| DownloadArtifactsByRefResponse::Ok {
                 body,
                 headers: DownloadArtifactsByRefOkHeaders {
                     content_disposition,
+                    e_tag,
                 },
-            }
-        })
+            },
+        )
     }
 
     async fn get_job_artifact_file(
         &self,
         request: GetJobArtifactFileRequest,
     ) -> GetJobArtifactFileResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id, path) = (request.id, request.job_id, request.artifact_path);
         self.call(move |service| {
             service.get_job_artifact_file(&credentials, &project, job_id, &path)
@@ -334,7 +395,7 @@ impl JobsApi for Reference {
         &self,
         request: KeepJobArtifactsRequest,
     ) -> KeepJobArtifactsResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.keep_job_artifacts(&credentials, &project, job_id))
             .await
@@ -345,7 +406,7 @@ impl JobsApi for Reference {
         &self,
         request: GetArtifactFileByRefRequest,
     ) -> GetArtifactFileByRefResponse {
-        let credentials = Credentials::from(request.credentials);
+        let credentials = request.credentials;
         let (project, ref_name) = (request.id, request.ref_name);
         let (path, job) = (request.artifact_path, request.job);
         self.call(move |service| {

@@ -8,7 +8,6 @@
 //! `tracing::error!` and sent as the operation's 400 (403 where there is no 400), with the
 //! original body, so that the client still reads "500 Internal Server Error".
 
-use gitlab_jobs_server::types;
 use gitlab_jobs_server::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -20,37 +19,26 @@ pub trait FromApiError: Sized {
     fn from_error(error: ApiError) -> Self;
 }
 
-/// The error body in the generated `Error` type (all its fields are optional, so every body of
-/// `crate::service::error_bodies` fits).
-fn error_body(error: &ApiError) -> types::Error {
-    serde_json::from_value(error.body.clone()).unwrap_or_else(|failure| {
-        tracing::error!(%failure, body = %error.body, "an error body does not fit the Error schema");
-        types::Error {
-            message: Some(types::ErrorMessage::String(error.text().to_owned())),
-            ..Default::default()
-        }
-    })
-}
-
 fn undocumented(operation: &str, error: &ApiError) {
     tracing::error!(
         operation,
         status = error.status,
-        body = %error.body,
+        body = %error.json(),
         "status not documented for this operation; answering with a documented one"
     );
 }
 
 /// One `FromApiError` impl per operation: 401 carries `WWW-Authenticate` (OAuth token errors,
 /// `lib/api/api_guard.rb`), the other documented statuses map to their variants, and anything
-/// else goes to the fallback variant (see the module comment).
+/// else goes to the fallback variant (see the module comment). The reference server has no rate
+/// limiter, so no error of its own is a 429 (the list's `TooManyRequests` carries `Retry-After`).
 macro_rules! documented_errors {
     ($($response:ident($unauthorized:ident) {
         $($status:literal => $variant:ident),* $(,)?
     } else $fallback:ident;)*) => {$(
         impl FromApiError for $response {
             fn from_error(error: ApiError) -> Self {
-                let body = error_body(&error);
+                let body = *error.body.clone();
                 match error.status {
                     401 => Self::Unauthorized {
                         body,
@@ -72,12 +60,14 @@ macro_rules! documented_errors {
 documented_errors! {
     ListProjectJobsResponse(ListProjectJobsUnauthorizedHeaders) {
         400 => BadRequest, 403 => Forbidden, 404 => NotFound, 405 => MethodNotAllowed,
-        429 => TooManyRequests,
     } else BadRequest;
     ListPipelineJobsResponse(ListPipelineJobsUnauthorizedHeaders) {
         400 => BadRequest, 403 => Forbidden, 404 => NotFound,
     } else BadRequest;
     ListPipelineBridgesResponse(ListPipelineBridgesUnauthorizedHeaders) {
+        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
+    } else BadRequest;
+    ListPipelineTriggerJobsResponse(ListPipelineTriggerJobsUnauthorizedHeaders) {
         400 => BadRequest, 403 => Forbidden, 404 => NotFound,
     } else BadRequest;
     GetCurrentJobResponse(GetCurrentJobUnauthorizedHeaders) {

@@ -14,6 +14,8 @@ use super::respond::{FromApiError, entity};
 use super::*;
 use crate::demo::{load_demo, tokens};
 use crate::model::Id;
+use crate::service::auth::Credentials;
+use crate::service::parse_scope;
 use crate::store::{Pagination, SqliteStore};
 
 fn demo_service() -> JobsService {
@@ -71,9 +73,11 @@ impl Seen {
             .status()
             .as_u16();
         assert_eq!(
-            status, error.status,
+            status,
+            error.status,
             "{operation} answered {} {}, a status its document does not list",
-            error.status, error.body
+            error.status,
+            error.json()
         );
         self.0.entry(operation).or_default().insert(status);
     }

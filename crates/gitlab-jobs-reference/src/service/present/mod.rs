@@ -55,24 +55,43 @@ fn convert<T: DeserializeOwned>(what: &str, id: Id, value: Value) -> Result<T, A
     serde_json::from_value(value).map_err(|failure| misfit(what, &id, &failure))
 }
 
-fn status(status: JobStatus) -> types::JobStatus {
-    use types::JobStatus as T;
-    match status {
-        JobStatus::Created => T::Created,
-        JobStatus::WaitingForResource => T::WaitingForResource,
-        JobStatus::Preparing => T::Preparing,
-        JobStatus::WaitingForCallback => T::WaitingForCallback,
-        JobStatus::Pending => T::Pending,
-        JobStatus::Running => T::Running,
-        JobStatus::Success => T::Success,
-        JobStatus::Failed => T::Failed,
-        JobStatus::Canceling => T::Canceling,
-        JobStatus::Canceled => T::Canceled,
-        JobStatus::Skipped => T::Skipped,
-        JobStatus::Manual => T::Manual,
-        JobStatus::Scheduled => T::Scheduled,
-    }
+/// The model's statuses are the document's, both ways: the matches are exhaustive, so a status
+/// added on one side only does not compile.
+macro_rules! same_statuses {
+    ($($status:ident),* $(,)?) => {
+        impl From<JobStatus> for types::JobStatus {
+            fn from(status: JobStatus) -> types::JobStatus {
+                match status {
+                    $(JobStatus::$status => types::JobStatus::$status,)*
+                }
+            }
+        }
+
+        impl From<types::JobStatus> for JobStatus {
+            fn from(status: types::JobStatus) -> JobStatus {
+                match status {
+                    $(types::JobStatus::$status => JobStatus::$status,)*
+                }
+            }
+        }
+    };
 }
+
+same_statuses!(
+    Created,
+    WaitingForResource,
+    Preparing,
+    WaitingForCallback,
+    Pending,
+    Running,
+    Success,
+    Failed,
+    Canceling,
+    Canceled,
+    Skipped,
+    Manual,
+    Scheduled,
+);
 
 fn file_format(format: ArtifactFormat) -> types::ArtifactFileFileFormat {
     match format {
@@ -99,7 +118,7 @@ struct Basic {
     duration: Option<f64>,
     queued_duration: Option<f64>,
     user: Option<types::User>,
-    commit: types::Commit,
+    commit: Option<types::Commit>,
     pipeline: types::PipelineBasic,
     failure_reason: Option<types::FailureReason>,
     web_url: String,
@@ -119,8 +138,7 @@ impl Presenter {
     fn job_basic(&self, details: &JobDetails) -> Result<Basic, ApiError> {
         let job = &details.job;
         let project = &details.project;
-        // A failed job without a reason showed `null`, which the type does not keep.
-        let failure_reason = match rules::shown_failure_reason(job).flatten() {
+        let failure_reason = match rules::shown_failure_reason(job) {
             Some(reason) => Some(
                 reason
                     .parse::<types::FailureReason>()
@@ -130,7 +148,7 @@ impl Presenter {
         };
         Ok(Basic {
             id: job.id,
-            status: status(job.status),
+            status: job.status.into(),
             stage: job.stage.clone(),
             name: job.name.clone(),
             ref_: job.ref_name.clone(),
@@ -144,7 +162,10 @@ impl Presenter {
             duration: finite(rules::duration(job, self.now)),
             queued_duration: finite(rules::queued_duration(job, self.now)),
             user: details.user.as_ref().map(|user| self.user(user)),
-            commit: self.commit(&details.commit, project, &details.pipeline)?,
+            commit: match &details.commit {
+                Some(commit) => Some(self.commit(commit, project, &details.pipeline)?),
+                None => None,
+            },
             pipeline: self.pipeline(&details.pipeline, project),
             failure_reason,
             web_url: self.job_web_url(job, project),
@@ -196,7 +217,7 @@ impl Presenter {
             artifacts,
             artifacts_expire_at: job.artifacts_expire_at.map(millis),
             artifacts_file,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             duration: basic.duration,
@@ -245,7 +266,7 @@ impl Presenter {
                 });
         Ok(types::Bridge {
             allow_failure: basic.allow_failure,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             downstream_pipeline,
@@ -281,13 +302,16 @@ impl Presenter {
             ref_: pipeline.ref_name.clone(),
             sha: pipeline.sha.clone(),
             source: pipeline.source.clone(),
-            status: status(pipeline.status),
+            status: pipeline.status.into(),
             updated_at: Some(millis(pipeline.updated_at)),
             web_url: Some(web_url),
         }
     }
 
-    /// `Entities::User` with the derived `web_url` when the stored user has none.
+    /// `Entities::User` with the derived `web_url` when the stored user has none. Presented
+    /// without `current_user` and `with_custom_attributes` (lib/api/ci/jobs.rb passes neither),
+    /// so without `is_followed` and `custom_attributes`; without `bio_html`, which current
+    /// GitLab's lib/api/entities/user.rb no longer exposes.
     pub fn user(&self, user: &User) -> types::User {
         let web_url = user
             .web_url
@@ -305,10 +329,12 @@ impl Presenter {
             followers: None,
             following: None,
             id: user.id,
+            is_followed: None,
             job_title: user.job_title.clone(),
             linkedin: user.linkedin.clone(),
             local_time: user.local_time.clone(),
             location: user.location.clone(),
+            locked: Some(user.locked),
             name: user.name.clone(),
             organization: user.organization.clone(),
             pronouns: user.pronouns.clone(),
@@ -319,7 +345,10 @@ impl Presenter {
             username: user.username.clone(),
             web_url,
             website_url: user.website_url.clone(),
-            work_information: user.work_information.clone(),
+            work_information: rules::work_information(
+                user.job_title.as_deref(),
+                user.organization.as_deref(),
+            ),
         }
     }
 
@@ -450,7 +479,21 @@ fn runner_entity(runner: &Runner) -> Result<types::Runner, ApiError> {
         online: runner.online,
         paused: Some(runner.paused),
         runner_type: Some(runner_type),
-        status: runner.status.clone(),
+        status: deprecated_rest_status(runner),
+    })
+}
+
+/// `Ci::Runner#deprecated_rest_status` (app/models/ci/runner.rb), which the REST entity shows
+/// as `status` (lib/api/entities/ci/runner.rb): `stale` and `never_contacted` first, then
+/// `online`/`offline` for an active runner, else `paused`. The stored status is the first
+/// three's outcome; a runner that is not active turns online/offline into `paused`.
+fn deprecated_rest_status(runner: &Runner) -> Option<String> {
+    let stored = runner.status.clone()?;
+    let contacted = matches!(stored.as_str(), "online" | "offline");
+    Some(if contacted && !runner.active {
+        "paused".to_owned()
+    } else {
+        stored
     })
 }
 
