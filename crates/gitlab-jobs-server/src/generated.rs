@@ -426,7 +426,7 @@ pub struct ListPipelineTriggerJobsOkHeaders {
     pub x_total: Option<i64>,
     /// `X-Total-Pages`: Total number of pages (at least 1). Same conditions as X-Total.
     pub x_total_pages: Option<i64>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -1972,7 +1972,9 @@ async fn list_pipeline_trigger_jobs<A: JobsApi>(
     let pipeline_id = input.path::<i64>("pipeline_id");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     if input.has_errors() {
         return input.reject();
     }
