@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::database::{Database, Engine};
 use crate::dataset::Dataset;
 use crate::report::{self, Comparison, Results};
-use crate::rounds::rounds;
+use crate::rounds::{Target, rounds};
 use crate::side_by_side::SideBySide;
 use crate::{ceiling, decode, deep, load, machine, mixed, side_by_side};
 
@@ -112,12 +112,15 @@ async fn compare(
     side_by_side: &SideBySide,
     ceiling: &crate::process::ServerProcess,
 ) -> anyhow::Result<Vec<Comparison>> {
-    let mut urls = Vec::new();
+    let mut targets = Vec::new();
     for scenario in &side_by_side.scenarios {
-        urls.extend(scenario.server_urls.iter().cloned());
-        urls.push(ceiling.url(&scenario.ceiling_path)?);
+        targets.extend(scenario.servers.iter().cloned());
+        targets.push(Target {
+            url: ceiling.url(&scenario.ceiling_path)?,
+            pid: ceiling.pid(),
+        });
     }
-    let summaries = rounds(config, client, headers, &urls).await;
+    let summaries = rounds(config, client, headers, &targets).await;
     Ok(side_by_side
         .scenarios
         .iter()
