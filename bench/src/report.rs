@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::database::Engine;
 use crate::dataset::Dataset;
 use crate::decode::Decode;
+use crate::open_loop::{LATE_AFTER, OpenLoop};
 use crate::process::Memory;
 use crate::stats::{Summary, median};
 use crate::table::{self, Table};
@@ -17,6 +18,14 @@ pub struct Comparison {
     pub size: String,
     pub servers: Vec<(Engine, Summary)>,
     pub ceiling: Summary,
+}
+
+/// One open-loop measurement on one engine.
+pub struct OpenLoopRow {
+    pub engine: Engine,
+    /// How its rate was chosen (`50% of closed loop`, `configured`).
+    pub label: String,
+    pub run: OpenLoop,
 }
 
 /// One row of the deep-page table.
@@ -46,6 +55,9 @@ pub struct Results<'a> {
     pub engines: &'a [Engine],
     pub datasets: &'a [Dataset],
     pub comparisons: &'a [Comparison],
+    pub open_loop: &'a [OpenLoopRow],
+    /// GET one job on Prism's mock, measured in the side-by-side rounds.
+    pub prism: Option<&'a Summary>,
     pub deep: Option<&'a [Deep]>,
     pub mixed: &'a [Mixed],
     pub decode: &'a Decode,
@@ -233,6 +245,12 @@ pub fn render(results: &Results<'_>) -> Report {
         }
     }
 
+    if let (Some(prism), Some(get)) = (results.prism, results.comparisons.first()) {
+        out.push_str(&prism_table(prism, get, &mut targets));
+    }
+    if !results.open_loop.is_empty() {
+        out.push_str(&open_loop_table(results));
+    }
     if let Some(deep) = results.deep {
         out.push_str(&deep_table(deep, engines, &mut targets));
     }
@@ -246,6 +264,98 @@ pub fn render(results: &Results<'_>) -> Report {
         markdown: out,
         targets_missed: targets.missed,
     }
+}
+
+/// GET one job: each engine's req/s as a multiple of Prism's (issue 13: ≥ 20× on SQLite,
+/// ≥ 10× on PostgreSQL).
+fn prism_table(prism: &Summary, get: &Comparison, targets: &mut Targets) -> String {
+    let mut table = Table::new(&[
+        "server", "req/s", "÷ Prism", "p50", "p99", "non-2xx", "peak RSS",
+    ]);
+    let prism_rate = prism.requests_per_second();
+    for (name, summary) in get
+        .servers
+        .iter()
+        .map(|(engine, summary)| (engine.to_string(), summary))
+        .chain([("Prism".to_owned(), prism)])
+    {
+        table.row(vec![
+            name,
+            table::rate(summary.requests_per_second()),
+            table::ratio(summary.requests_per_second(), prism_rate),
+            table::duration(summary.p50),
+            table::duration(summary.p99),
+            summary.non_success().to_string(),
+            table::peak(summary.peak_rss_kib),
+        ]);
+    }
+    for (engine, summary) in &get.servers {
+        let minimum = match engine {
+            Engine::Sqlite => 20.0,
+            Engine::Postgres => 10.0,
+        };
+        let ratio = summary.requests_per_second() / prism_rate.max(f64::EPSILON);
+        targets.check(
+            format!("GET job ≥ {minimum}× Prism's req/s ({} jobs)", get.size),
+            *engine,
+            format!("{ratio:.1}×"),
+            // A Prism that answered nothing 2xx measured nothing.
+            ratio >= minimum && prism.non_success() == 0,
+        );
+    }
+    format!(
+        "\nGET one job ({} jobs) against Prism mocking `openapi/gitlab-jobs.yaml` (its static \
+         example, the request validated against the document), in the same rounds:\n\n{}",
+        get.size,
+        table.to_markdown()
+    )
+}
+
+fn open_loop_table(results: &Results<'_>) -> String {
+    let mut table = Table::new(&[
+        "engine",
+        "arrival rate",
+        "req/s scheduled",
+        "req/s answered",
+        "sent",
+        "late",
+        "dropped",
+        "non-2xx",
+        "p50",
+        "p99",
+        "max",
+        "peak RSS",
+    ]);
+    for row in results.open_loop {
+        let run = &row.run;
+        let summary = &run.summary;
+        table.row(vec![
+            row.engine.to_string(),
+            row.label.clone(),
+            table::rate(run.plan.rate),
+            table::rate(summary.requests_per_second()),
+            format!("{} of {}", summary.requests, run.scheduled),
+            run.late.to_string(),
+            run.dropped.to_string(),
+            summary.non_success().to_string(),
+            table::duration(summary.p50),
+            table::duration(summary.p99),
+            table::duration(summary.max),
+            table::peak(summary.peak_rss_kib),
+        ]);
+    }
+    let (clients, seconds) = results.open_loop.first().map_or((0, 0.0), |row| {
+        (row.run.plan.clients, secs(row.run.plan.duration))
+    });
+    format!(
+        "\nOpen loop, GET one job ({} jobs): requests sent at a fixed rate for {seconds:.0} s, \
+         at most {clients} in flight; latency from each request's scheduled send time, so \
+         queueing counts (no coordinated omission); late = sent more than {} after its time, \
+         dropped = never sent:\n\n{}",
+        results.datasets.first().map_or("", |d| d.label.as_str()),
+        table::duration(LATE_AFTER),
+        table.to_markdown()
+    )
 }
 
 fn deep_table(deep: &[Deep], engines: &[Engine], targets: &mut Targets) -> String {
