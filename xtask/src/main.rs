@@ -8,6 +8,7 @@ mod codegen;
 mod docs;
 mod files;
 mod lint;
+mod npm;
 mod presence;
 mod render;
 mod server;
