@@ -9,7 +9,7 @@
 //!
 //! An implementation answers each operation from its typed request; the router has already
 //! authenticated and validated it (here `job_id` is an integer and `credentials` holds a
-//! token in a form `get_job` accepts). Only `get_job` is shown; the other sixteen methods
+//! token in a form `get_job` accepts). Only `get_job` is shown; the other seventeen methods
 //! are written the same way. In a program the router is served with
 //! `axum::serve(tokio::net::TcpListener::bind("0.0.0.0:8080").await?, app)`; this example
 //! calls it in-process instead.
@@ -56,6 +56,9 @@
 //! #     }
 //! #     async fn list_pipeline_bridges(&self, _: ListPipelineBridgesRequest) -> ListPipelineBridgesResponse {
 //! #         ListPipelineBridgesResponse::NotFound(message("404 Not Found"))
+//! #     }
+//! #     async fn list_pipeline_trigger_jobs(&self, _: ListPipelineTriggerJobsRequest) -> ListPipelineTriggerJobsResponse {
+//! #         ListPipelineTriggerJobsResponse::NotFound(message("404 Not Found"))
 //! #     }
 //! #     async fn get_current_job(&self, _: GetCurrentJobRequest) -> GetCurrentJobResponse {
 //! #         GetCurrentJobResponse::NotFound(message("404 Not Found"))
