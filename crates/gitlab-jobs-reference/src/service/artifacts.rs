@@ -5,7 +5,7 @@ use gitlab_jobs_types as types;
 use super::JobsService;
 use crate::archive::{self, ArchiveError};
 use crate::model::{Id, JobDetails, JobKind};
-use crate::rules::artifacts::{ArtifactPath, has_downloadable_archive};
+use crate::rules::artifacts::{ArtifactPath, available_archive};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
 use crate::store::StoreError;
@@ -18,10 +18,10 @@ pub struct Download {
 }
 
 impl JobsService {
-    /// The archive of a job, if it can be downloaded now (`present_artifacts_file!`:
-    /// `404 Not Found` otherwise).
+    /// The archive of a job, if it still exists (`present_artifacts_file!`,
+    /// `available_artifacts?`: see [`available_archive`]); `404 Not Found` otherwise.
     fn archive_of(&self, details: &JobDetails) -> Result<Download, ApiError> {
-        if !has_downloadable_archive(details, self.now()) {
+        if !available_archive(details, self.now()) {
             return Err(ApiError::not_found(None));
         }
         let file = self

@@ -1,5 +1,9 @@
 //! Artifact downloads and deletion.
 
+use gitlab_jobs_client::types;
+use gitlab_jobs_client::{Error, ResponseValue};
+use gitlab_jobs_reference::TestServer;
+
 use crate::support::*;
 
 #[tokio::test]
@@ -121,4 +125,108 @@ async fn delete_answers_204_and_the_archive_is_gone() {
             .expect("the log")
             .contains("412 examples")
     );
+}
+
+/// The archive, one file of it and the by-ref archive of job 140 (`package` on `release`,
+/// artifacts expired in 2024) as a reporter of testdata/small.json sees them: statuses only.
+async fn package_answers(server: &TestServer) -> [u16; 3] {
+    let client = client(server, "reporter-token");
+    let archive = client.get_job_artifacts().id("1").job_id(140).send().await;
+    let file = client
+        .get_job_artifact_file()
+        .id("1")
+        .job_id(140)
+        .artifact_path("pkg.tar")
+        .send()
+        .await;
+    let by_ref = client
+        .download_artifacts_by_ref()
+        .id("1")
+        .ref_name("release")
+        .job("package")
+        .send()
+        .await;
+    [status(archive), status(file), status(by_ref)]
+}
+
+/// The status of an answer, documented error or not.
+fn status<T>(result: Result<ResponseValue<T>, Error<types::Error>>) -> u16 {
+    match result {
+        Ok(response) => response.status().as_u16(),
+        Err(error) => error_of::<T>(Err(error)).0,
+    }
+}
+
+/// The `file_type`s of job 140's `artifacts` and whether it shows `artifacts_file`.
+async fn package_entity(server: &TestServer) -> (Vec<String>, bool) {
+    let job = client(server, "reporter-token")
+        .get_job()
+        .id("1")
+        .job_id(140)
+        .send()
+        .await
+        .expect("the job")
+        .into_inner();
+    let types = job.artifacts.iter().map(|a| a.file_type.clone()).collect();
+    (types, job.artifacts_file.is_some())
+}
+
+/// Issue 10, part 3, item 5. Pipeline 14 is the only pipeline of `release`, so it is locked
+/// (app/models/ci/pipeline.rb `locked`; nothing newer on the ref has unlocked it) and its
+/// expired artifacts are kept: `available_artifacts?` (app/models/ci/build.rb) is true and the
+/// archive still exists, while `artifacts?` (no `artifacts_file`, no keep) is false.
+#[tokio::test]
+async fn expired_artifacts_of_the_latest_pipeline_of_a_ref_stay_available() {
+    let server = small_with(|_| {}).await;
+    assert_eq!(package_answers(&server).await, [200, 200, 200]);
+    let client = client(&server, "reporter-token");
+    let file = client
+        .download(
+            client
+                .get_job_artifact_file()
+                .id("1")
+                .job_id(140)
+                .artifact_path("pkg.tar"),
+        )
+        .await
+        .expect("the file");
+    assert_eq!(&file[..], b"old");
+    let (artifacts, shows_artifacts_file) = package_entity(&server).await;
+    assert!(artifacts.contains(&"archive".to_owned()), "{artifacts:?}");
+    assert!(!shows_artifacts_file, "artifacts? is false once expired");
+    let (status, _) = error_of(
+        self::client(&server, "maintainer-token")
+            .keep_job_artifacts()
+            .id("1")
+            .job_id(140)
+            .send()
+            .await,
+    );
+    assert_eq!(status, 404, "keep needs `artifacts?`");
+}
+
+/// Issue 10, part 3, item 5. A newer pipeline of `release` that finished (failed here) unlocks
+/// pipeline 14 (`Ci::Refs::UnlockPreviousPipelinesWorker`), and the expiry worker then destroys
+/// its expired artifacts (`DestroyAllExpiredService`: `expired_before(...).artifact_unlocked`):
+/// no download by id, file or ref, and the job no longer lists them.
+#[tokio::test]
+async fn expired_artifacts_of_an_unlocked_pipeline_are_gone() {
+    let server = small_with(|fixture| {
+        fixture["pipelines"]
+            .as_array_mut()
+            .expect("pipelines")
+            .push(serde_json::json!({
+                "id": 15, "project_id": 1, "sha": "cccccccccccccccccccccccccccccccccccccccc",
+                "ref": "release", "status": "failed", "source": "push",
+                "created_at": "2024-02-01T00:00:00Z"
+            }));
+    })
+    .await;
+    assert_eq!(package_answers(&server).await, [404, 404, 404]);
+    let (artifacts, shows_artifacts_file) = package_entity(&server).await;
+    assert!(
+        artifacts.iter().all(|file_type| file_type == "trace"),
+        "only the log may be left: {artifacts:?}"
+    );
+    assert!(!shows_artifacts_file);
 }

@@ -246,7 +246,8 @@ pub fn list_jobs(
 
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
-/// order) the latest build of that name with a downloadable archive.
+/// order) the latest build of that name whose archive still exists (not expired, or its
+/// pipeline's artifacts locked: `rules::artifacts::available_archive`).
 pub fn latest_successful_build_id_for_ref(
     tx: &mut Tx<'_>,
     project_id: Id,
@@ -264,20 +265,25 @@ pub fn latest_successful_build_id_for_ref(
     };
     let pipeline_id: Id = get(&row, 0)?;
     let Some(row) = tx.query_opt(
-        "WITH RECURSIVE tree(id) AS (
-             SELECT $1::bigint
-             UNION
-             SELECT j.downstream_pipeline_id FROM jobs j
-             JOIN tree ON j.pipeline_id = tree.id
-             JOIN pipelines p ON p.id = j.downstream_pipeline_id
-             WHERE j.kind = 'bridge' AND p.project_id = $2
-         )
-         SELECT j.id FROM jobs j
-         JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
-         WHERE j.pipeline_id IN (SELECT id FROM tree) AND j.kind = 'build' AND j.name = $3
-           AND NOT j.retried
-           AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= $4)
-         ORDER BY j.pipeline_id ASC, j.id DESC LIMIT 1",
+        concat!(
+            "WITH RECURSIVE tree(id) AS (
+                 SELECT $1::bigint
+                 UNION
+                 SELECT j.downstream_pipeline_id FROM jobs j
+                 JOIN tree ON j.pipeline_id = tree.id
+                 JOIN pipelines p ON p.id = j.downstream_pipeline_id
+                 WHERE j.kind = 'bridge' AND p.project_id = $2
+             )
+             SELECT j.id FROM jobs j
+             JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
+             JOIN pipelines p ON p.id = j.pipeline_id
+             WHERE j.pipeline_id IN (SELECT id FROM tree) AND j.kind = 'build' AND j.name = $3
+               AND NOT j.retried
+               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= $4 OR ",
+            artifacts_locked_sql!("p"),
+            ")
+             ORDER BY j.pipeline_id ASC, j.id DESC LIMIT 1"
+        ),
         &[&pipeline_id, &project_id, &job_name, &now],
     )?
     else {

@@ -280,7 +280,8 @@ pub fn list_jobs(
 
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
-/// order) the latest build of that name with a downloadable archive.
+/// order) the latest build of that name whose archive still exists (not expired, or its
+/// pipeline's artifacts locked: `rules::artifacts::available_archive`).
 pub fn latest_successful_build_id_for_ref(
     connection: &Connection,
     project_id: Id,
@@ -299,7 +300,7 @@ pub fn latest_successful_build_id_for_ref(
         return Ok(None);
     };
     Ok(connection
-        .prepare_cached(
+        .prepare_cached(concat!(
             "WITH RECURSIVE tree(id) AS (
                  SELECT ?1
                  UNION
@@ -310,10 +311,13 @@ pub fn latest_successful_build_id_for_ref(
              )
              SELECT j.id FROM jobs j
              JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
+             JOIN pipelines p ON p.id = j.pipeline_id
              WHERE j.pipeline_id IN tree AND j.kind = 'build' AND j.name = ?3 AND j.retried = 0
-               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= ?4)
+               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= ?4 OR ",
+            artifacts_locked_sql!("p"),
+            ")
              ORDER BY j.pipeline_id ASC, j.id DESC LIMIT 1",
-        )?
+        ))?
         .query_row(
             params![pipeline_id, project_id, job_name, to_micros(now)],
             |row| row.get(0),
