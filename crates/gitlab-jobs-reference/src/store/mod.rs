@@ -38,6 +38,11 @@ macro_rules! artifacts_locked_sql {
 }
 pub(crate) use artifacts_locked_sql;
 
+/// How many of a ref's newest successful pipelines `search_recent_successful_pipelines`
+/// searches: "up to 100 recent successful pipelines for the specified ref" (GitLab's
+/// doc/api/job_artifacts.md, "Download job artifacts by reference name", GitLab 18.7+).
+pub const RECENT_SUCCESSFUL_PIPELINES: i64 = 100;
+
 mod backend;
 mod error;
 mod hydrate;
@@ -201,6 +206,18 @@ pub trait Store: Send + Sync {
     /// `Project#latest_successful_build_for_ref`: in the newest successful pipeline of the ref,
     /// the latest build with this name whose archive can be downloaded at `now`.
     fn latest_successful_build_for_ref(
+        &self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<JobDetails>, StoreError>;
+
+    /// `Ci::Build.latest_with_artifacts_for_ref` (lib/api/ci/job_artifacts.rb, by-ref routes
+    /// with `search_recent_successful_pipelines=true`): the latest build with this name whose
+    /// archive still exists in the [`RECENT_SUCCESSFUL_PIPELINES`] newest successful pipelines
+    /// of the ref, newest pipeline first.
+    fn latest_build_with_artifacts_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,

@@ -428,6 +428,22 @@ fn latest_successful_build_for_ref_skips_failed_pipelines(backend: &Backend) {
     assert!(expired.pipeline.artifacts_locked);
 }
 
+/// `Ci::Build.latest_with_artifacts_for_ref`: every recent successful pipeline of the ref,
+/// newest first, not only the latest.
+fn latest_build_with_artifacts_searches_recent_successful_pipelines(backend: &Backend) {
+    let store = backend.small_store();
+    let found = |ref_name, job_name| {
+        store
+            .latest_build_with_artifacts_for_ref(1, ref_name, job_name, now())
+            .expect("reads")
+            .map(|details| details.job.id)
+    };
+    assert_eq!(found("main", "child-build"), Some(130));
+    assert_eq!(found("main", "compile"), None, "pipeline 10 failed");
+    assert_eq!(found("release", "package"), Some(140), "expired but locked");
+    assert_eq!(found("feature", "compile"), None, "pipeline 12 is running");
+}
+
 /// `Ci::Pipeline#artifacts_locked?` as the store derives it: a pipeline is unlocked once a
 /// newer pipeline of its project and ref reached a completed status or `manual`; child
 /// pipelines (`parent_pipeline`) never unlock their family.
@@ -748,6 +764,7 @@ store_suite! {
     archives_are_stored_as_zip_files,
     latest_successful_build_for_ref_skips_failed_pipelines,
     pipelines_unlock_when_a_newer_one_of_their_ref_finishes,
+    latest_build_with_artifacts_searches_recent_successful_pipelines,
     project_list_shows_builds_newest_first_with_retried_ones,
     pipeline_lists_hide_retried_jobs_unless_asked,
     bridges_are_listed_apart,
