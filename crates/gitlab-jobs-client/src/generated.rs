@@ -432,7 +432,7 @@ impl Client {
 
     /// Download the artifacts archive of the latest successful job on a ref
     ///
-    /// The artifacts archive of the latest successful job named `job` on `ref_name`. Introduced in GitLab 8.10. No such successful job → 404 `{"message":"404 Not found"}` (RecordNotFound); `job` missing → 400. `search_recent_successful_pipelines` (newer GitLab) widens the search. Same content and redirect behaviour as get_job_artifacts; anonymous access on public projects, job tokens accepted.
+    /// The artifacts archive of the latest successful job named `job` on `ref_name`. Introduced in GitLab 8.10. No such successful job → 404 `{"message":"404 Not found"}` (RecordNotFound); `job` missing → 400. `search_recent_successful_pipelines=true` searches up to 100 recent successful pipelines of the ref instead (404 `{"message":"404 Job Not Found"}` when none has the job with artifacts). Same content and redirect behaviour as get_job_artifacts; anonymous access on public projects, job tokens accepted.
     ///
     /// Docs vs code: the docs list only 200 and 404; GitLab also answers 302, 400 (`job` missing), 401 and 403. Source: lib/api/ci/job_artifacts.rb.
     ///
@@ -442,7 +442,7 @@ impl Client {
     /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
     /// - `ref_name`: Branch or tag name (not HEAD or a SHA). Any non-empty string; a name containing `/` must be percent-encoded. A merge request ref (`refs/merge-requests/:iid/head`) is accepted by newer GitLab.
     /// - `job`: Name of the job. Missing → 400 `{"error":"job is missing"}`.
-    /// - `search_recent_successful_pipelines`: Look for the job in the most recent successful pipelines of the ref, not only the latest one. Newer GitLab only (listed in GitLab's openapi_v2).
+    /// - `search_recent_successful_pipelines`: With `true`, the job is looked for in up to 100 most recent successful pipelines of the ref, newest first (`Ci::Build.latest_with_artifacts_for_ref`), not only in the latest one: the latest job of that name whose artifacts archive still exists. None → 404 `{"message":"404 Job Not Found"}` (`not_found!('Job')`). GitLab 18.7 (behind `ci_search_recent_successful_pipelines`, always on since 18.10), on both by-ref routes. Source: lib/api/ci/job_artifacts.rb.
     /// ```ignore
     /// let response = client.download_artifacts_by_ref()
     /// .id(id)
@@ -515,12 +515,14 @@ impl Client {
     /// - `ref_name`: Branch or tag name (not HEAD or a SHA). Any non-empty string; a name containing `/` must be percent-encoded. A merge request ref (`refs/merge-requests/:iid/head`) is accepted by newer GitLab.
     /// - `artifact_path`: Path of a file inside the artifacts archive. GitLab declares it as a wildcard (`*artifact_path`), so the value may contain `/` (for example `some/release/file.pdf`); clients may send the slashes literally or percent-encoded (`%2F`). An invalid path gives 400 `{"message":"400 Bad request"}`.
     /// - `job`: Name of the job. Missing → 400 `{"error":"job is missing"}`.
+    /// - `search_recent_successful_pipelines`: With `true`, the job is looked for in up to 100 most recent successful pipelines of the ref, newest first (`Ci::Build.latest_with_artifacts_for_ref`), not only in the latest one: the latest job of that name whose artifacts archive still exists. None → 404 `{"message":"404 Job Not Found"}` (`not_found!('Job')`). GitLab 18.7 (behind `ci_search_recent_successful_pipelines`, always on since 18.10), on both by-ref routes. Source: lib/api/ci/job_artifacts.rb.
     /// ```ignore
     /// let response = client.get_artifact_file_by_ref()
     /// .id(id)
     /// .ref_name(ref_name)
     /// .artifact_path(artifact_path)
     /// .job(job)
+    /// .search_recent_successful_pipelines(search_recent_successful_pipelines)
     /// .send()
     /// .await;
     /// ```
@@ -2427,6 +2429,7 @@ pub mod builder {
         ref_name: Result<::std::string::String, String>,
         artifact_path: Result<::std::string::String, String>,
         job: Result<::std::string::String, String>,
+        search_recent_successful_pipelines: Result<Option<bool>, String>,
     }
 
     impl<'a> GetArtifactFileByRef<'a> {
@@ -2437,6 +2440,7 @@ pub mod builder {
                 ref_name: Err("ref_name was not initialized".to_string()),
                 artifact_path: Err("artifact_path was not initialized".to_string()),
                 job: Err("job was not initialized".to_string()),
+                search_recent_successful_pipelines: Ok(None),
             }
         }
 
@@ -2480,6 +2484,16 @@ pub mod builder {
             self
         }
 
+        pub fn search_recent_successful_pipelines<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.search_recent_successful_pipelines = value.try_into().map(Some).map_err(|_| {
+                "conversion to `bool` for search_recent_successful_pipelines failed".to_string()
+            });
+            self
+        }
+
         ///Sends a `GET` request to `/projects/{id}/jobs/artifacts/{ref_name}/raw/{artifact_path}`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
             let Self {
@@ -2488,11 +2502,14 @@ pub mod builder {
                 ref_name,
                 artifact_path,
                 job,
+                search_recent_successful_pipelines,
             } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let ref_name = ref_name.map_err(Error::InvalidRequest)?;
             let artifact_path = artifact_path.map_err(Error::InvalidRequest)?;
             let job = job.map_err(Error::InvalidRequest)?;
+            let search_recent_successful_pipelines =
+                search_recent_successful_pipelines.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/jobs/artifacts/{}/raw/{}",
                 client.baseurl,
@@ -2510,6 +2527,10 @@ pub mod builder {
                 .client
                 .get(url)
                 .query(&progenitor_client::QueryParam::new("job", &job))
+                .query(&progenitor_client::QueryParam::new(
+                    "search_recent_successful_pipelines",
+                    &search_recent_successful_pipelines,
+                ))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {

@@ -1137,7 +1137,7 @@ pub struct DownloadArtifactsByRefRequest {
     pub ref_name: String,
     /// Name of the job. Missing → 400 `{"error":"job is missing"}`.
     pub job: String,
-    /// Look for the job in the most recent successful pipelines of the ref, not only the latest one. Newer GitLab only (listed in GitLab's openapi_v2).
+    /// With `true`, the job is looked for in up to 100 most recent successful pipelines of the ref, newest first (`Ci::Build.latest_with_artifacts_for_ref`), not only in the latest one: the latest job of that name whose artifacts archive still exists. None → 404 `{"message":"404 Job Not Found"}` (`not_found!('Job')`). GitLab 18.7 (behind `ci_search_recent_successful_pipelines`, always on since 18.10), on both by-ref routes. Source: lib/api/ci/job_artifacts.rb.
     pub search_recent_successful_pipelines: Option<bool>,
     /// The credentials the request carried, in the forms this operation accepts.
     pub credentials: Credentials,
@@ -1415,6 +1415,8 @@ pub struct GetArtifactFileByRefRequest {
     pub artifact_path: String,
     /// Name of the job. Missing → 400 `{"error":"job is missing"}`.
     pub job: String,
+    /// With `true`, the job is looked for in up to 100 most recent successful pipelines of the ref, newest first (`Ci::Build.latest_with_artifacts_for_ref`), not only in the latest one: the latest job of that name whose artifacts archive still exists. None → 404 `{"message":"404 Job Not Found"}` (`not_found!('Job')`). GitLab 18.7 (behind `ci_search_recent_successful_pipelines`, always on since 18.10), on both by-ref routes. Source: lib/api/ci/job_artifacts.rb.
+    pub search_recent_successful_pipelines: Option<bool>,
     /// The credentials the request carried, in the forms this operation accepts.
     pub credentials: Credentials,
     /// The request line and headers, for building pagination links.
@@ -1683,7 +1685,7 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// `GET /projects/{id}/jobs/artifacts/{ref_name}/download`
     ///
-    /// The artifacts archive of the latest successful job named `job` on `ref_name`. Introduced in GitLab 8.10. No such successful job → 404 `{"message":"404 Not found"}` (RecordNotFound); `job` missing → 400. `search_recent_successful_pipelines` (newer GitLab) widens the search. Same content and redirect behaviour as get_job_artifacts; anonymous access on public projects, job tokens accepted.
+    /// The artifacts archive of the latest successful job named `job` on `ref_name`. Introduced in GitLab 8.10. No such successful job → 404 `{"message":"404 Not found"}` (RecordNotFound); `job` missing → 400. `search_recent_successful_pipelines=true` searches up to 100 recent successful pipelines of the ref instead (404 `{"message":"404 Job Not Found"}` when none has the job with artifacts). Same content and redirect behaviour as get_job_artifacts; anonymous access on public projects, job tokens accepted.
     ///
     /// Docs vs code: the docs list only 200 and 404; GitLab also answers 302, 400 (`job` missing), 401 and 403. Source: lib/api/ci/job_artifacts.rb.
     fn download_artifacts_by_ref(
@@ -2459,6 +2461,9 @@ async fn get_artifact_file_by_ref<A: JobsApi>(
     let artifact_path = input.path::<String>("artifact_path");
     let job = input.query::<String>("job");
     let job = input.require("job", job);
+    let search_recent_successful_pipelines =
+        input.query::<bool>("search_recent_successful_pipelines");
+    input.default_param("search_recent_successful_pipelines", "false");
     if input.has_errors() {
         return input.reject();
     }
@@ -2474,6 +2479,7 @@ async fn get_artifact_file_by_ref<A: JobsApi>(
         ref_name,
         artifact_path,
         job,
+        search_recent_successful_pipelines,
         credentials,
         context,
     };

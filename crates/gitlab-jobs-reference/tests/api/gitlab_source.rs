@@ -2,20 +2,10 @@
 //! the Schemathesis findings): each test names the file it follows.
 
 use gitlab_jobs_client::types::{self, ListProjectJobsPagination};
-use gitlab_jobs_reference::{Fixtures, TestServer};
 use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 use crate::support::*;
-
-/// testdata/small.json with `edit` applied to its JSON.
-async fn small_with(edit: impl FnOnce(&mut Value)) -> TestServer {
-    let mut value: Value =
-        serde_json::from_str(include_str!("../../testdata/small.json")).expect("JSON");
-    edit(&mut value);
-    let fixtures = Fixtures::from_json(&value.to_string()).expect("the edited fixture");
-    TestServer::start(fixtures).await.expect("starts")
-}
 
 /// Item 9, lib/api/ci/jobs.rb (`/job/allowed_agents`): `project` is `{id, groups}` and `user`
 /// is `{id, username, roles_in_project}`, nothing more.

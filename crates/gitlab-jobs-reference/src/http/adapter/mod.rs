@@ -353,8 +353,15 @@ impl JobsApi for Reference {
     ) -> DownloadArtifactsByRefResponse {
         let credentials = request.credentials;
         let (project, ref_name, job) = (request.id, request.ref_name, request.job);
+        let search_recent = request.search_recent_successful_pipelines.unwrap_or(false);
         self.call(move |service| {
-            service.download_artifacts_by_ref(&credentials, &project, &ref_name, &job)
+            service.download_artifacts_by_ref(
+                &credentials,
+                &project,
+                &ref_name,
+                &job,
+                search_recent,
+            )
         })
         .await
         .map(archive)
@@ -409,8 +416,16 @@ impl JobsApi for Reference {
         let credentials = request.credentials;
         let (project, ref_name) = (request.id, request.ref_name);
         let (path, job) = (request.artifact_path, request.job);
+        let search_recent = request.search_recent_successful_pipelines.unwrap_or(false);
         self.call(move |service| {
-            service.get_artifact_file_by_ref(&credentials, &project, &ref_name, &path, &job)
+            service.get_artifact_file_by_ref(
+                &credentials,
+                &project,
+                &ref_name,
+                &path,
+                &job,
+                search_recent,
+            )
         })
         .await
         .map(attachment)

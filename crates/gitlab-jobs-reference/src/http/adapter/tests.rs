@@ -133,7 +133,7 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
             for (ref_name, job) in by_ref.into_iter().chain([("nope", "x")]) {
                 seen.check::<DownloadArtifactsByRefResponse, _>(
                     "download_artifacts_by_ref",
-                    service.download_artifacts_by_ref(&credentials, project, ref_name, job),
+                    service.download_artifacts_by_ref(&credentials, project, ref_name, job, false),
                 );
                 for path in ["public/index.html", "missing.txt", "../secret", ""] {
                     seen.check::<GetArtifactFileByRefResponse, _>(
@@ -144,6 +144,7 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
                             ref_name,
                             path,
                             job,
+                            false,
                         ),
                     );
                 }

@@ -201,7 +201,7 @@ impl Presenter {
         } else {
             None
         };
-        let artifacts = artifacts::listed_artifacts(details)
+        let artifacts = artifacts::listed_artifacts(details, self.now)
             .into_iter()
             .map(|artifact| types::ArtifactFile {
                 file_format: file_format(artifact.file_format),
@@ -608,6 +608,7 @@ mod tests {
             created_at: created,
             updated_at: created,
             web_url: None,
+            artifacts_locked: true,
         };
         let presenter = Presenter {
             base_url: "https://gitlab.example.com".into(),
