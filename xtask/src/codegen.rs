@@ -10,13 +10,13 @@ use anyhow::Context;
 use quote::quote;
 
 use crate::files::Output;
-use crate::{presence, render, server, spec};
+use crate::{open_enums, presence, render, server, spec};
 
 pub const TYPES_FILE: &str = "crates/gitlab-jobs-types/src/generated.rs";
 pub const CLIENT_FILE: &str = "crates/gitlab-jobs-client/src/generated.rs";
 pub const SERVER_FILE: &str = "crates/gitlab-jobs-server/src/generated.rs";
 
-pub fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
+pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let document = spec::load(root)?;
 
     let mut settings = progenitor::GenerationSettings::default();
@@ -33,6 +33,7 @@ pub fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let type_space = generator.get_type_space();
     let mut types = render::parse(type_space.to_stream(), "types crate")?;
     presence::keep_always_sent_keys(&document, &mut types)?;
+    open_enums::open_response_enums(&document, &mut types)?;
     let client = share_types(render::parse(client_tokens, "client")?)?;
     let type_names = type_space.iter_types().map(|t| t.name()).collect();
     let server = render::parse(server::generate(&document, &type_names)?, "server crate")?;

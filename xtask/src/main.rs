@@ -7,6 +7,7 @@ mod bench;
 mod codegen;
 mod files;
 mod lint;
+mod open_enums;
 mod presence;
 mod render;
 mod server;

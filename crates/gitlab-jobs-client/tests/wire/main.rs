@@ -3,5 +3,6 @@
 mod auth;
 mod download;
 mod encoding;
+mod forward;
 mod pagination;
 mod server;

@@ -921,8 +921,8 @@ async fn retry(coverage: &mut Coverage) {
         panic!("retrying a build gives a build: {created:?}");
     };
     assert_eq!(
-        (job.id, job.name.as_str(), job.status),
-        (100, "rspec", JobStatus::Pending)
+        (job.id, job.name.as_str(), &job.status),
+        (100, "rspec", &JobStatus::Pending)
     );
     assert_eq!(job, server.fake.job(100));
     coverage.reached(&server, "retry_job", "Created", 201);

@@ -334,15 +334,15 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn finished(status: JobStatus) -> bool {
+fn finished(status: &JobStatus) -> bool {
     matches!(
         status,
         JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped
     )
 }
 
-fn started(status: JobStatus) -> bool {
-    finished(status) && status != JobStatus::Skipped
+fn started(status: &JobStatus) -> bool {
+    finished(status) && *status != JobStatus::Skipped
         || matches!(status, JobStatus::Running | JobStatus::Canceling)
 }
 
@@ -593,11 +593,11 @@ fn basic_json(state: &State, entry: &Entry) -> Value {
         "coverage": null,
         "allow_failure": false,
         "created_at": TIME,
-        "started_at": started(entry.status).then_some(STARTED),
-        "finished_at": finished(entry.status).then_some(FINISHED),
+        "started_at": started(&entry.status).then_some(STARTED),
+        "finished_at": finished(&entry.status).then_some(FINISHED),
         "erased_at": entry.erased.then_some(FINISHED),
-        "duration": finished(entry.status).then_some(150.0),
-        "queued_duration": started(entry.status).then_some(1.5),
+        "duration": finished(&entry.status).then_some(150.0),
+        "queued_duration": started(&entry.status).then_some(1.5),
         "user": entry.user.map(user_json),
         "commit": {
             "id": pipeline.sha,
@@ -1170,7 +1170,7 @@ impl Fake {
         )?;
         may_update(caller)?;
         let entry = state.jobs.get_mut(&job).expect("job");
-        entry.status = match (entry.status, request.force.unwrap_or(false)) {
+        entry.status = match (entry.status.clone(), request.force.unwrap_or(false)) {
             // The runner is asked to stop first, unless forced.
             (JobStatus::Running, false) => JobStatus::Canceling,
             (JobStatus::Running | JobStatus::Canceling, true) => JobStatus::Canceled,
@@ -1253,7 +1253,7 @@ impl Fake {
         )?;
         may_update(caller)?;
         let entry = &state.jobs[&job];
-        if !(finished(entry.status) && (entry.archive.is_some() || !entry.trace.is_empty())) {
+        if !(finished(&entry.status) && (entry.archive.is_some() || !entry.trace.is_empty())) {
             return Err(Refusal::Forbidden(message(
                 "403 Forbidden - Job is not erasable!",
             )));
