@@ -3,11 +3,13 @@
 # PostgreSQL from Debian's packages when it is missing, see scripts/postgres.sh), runs
 # `cargo test --workspace` (SQLite and PostgreSQL suites side by side), runs the end-to-end
 # and robustness suites once more with the servers on PostgreSQL, drives the server with
-# python-gitlab (scripts/python-gitlab-smoke.sh), and stops the cluster.
+# python-gitlab (scripts/python-gitlab-smoke.sh), and stops the cluster. tmux (for the
+# terminal test of gitlab-jobs) is installed first when missing (scripts/tmux.sh).
 # Extra arguments go to every `cargo test` (for example `--locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/tmux.sh >/dev/null # for gitlab-jobs' terminal test
 eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop' EXIT
 echo "PostgreSQL for the tests: $GITLAB_JOBS_TEST_POSTGRES"
@@ -18,6 +20,10 @@ echo "== the end-to-end and robustness suites again, served from PostgreSQL"
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-reference --test api --test robustness
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
     --test live_contract --test live_invalid
+
+echo "== a downstream crate (examples/downstream, outside the workspace) tested against TestServer"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \
+    cargo test "$@" --manifest-path examples/downstream/Cargo.toml
 
 echo "== python-gitlab, unchanged, against the reference server"
 scripts/python-gitlab-smoke.sh "$@"

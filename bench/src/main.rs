@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use gitlab_jobs_bench::{ceiling, run};
+use gitlab_jobs_bench::{ceiling, config, run};
 
 #[derive(Parser)]
 #[command(about = "Benchmarks of the GitLab Jobs API reference server")]
@@ -100,7 +100,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         .build()?;
     match cli.command {
         Command::Ceiling { listen, routes } => {
-            let routes = Arc::new(run::read_routes(&routes)?);
+            let routes = Arc::new(ceiling::read_routes(&routes)?);
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
@@ -116,7 +116,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Run(args) => {
-            let config = run::Config {
+            let config = config::Config {
                 server_bin: args.server_bin,
                 self_exe: std::env::current_exe()?,
                 work_dir: args.work_dir,

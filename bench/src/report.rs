@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
+use crate::config::Config;
 use crate::database::Engine;
 use crate::dataset::Dataset;
 use crate::decode::Decode;
 use crate::process::Memory;
-use crate::run::Config;
 use crate::stats::{Summary, median};
 use crate::table::{self, Table};
 

@@ -27,7 +27,7 @@ pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
         .with_derive("PartialEq");
     let mut generator = progenitor::Generator::new(&settings);
     let client_tokens = generator
-        .generate_tokens(&document)
+        .generate_tokens(&progenitor_view(&document))
         .map_err(|error| anyhow::anyhow!("progenitor: {error}"))?;
 
     let type_space = generator.get_type_space();
@@ -50,6 +50,43 @@ fn output(path: &str, contents: String) -> Output {
         path: PathBuf::from(path),
         contents,
     }
+}
+
+/// The document as progenitor can take it. progenitor 0.15 needs one type for all the success
+/// responses of an operation (`extract_responses` in its method.rs asserts it), so where an
+/// operation answers a body or nothing (`POST /jobs/request`: 201 with a job, 204 without), its
+/// bodiless successes are left out of the client's view: the generated client reports them as
+/// `Error::UnexpectedResponse`, and the client crate's hand-written `runner` module turns that
+/// 204 into `None`. The types and server are generated from the whole document.
+fn progenitor_view(document: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
+    let mut view = document.clone();
+    for (_, item) in view.paths.paths.iter_mut() {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let success = |status: &openapiv3::StatusCode| matches!(status, openapiv3::StatusCode::Code(code) if (200..300).contains(code));
+            let has_content = |response: &openapiv3::ReferenceOr<openapiv3::Response>| matches!(response, openapiv3::ReferenceOr::Item(r) if !r.content.is_empty());
+            let responses = &mut operation.responses.responses;
+            let with_body = responses
+                .iter()
+                .any(|(status, response)| success(status) && has_content(response));
+            if with_body {
+                responses.retain(|status, response| !success(status) || has_content(response));
+            }
+        }
+    }
+    view
 }
 
 /// Replaces the client's private copy of the types with a re-export of the types crate.
@@ -139,5 +176,86 @@ mod tests {
                 a.path.display()
             );
         }
+    }
+
+    /// Header parameters, `text/plain` request bodies, a 416 and an operation answering a body
+    /// or nothing (201 or 204), as the runner's job endpoints need them.
+    #[test]
+    fn header_parameters_text_bodies_and_bodyless_successes_are_generated() {
+        let operation = r#"
+  /jobs/{id}/trace:
+    patch:
+      operationId: append_runner_job_trace
+      tags:
+      - jobs
+      summary: Append to a job's log
+      description: Test operation.
+      security:
+      - {}
+      parameters:
+      - name: id
+        in: path
+        required: true
+        schema:
+          type: integer
+      - name: Content-Range
+        in: header
+        required: false
+        schema:
+          type: string
+      requestBody:
+        required: true
+        content:
+          text/plain:
+            schema:
+              type: string
+      responses:
+        '201':
+          description: Appended.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+        '204':
+          description: Nothing.
+        '416':
+          description: Elsewhere.
+          headers:
+            Range:
+              required: true
+              schema:
+                type: string
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Error'
+components:
+"#;
+        let document = real_document().replacen("\ncomponents:\n", operation, 1);
+        let root = scratch_root("runner", &document);
+        let outputs = generate_all(&root).expect("generate");
+        let server = &outputs
+            .iter()
+            .find(|output| output.path == Path::new(SERVER_FILE))
+            .expect("server output")
+            .contents;
+        for expected in [
+            "input.header::<String>(\"Content-Range\")",
+            "pub content_range: Option<String>,",
+            "let body = Some(input.raw_body());",
+            "pub body: bytes::Bytes,",
+            "RangeNotSatisfiable {",
+            "NoContent,",
+        ] {
+            assert!(server.contains(expected), "server lacks `{expected}`");
+        }
+        let client = &outputs
+            .iter()
+            .find(|output| output.path == Path::new(CLIENT_FILE))
+            .expect("client output")
+            .contents;
+        assert!(client.contains("pub fn append_runner_job_trace"));
+        assert!(client.contains("content_range"));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

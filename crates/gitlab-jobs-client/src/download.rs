@@ -1,4 +1,4 @@
-//! Non-JSON responses: job logs and artifact downloads, collected into memory.
+//! Non-JSON responses: job logs and artifact downloads, collected into memory or streamed.
 //!
 //! The generated builders return these bodies as a [`ByteStream`]. The helpers here collect
 //! it, and follow the redirect GitLab answers with when artifacts live in object storage
@@ -78,8 +78,35 @@ impl Client {
         &'a self,
         request: R,
     ) -> Result<Bytes, Error<types::Error>> {
+        collect(self.download_stream(request).await?).await
+    }
+
+    /// Like [`Client::download`], but the body is left to the caller as it arrives (for a
+    /// progress bar, or to write a large archive without holding it in memory): the answer's
+    /// headers and [`ResponseValue::content_length`] are there before the first byte.
+    ///
+    /// ```no_run
+    /// # async fn example(client: gitlab_jobs_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures::StreamExt;
+    ///
+    /// let response = client
+    ///     .download_stream(client.get_job_artifacts().id("group/project").job_id(42))
+    ///     .await?;
+    /// let total = response.content_length();
+    /// let mut body = response.into_inner_stream();
+    /// while let Some(chunk) = body.next().await {
+    ///     let chunk = chunk?;
+    ///     println!("{} of {total:?} bytes", chunk.len());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn download_stream<'a, R: DownloadRequest<'a>>(
+        &'a self,
+        request: R,
+    ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
         match request.send_download().await {
-            Ok(response) => collect(response).await,
+            Ok(response) => Ok(response),
             Err(Error::UnexpectedResponse(response)) if response.status().is_redirection() => {
                 follow_without_credentials(response).await
             }
@@ -135,7 +162,7 @@ async fn collect(response: ResponseValue<ByteStream>) -> Result<Bytes, Error<typ
 /// fresh `reqwest::Client` that has no default headers, hence no token.
 async fn follow_without_credentials(
     response: reqwest::Response,
-) -> Result<Bytes, Error<types::Error>> {
+) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
     let target = response
         .headers()
         .get(LOCATION)
@@ -159,5 +186,5 @@ async fn follow_without_credentials(
     if !response.status().is_success() {
         return Err(Error::UnexpectedResponse(response));
     }
-    collect(ResponseValue::stream(response)).await
+    Ok(ResponseValue::stream(response))
 }

@@ -13,7 +13,9 @@
 //!   `Link rel="next"` (offset and keyset pagination) or `X-Next-Page`; [`Page`] reads the
 //!   pagination headers of one response;
 //! - [`Client::job_trace`], [`Client::job_artifacts`] and [`Client::download`]: logs as text
-//!   and artifacts as bytes.
+//!   and artifacts as bytes;
+//! - [`Client::follow_trace`]: a job's log as it grows, until the job finishes, retrying
+//!   rate limits and server errors (honouring `Retry-After`).
 //!
 //! Building a client needs no network:
 //!
@@ -73,6 +75,7 @@ mod auth;
 mod connect;
 mod download;
 mod error;
+mod follow;
 mod generated;
 mod page;
 mod paginate;
@@ -82,6 +85,7 @@ pub use auth::Auth;
 pub use connect::{CONNECT_TIMEOUT, DEFAULT_USER_AGENT, READ_TIMEOUT, connect, normalize_base_url};
 pub use download::DownloadRequest;
 pub use error::ClientError;
+pub use follow::{FollowOptions, FollowTrace, MAX_RETRY_AFTER, TraceEvent, is_finished};
 pub use generated::*;
 pub use page::Page;
 pub use paginate::{Items, ListRequest, Pages};

@@ -8,12 +8,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::database::open_store;
 use crate::demo::demo_fixtures;
 use crate::fixtures::Fixtures;
-use crate::server;
+use crate::http;
 use crate::service::JobsService;
 use crate::store::Store;
+use crate::store::open::open_store;
 use crate::store::postgres::testing::{self, TestSchema};
 
 /// A reference server on `127.0.0.1` with a port of its own, serving the Jobs API under
@@ -108,7 +108,7 @@ impl TestServer {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         };
-        let task = tokio::spawn(server::run(listener, server::app(service), stopped));
+        let task = tokio::spawn(http::run(listener, http::app(service), stopped));
         Ok(TestServer {
             address,
             store,

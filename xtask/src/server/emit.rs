@@ -149,7 +149,11 @@ fn param_type(param: &Param) -> TokenStream {
 }
 
 fn body_type(body: &Body) -> TokenStream {
-    let ty = rust_type(&body.ty);
+    let ty = if body.raw {
+        quote! { bytes::Bytes }
+    } else {
+        rust_type(&body.ty)
+    };
     if body.required {
         ty
     } else {
@@ -324,6 +328,15 @@ fn handler(operation: &OperationModel) -> TokenStream {
         .map(|param| ident(&param.field))
         .collect();
     let body_read = operation.body.as_ref().map(|body| {
+        if body.raw {
+            // Sent as is (a log patch may be empty): never missing, never parsed.
+            let read = quote! { input.raw_body() };
+            return if body.required {
+                quote! { let body = Some(#read); }
+            } else {
+                quote! { let body = Some(#read).filter(|bytes: &bytes::Bytes| !bytes.is_empty()); }
+            };
+        }
         let ty = rust_type(&body.ty);
         let params = &body.params;
         if body.required {
@@ -406,6 +419,10 @@ fn read_param(param: &Param) -> TokenStream {
         (ty, Location::Query) => {
             let ty = rust_type(ty);
             quote! { input.query::<#ty>(#name) }
+        }
+        (ty, Location::Header) => {
+            let ty = rust_type(ty);
+            quote! { input.header::<#ty>(#name) }
         }
     };
     if param.required && param.location == Location::Query {

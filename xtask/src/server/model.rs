@@ -46,10 +46,14 @@ pub struct Param {
 pub enum Location {
     Path,
     Query,
+    /// A request header (`Content-Range` of the runner's trace patches).
+    Header,
 }
 
 pub struct Body {
     pub ty: Ty,
+    /// A `text/plain` body (a runner's log patch): its bytes as sent, not parameters.
+    pub raw: bool,
     /// The top-level properties of an object body: the parameters Grape also reads from the
     /// query string and from form-encoded bodies.
     pub params: Vec<String>,
@@ -186,9 +190,10 @@ impl Reader<'_> {
         let (data, location) = match parameter {
             Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
             Parameter::Query { parameter_data, .. } => (parameter_data, Location::Query),
-            Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+            Parameter::Header { parameter_data, .. } => (parameter_data, Location::Header),
+            Parameter::Cookie { parameter_data, .. } => {
                 bail!(
-                    "parameter {}: only path and query parameters are supported",
+                    "parameter {}: cookie parameters are not supported (GitLab's API reads none)",
                     parameter_data.name
                 )
             }
@@ -203,6 +208,16 @@ impl Reader<'_> {
             .get("x-catch-all")
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
+        let ty = self.ty(schema, &progenitor_name)?;
+        if location == Location::Header
+            && (data.required || !matches!(ty, Ty::String | Ty::Integer))
+        {
+            bail!(
+                "header parameter {}: only optional string or integer headers are supported \
+                 (the endpoint itself answers a missing one, after authentication)",
+                data.name
+            );
+        }
         Ok(Param {
             catch_all,
             field: rust_field(&api_name),
@@ -210,7 +225,7 @@ impl Reader<'_> {
             location,
             required: data.required,
             description: data.description.clone(),
-            ty: self.ty(schema, &progenitor_name)?,
+            ty,
         })
     }
 
@@ -228,11 +243,35 @@ impl Reader<'_> {
                 }
             }
         };
+        if let Some(text) = body.content.get("text/plain") {
+            if body.content.len() > 1 {
+                bail!("a text/plain request body may not have other media types");
+            }
+            let is_string = matches!(
+                &text.schema,
+                Some(ReferenceOr::Item(Schema {
+                    schema_kind: SchemaKind::Type(Type::String(_)),
+                    ..
+                }))
+            );
+            if !is_string {
+                bail!("a text/plain request body needs an inline `type: string` schema");
+            }
+            return Ok(Some(Body {
+                ty: Ty::String,
+                raw: true,
+                params: Vec::new(),
+                required: body.required,
+                description: body.description.clone(),
+            }));
+        }
         let schema = body
             .content
             .get("application/json")
             .and_then(|media| media.schema.as_ref())
-            .context("the request body needs an application/json schema")?;
+            .context(
+                "the request body needs an application/json schema (or a text/plain string)",
+            )?;
         let name = format!(
             "{}-body",
             operation.operation_id.as_deref().unwrap_or_default()
@@ -240,6 +279,7 @@ impl Reader<'_> {
         .to_upper_camel_case();
         Ok(Some(Body {
             ty: self.ty(schema, &name)?,
+            raw: false,
             params: self.properties(schema)?,
             required: body.required,
             description: body.description.clone(),
@@ -484,6 +524,7 @@ fn variant_name(status: u16) -> String {
         409 => "Conflict".into(),
         412 => "PreconditionFailed".into(),
         413 => "PayloadTooLarge".into(),
+        416 => "RangeNotSatisfiable".into(),
         422 => "UnprocessableEntity".into(),
         429 => "TooManyRequests".into(),
         500 => "InternalServerError".into(),

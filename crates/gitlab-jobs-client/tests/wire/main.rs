@@ -3,6 +3,7 @@
 mod auth;
 mod download;
 mod encoding;
+mod follow;
 mod forward;
 mod pagination;
 mod server;

@@ -19,6 +19,8 @@ pub struct Recorded {
     /// The query string exactly as sent.
     pub query: Option<String>,
     pub headers: HeaderMap,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Recorded {
@@ -57,6 +59,7 @@ impl TestServer {
                     path: request.uri().path().to_string(),
                     query: request.uri().query().map(str::to_string),
                     headers: request.headers().clone(),
+                    at: std::time::Instant::now(),
                 };
                 log.lock().expect("request log").push(recorded.clone());
                 respond(&recorded)

@@ -175,3 +175,28 @@ fn one_million_jobs_generate_and_import() {
     assert_eq!(summary.jobs, 21 + 1_000_000);
     println!("generate 1M jobs: {generation:?}; generate + import into memory: {import:?}");
 }
+
+#[test]
+fn every_token_constant_is_a_token_of_the_demo_file() {
+    let file = include_str!("../../fixtures/demo.json");
+    for token in [
+        tokens::OWNER,
+        tokens::MAINTAINER,
+        tokens::DEVELOPER,
+        tokens::REPORTER,
+        tokens::GUEST,
+        tokens::OUTSIDER,
+        tokens::DOCS_DEVELOPER,
+        tokens::EXPIRED,
+        tokens::REVOKED,
+    ] {
+        assert!(
+            file.contains(&format!("\"token\": \"{token}\"")),
+            "{token} is not a personal access token of fixtures/demo.json"
+        );
+    }
+    assert!(
+        file.contains(&format!("\"job_token\": \"{}\"", tokens::RUNNING_JOB)),
+        "the running job's token is not in fixtures/demo.json"
+    );
+}

@@ -8,12 +8,16 @@
 pub mod artifacts;
 pub mod groups;
 pub mod predicates;
+pub mod processing;
+pub mod runner;
 pub mod timing;
 pub mod transitions;
-pub mod urls;
 
 pub use groups::{StatusGroup, composite_status};
 pub use predicates::{cancelable, erasable, playable, retryable, shown_failure_reason};
+pub use processing::{
+    Processed, process_after_change, process_pipeline, reset_skipped, stage_positions,
+};
 pub use timing::{duration, queued_duration};
 pub use transitions::{
     PlayOutcome, Retry, TransitionError, cancel, clone_for_retry, enqueue, play,

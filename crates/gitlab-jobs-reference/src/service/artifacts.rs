@@ -4,10 +4,10 @@ use gitlab_jobs_types as types;
 
 use super::JobsService;
 use crate::archive::{self, ArchiveError};
-use crate::auth::{Ability, Credentials, Route};
-use crate::errors::ApiError;
 use crate::model::{Id, JobDetails, JobKind};
 use crate::rules::artifacts::{ArtifactPath, has_downloadable_archive};
+use crate::service::auth::{Ability, Credentials, Route};
+use crate::service::error_bodies::ApiError;
 use crate::store::StoreError;
 
 /// A file to send as `application/octet-stream` with `Content-Disposition: attachment`.

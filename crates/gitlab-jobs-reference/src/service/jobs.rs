@@ -4,9 +4,9 @@ use gitlab_jobs_types as types;
 use serde_json::Value;
 
 use super::JobsService;
-use crate::auth::{Ability, Actor, Credentials, Route};
-use crate::errors::ApiError;
 use crate::model::{Id, JobKind, JobVariable};
+use crate::service::auth::{Ability, Actor, Credentials, Route};
+use crate::service::error_bodies::ApiError;
 
 /// A job's log: served as `text/plain` with `Content-Disposition: infile; filename="<id>.log"`.
 #[derive(Debug, Clone, PartialEq, Eq)]

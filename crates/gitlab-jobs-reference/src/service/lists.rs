@@ -3,9 +3,9 @@
 use gitlab_jobs_types as types;
 
 use super::JobsService;
-use crate::auth::{Ability, Credentials, Route};
-use crate::errors::ApiError;
 use crate::model::{Id, JobKind, JobStatus};
+use crate::service::auth::{Ability, Credentials, Route};
+use crate::service::error_bodies::ApiError;
 use crate::store::{JobFilter, Page, Pagination};
 
 impl JobsService {

@@ -7,17 +7,20 @@
 //! `tokio::task::spawn_blocking`.
 
 mod artifacts;
+pub mod auth;
+pub mod error_bodies;
 mod jobs;
 mod lists;
+pub mod present;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::{self, Actor, Credentials, ProjectAccess, Route};
-use crate::errors::ApiError;
+use self::auth::{Actor, Credentials, ProjectAccess, Route};
+pub use self::error_bodies::ApiError;
+use self::present::Presenter;
 use crate::model::{Id, JobDetails, JobKind, JobStatus};
-use crate::present::Presenter;
 use crate::store::Store;
 
 pub use artifacts::Download;

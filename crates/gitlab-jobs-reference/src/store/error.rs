@@ -28,8 +28,23 @@ pub enum StoreError {
     InvalidCursor,
     #[error(transparent)]
     Fixture(#[from] FixtureError),
+    /// SQLite failed; the driver's error is the source.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL (or the connection to it) failed; the driver's error is the source.
+    #[error("database error: {}", postgres_message(.0))]
+    Postgres(#[from] ::postgres::Error),
+    /// The database holds what the store cannot read, or a store was misused.
     #[error("database error: {0}")]
     Database(String),
+}
+
+/// The `Display` of a server error is only "db error": its SQLSTATE and message are shown.
+fn postgres_message(error: &::postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    }
 }
 
 impl From<TransitionError> for StoreError {
@@ -38,11 +53,5 @@ impl From<TransitionError> for StoreError {
             TransitionError::NotRetryable => StoreError::NotRetryable,
             TransitionError::NotPlayable => StoreError::NotPlayable,
         }
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> StoreError {
-        StoreError::Database(error.to_string())
     }
 }

@@ -3,7 +3,7 @@
 //! query each per batch (not per job), however many jobs there are. A page of a hundred jobs
 //! then costs a dozen statements rather than four hundred; on PostgreSQL each statement is a
 //! network round trip. Each store answers the batched reads ([`BatchRead`]); the assembly of
-//! [`JobDetails`] is here, once for both.
+//! [`JobDetails`], and the reads of one job built on it, are here, once for both.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -71,6 +71,38 @@ pub(crate) fn jobs_by_ids(batch: &mut impl BatchRead, ids: &[Id]) -> Result<Vec<
         .map(|job| (job.id, job))
         .collect();
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// A job with its variables, whatever its project.
+pub(crate) fn job_by_id(batch: &mut impl BatchRead, id: Id) -> Result<Option<Job>, StoreError> {
+    Ok(jobs_by_ids(batch, &[id])?.pop())
+}
+
+/// `user_project.builds.find(id)` and friends: a job of this project, or `None`.
+pub(crate) fn job_in_project(
+    batch: &mut impl BatchRead,
+    project_id: Id,
+    job_id: Id,
+) -> Result<Option<Job>, StoreError> {
+    Ok(job_by_id(batch, job_id)?.filter(|job| job.project_id == project_id))
+}
+
+/// The details of one job.
+pub(crate) fn details_of(batch: &mut impl BatchRead, job: Job) -> Result<JobDetails, StoreError> {
+    details(batch, vec![job])?
+        .pop()
+        .ok_or(StoreError::NotFound("job"))
+}
+
+/// The details of a job of this project, or `None`.
+pub(crate) fn job_details(
+    batch: &mut impl BatchRead,
+    project_id: Id,
+    job_id: Id,
+) -> Result<Option<JobDetails>, StoreError> {
+    job_in_project(batch, project_id, job_id)?
+        .map(|job| details_of(batch, job))
+        .transpose()
 }
 
 /// The details of the jobs `ids`, in that order; `StoreError::NotFound` if one is missing

@@ -3,18 +3,23 @@
 //! simultaneous retries of one job create exactly one new job.
 //!
 //! Access control is not the store's business: the service checks who may do what
-//! (`crate::auth`) before it calls these methods.
+//! (`crate::service::auth`) before it calls these methods. [`open_store`] opens the store a
+//! database URL names.
 
+mod backend;
 mod error;
 mod hydrate;
+pub mod open;
 mod page;
 mod pool;
 pub mod postgres;
 mod record;
 pub mod sqlite;
+mod use_cases;
 
 use chrono::{DateTime, Utc};
 
+pub use self::open::open_store;
 pub use self::postgres::PostgresStore;
 pub use error::StoreError;
 pub(crate) use page::IdWindow;

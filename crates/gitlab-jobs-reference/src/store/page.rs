@@ -1,17 +1,15 @@
 //! Offset and keyset pagination, with GitLab's limits (`lib/api/pagination_params.rb`,
 //! `config/initializers/kaminari_config.rb`, `lib/gitlab/pagination/offset_pagination.rb`).
 
+use base64::Engine;
+use base64::alphabet::URL_SAFE;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+/// GitLab's page sizes and count limit, as the server runtime states them for every list.
+pub use gitlab_jobs_server::runtime::pagination::{DEFAULT_PER_PAGE, MAX_COUNT, MAX_PER_PAGE};
 use serde_json::json;
 
 use super::StoreError;
 use crate::model::Id;
-
-/// Kaminari's `max_per_page`: larger `per_page` values are silently capped.
-pub const MAX_PER_PAGE: u64 = 100;
-/// `per_page` when the request gives none.
-pub const DEFAULT_PER_PAGE: u64 = 20;
-/// `MAX_COUNT_LIMIT`: totals above it are not counted (no `X-Total`).
-pub const MAX_COUNT: u64 = 10_000;
 
 /// How a list request wants its page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,42 +243,25 @@ impl<T> Page<T> {
     }
 }
 
-/// URL-safe Base64 without padding (RFC 4648 §5), enough for cursors.
+/// URL-safe Base64 (RFC 4648 §5) of cursors: written without padding, read with or without
+/// (Ruby's `urlsafe_encode64` pads), and lenient about the unused bits of the last character.
 mod base64url {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    use super::*;
+
+    const CURSOR: GeneralPurpose = GeneralPurpose::new(
+        &URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_encode_padding(false)
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
 
     pub fn encode(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-            for i in 0..=chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            }
-        }
-        out
+        CURSOR.encode(bytes)
     }
 
-    /// Also accepts `=` padding, which Ruby's `urlsafe_encode64` adds.
     pub fn decode(text: &str) -> Option<Vec<u8>> {
-        let text = text.trim_end_matches('=');
-        if text.len() % 4 == 1 {
-            return None;
-        }
-        let mut out = Vec::with_capacity(text.len() * 3 / 4);
-        for chunk in text.as_bytes().chunks(4) {
-            let mut n = 0u32;
-            for (i, c) in chunk.iter().enumerate() {
-                let value = ALPHABET.iter().position(|a| a == c)? as u32;
-                n |= value << (18 - 6 * i);
-            }
-            for i in 0..chunk.len() - 1 {
-                out.push((n >> (16 - 8 * i)) as u8);
-            }
-        }
-        Some(out)
+        CURSOR.decode(text.trim_end_matches('=')).ok()
     }
 }
 

@@ -667,6 +667,45 @@ fn distinct_statuses_are_read_back(backend: &Backend) {
     assert_eq!(statuses.len(), 5);
 }
 
+/// A failed pipeline: compile succeeded, rspec failed, deploy was skipped.
+fn load_failed_pipeline(store: &dyn Store) {
+    let fixture = crate::fixtures::Fixtures::from_json(
+        r#"{"pipelines": [{"id": 50, "project_id": 1, "sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "ref": "main", "status": "failed"}],
+            "jobs": [
+              {"id": 950, "project_id": 1, "name": "compile", "stage": "build", "status": "success",
+               "ref": "main", "created_at": "2024-01-01T00:00:00Z", "finished_at": "2024-01-01T00:01:00Z",
+               "pipeline": {"id": 50}, "user": {"id": 1}},
+              {"id": 951, "project_id": 1, "name": "rspec", "stage": "test", "status": "failed",
+               "ref": "main", "created_at": "2024-01-01T00:00:00Z", "finished_at": "2024-01-01T00:02:00Z",
+               "pipeline": {"id": 50}, "user": {"id": 1}},
+              {"id": 952, "project_id": 1, "name": "deploy", "stage": "deploy", "status": "skipped",
+               "ref": "main", "created_at": "2024-01-01T00:00:00Z",
+               "pipeline": {"id": 50}, "user": {"id": 1}}]}"#,
+    )
+    .expect("parses");
+    store.load_fixtures(&fixture).expect("loads");
+}
+
+fn retry_and_cancel_process_the_pipeline(backend: &Backend) {
+    let store = backend.small_store();
+    load_failed_pipeline(&*store);
+    let new = store.retry_job(1, 951, 2, now()).expect("retries");
+    // ResetSkippedJobsService: deploy goes back to created, for the retrier, and waits.
+    let deploy = job(&store, 952);
+    assert_eq!(deploy.job.status, JobStatus::Created);
+    assert_eq!(deploy.job.user_id, Some(2));
+    assert_eq!(new.pipeline.status, JobStatus::Running);
+    // Canceling the retry completes its stage without success: deploy is skipped again and
+    // the pipeline is canceled.
+    let canceled = store
+        .cancel_job(1, new.job.id, false, now())
+        .expect("cancels");
+    assert_eq!(job(&store, 952).job.status, JobStatus::Skipped);
+    assert_eq!(canceled.pipeline.status, JobStatus::Canceled);
+    assert_eq!(canceled.pipeline.updated_at, now());
+}
+
 store_suite! {
     a_new_database_is_empty_until_loaded,
     loaded_jobs_have_their_relations,
@@ -701,4 +740,5 @@ store_suite! {
     a_bad_fixture_loads_nothing,
     fixtures_can_refer_to_what_is_already_loaded,
     distinct_statuses_are_read_back,
+    retry_and_cancel_process_the_pipeline,
 }

@@ -225,6 +225,22 @@ impl Input {
         parsed
     }
 
+    /// An optional request header (the last one sent); a value that does not parse is
+    /// recorded like a query parameter's.
+    pub fn header<T: FromText>(&mut self, name: &str) -> Option<T> {
+        let raw = self.context.headers.get_all(name).iter().next_back()?;
+        let parsed = raw.to_str().ok().and_then(T::from_text);
+        if parsed.is_none() {
+            self.errors.push(format!("{name} is invalid"));
+        }
+        parsed
+    }
+
+    /// The request body as sent, for operations whose body is data and not parameters.
+    pub fn raw_body(&self) -> bytes::Bytes {
+        self.body.clone()
+    }
+
     /// An optional query parameter restricted to the values of an enum. The generated enums'
     /// `FromStr` accepts only the values the document lists, even where their `Deserialize`
     /// keeps unknown values of a response.

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use ::postgres::binary_copy::BinaryCopyInWriter;
-use ::postgres::types::{Json, ToSql, Type};
+use ::postgres::types::{Json, Type};
 
 use super::tx::Tx;
-use super::write::insert_job;
+use super::write::{Converted, JOB_COLUMNS, insert_job, job_values};
 use crate::model::{Commit, Id, Job, Pipeline};
 use crate::store::{ImportSummary, Record, StoreError};
 
@@ -248,51 +248,13 @@ fn copy_jobs(tx: &mut Tx<'_>, mut jobs: Vec<Job>) -> Result<(), StoreError> {
             .query_one("SELECT nextval(pg_get_serial_sequence('jobs', 'id'))", &[])?
             .try_get(0)?;
     }
-    let writer = tx.copy_in(
-        "COPY jobs (id, project_id, pipeline_id, kind, name, stage, status, ref, tag, coverage,
-             allow_failure, \"when\", created_at, queued_at, started_at, finished_at, erased_at,
-             erased_by, user_id, failure_reason, runner_id, runner_manager_id, tag_list,
-             artifacts_expire_at, archived, retried, downstream_pipeline_id, token, environment,
-             preset_web_url, preset_duration, preset_queued_duration)
-         FROM STDIN (FORMAT binary)",
-    )?;
+    let writer = tx.copy_in(&format!(
+        "COPY jobs ({JOB_COLUMNS}) FROM STDIN (FORMAT binary)"
+    ))?;
     let mut writer = BinaryCopyInWriter::new(writer, &JOB_TYPES);
     for job in &jobs {
-        let environment = job.environment.as_ref().map(Json);
-        let row: [&(dyn ToSql + Sync); 32] = [
-            &job.id,
-            &job.project_id,
-            &job.pipeline_id,
-            &job.kind.as_str(),
-            &job.name,
-            &job.stage,
-            &job.status.as_str(),
-            &job.ref_name,
-            &job.tag,
-            &job.coverage,
-            &job.allow_failure,
-            &job.when.as_str(),
-            &job.created_at,
-            &job.queued_at,
-            &job.started_at,
-            &job.finished_at,
-            &job.erased_at,
-            &job.erased_by,
-            &job.user_id,
-            &job.failure_reason,
-            &job.runner_id,
-            &job.runner_manager_id,
-            &job.tag_list,
-            &job.artifacts_expire_at,
-            &job.archived,
-            &job.retried,
-            &job.downstream_pipeline_id,
-            &job.token,
-            &environment,
-            &job.preset.web_url,
-            &job.preset.duration,
-            &job.preset.queued_duration,
-        ];
+        let converted = Converted::of(job);
+        let row = job_values(&job.id, job, &converted);
         writer.write(&row)?;
     }
     writer.finish()?;

@@ -12,10 +12,8 @@ use super::codec::{
     project_with_members,
 };
 use super::tx::Tx;
-use crate::model::{
-    AgentAuthorization, Id, Job, JobArtifact, JobDetails, JobStatus, Pipeline, Project, User,
-};
-use crate::store::hydrate::{self, BatchRead};
+use crate::model::{AgentAuthorization, Id, JobDetails, JobStatus, Pipeline, Project, User};
+use crate::store::hydrate;
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
     StoredFile,
@@ -47,15 +45,10 @@ pub fn personal_access_token(
     }))
 }
 
-pub fn job_by_token(tx: &mut Tx<'_>, token: &str) -> Result<Option<Job>, StoreError> {
-    let id: Option<Id> = tx
-        .query_opt("SELECT id FROM jobs WHERE token = $1", &[&token])?
+pub fn job_id_by_token(tx: &mut Tx<'_>, token: &str) -> Result<Option<Id>, StoreError> {
+    tx.query_opt("SELECT id FROM jobs WHERE token = $1", &[&token])?
         .map(|row| get(&row, 0))
-        .transpose()?;
-    match id {
-        Some(id) => job_by_id(tx, id),
-        None => Ok(None),
-    }
+        .transpose()
 }
 
 /// A project and its members in one statement (so that, alone, it needs no transaction).
@@ -109,33 +102,6 @@ pub fn pipeline(tx: &mut Tx<'_>, id: Id) -> Result<Option<Pipeline>, StoreError>
     .transpose()
 }
 
-/// A job with its variables, whatever its project.
-pub fn job_by_id(tx: &mut Tx<'_>, id: Id) -> Result<Option<Job>, StoreError> {
-    Ok(hydrate::jobs_by_ids(tx, &[id])?.pop())
-}
-
-/// `user_project.builds.find(id)` and friends: a job of this project, or `None`.
-pub fn job_in_project(
-    tx: &mut Tx<'_>,
-    project_id: Id,
-    job_id: Id,
-) -> Result<Option<Job>, StoreError> {
-    Ok(job_by_id(tx, job_id)?.filter(|job| job.project_id == project_id))
-}
-
-pub fn stored_artifacts(tx: &mut Tx<'_>, job_id: Id) -> Result<Vec<JobArtifact>, StoreError> {
-    let artifacts = tx.artifacts(&[job_id])?;
-    Ok(artifacts
-        .into_iter()
-        .map(|(_, artifact)| artifact)
-        .collect())
-}
-
-pub fn trace_size(tx: &mut Tx<'_>, job_id: Id) -> Result<Option<i64>, StoreError> {
-    let sizes = tx.trace_sizes(&[job_id])?;
-    Ok(sizes.into_iter().next().map(|(_, size)| size))
-}
-
 pub fn trace(tx: &mut Tx<'_>, job_id: Id) -> Result<Option<String>, StoreError> {
     let Some(row) = tx.query_opt("SELECT content FROM traces WHERE job_id = $1", &[&job_id])?
     else {
@@ -161,22 +127,6 @@ pub fn artifacts_archive(tx: &mut Tx<'_>, job_id: Id) -> Result<Option<StoredFil
         // A fixture may list an archive without giving its files: it is an empty archive.
         content: content.unwrap_or_else(crate::archive::empty_zip),
     }))
-}
-
-pub fn details(tx: &mut Tx<'_>, job: Job) -> Result<JobDetails, StoreError> {
-    hydrate::details(tx, vec![job])?
-        .pop()
-        .ok_or(StoreError::NotFound("job"))
-}
-
-pub fn job_details(
-    tx: &mut Tx<'_>,
-    project_id: Id,
-    job_id: Id,
-) -> Result<Option<JobDetails>, StoreError> {
-    job_in_project(tx, project_id, job_id)?
-        .map(|job| details(tx, job))
-        .transpose()
 }
 
 /// A statement being built: its SQL and its parameters, numbered as they are added.
@@ -297,13 +247,13 @@ pub fn list_jobs(
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
 /// order) the latest build of that name with a downloadable archive.
-pub fn latest_successful_build_for_ref(
+pub fn latest_successful_build_id_for_ref(
     tx: &mut Tx<'_>,
     project_id: Id,
     ref_name: &str,
     job_name: &str,
     now: DateTime<Utc>,
-) -> Result<Option<JobDetails>, StoreError> {
+) -> Result<Option<Id>, StoreError> {
     let Some(row) = tx.query_opt(
         "SELECT id FROM pipelines WHERE project_id = $1 AND ref = $2 AND status = 'success'
          ORDER BY id DESC LIMIT 1",
@@ -333,19 +283,16 @@ pub fn latest_successful_build_for_ref(
     else {
         return Ok(None);
     };
-    job_details(tx, project_id, get(&row, 0)?)
+    get(&row, 0).map(Some)
 }
 
-/// The statuses and `allow_failure` of a pipeline's latest jobs, for its composite status.
-pub fn latest_statuses(
-    tx: &mut Tx<'_>,
-    pipeline_id: Id,
-) -> Result<Vec<(JobStatus, bool)>, StoreError> {
+/// The ids of every job of a pipeline, retried ones included, for pipeline processing.
+pub fn pipeline_job_ids(tx: &mut Tx<'_>, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
     tx.query(
-        "SELECT status, allow_failure FROM jobs WHERE pipeline_id = $1 AND NOT retried",
+        "SELECT id FROM jobs WHERE pipeline_id = $1 ORDER BY id",
         &[&pipeline_id],
     )?
     .iter()
-    .map(|row| Ok((codec::status(row, 0)?, get(row, 1)?)))
+    .map(|row| get(row, 0))
     .collect()
 }

@@ -8,6 +8,7 @@ use std::thread;
 
 use super::testing::{TestSchema, server_url};
 use super::*;
+use crate::store::Store;
 use crate::test_support::{now, small_fixtures};
 
 /// A migrated, empty schema of its own, or `None` when the test is skipped.
@@ -105,7 +106,7 @@ fn malformed_urls_and_unreachable_servers_fail_at_open() {
     );
     let refused = PostgresStore::open("postgres://nobody@127.0.0.1:1/none").err();
     assert!(
-        matches!(refused, Some(StoreError::Database(_))),
+        matches!(refused, Some(StoreError::Postgres(_))),
         "{refused:?}"
     );
 }
@@ -187,7 +188,10 @@ fn use_cases_run_again_after_a_serialization_failure() {
         failures += 1;
         tx.batch_execute("SELECT 1 / 0")
     });
-    assert!(matches!(other, Err(StoreError::Database(ref m)) if m.starts_with("22012")));
+    assert!(
+        matches!(other, Err(ref error @ StoreError::Postgres(_)) if error.to_string().starts_with("database error: 22012")),
+        "{other:?}"
+    );
     assert_eq!(failures, 1, "other errors are not retried");
 }
 
@@ -203,14 +207,14 @@ fn single_statement_reads_run_outside_transactions_and_refuse_a_second_statement
             Ok(row.try_get::<_, String>(0)?)
         };
         if single {
-            store.read_single(query)
+            store.read_one(query)
         } else {
             store.read(query)
         }
     };
     assert_eq!(isolation(true).ok().as_deref(), Some("read committed"));
     assert_eq!(isolation(false).ok().as_deref(), Some("repeatable read"));
-    let twice = store.read_single(|tx| {
+    let twice = store.read_one(|tx| {
         tx.query_one("SELECT 1", &[])?;
         tx.query_one("SELECT 2", &[])
     });
@@ -247,9 +251,9 @@ fn shared_test_databases_are_sqlite_files_unless_postgres_is_chosen() {
     }
     let database = super::testing::SharedTestDatabase::new("shared").expect("a database");
     assert!(!database.is_postgres());
-    let store = crate::database::open_store(database.url()).expect("opens");
+    let store = crate::store::open::open_store(database.url()).expect("opens");
     store.load_fixtures(&small_fixtures()).expect("loads");
-    let again = crate::database::open_store(database.url()).expect("opens again");
+    let again = crate::store::open::open_store(database.url()).expect("opens again");
     assert!(!again.is_empty().expect("reads"), "the same file");
     let path = database.url().trim_start_matches("sqlite://").to_owned();
     drop((store, again, database));

@@ -11,8 +11,8 @@ use super::batch::Batch;
 use super::codec::{
     Json, PIPELINE_COLUMNS, PROJECT_COLUMNS, pipeline_from_row, project_from_row, to_micros,
 };
-use crate::model::{AgentAuthorization, Id, Job, JobArtifact, JobDetails, Pipeline, Project, User};
-use crate::store::hydrate::{self, BatchRead};
+use crate::model::{AgentAuthorization, Id, JobDetails, Pipeline, Project, User};
+use crate::store::hydrate;
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
     StoredFile,
@@ -60,15 +60,11 @@ pub fn personal_access_token(
     }))
 }
 
-pub fn job_by_token(connection: &Connection, token: &str) -> Result<Option<Job>, StoreError> {
-    let id: Option<Id> = connection
+pub fn job_id_by_token(connection: &Connection, token: &str) -> Result<Option<Id>, StoreError> {
+    Ok(connection
         .prepare_cached("SELECT id FROM jobs WHERE token = ?1")?
         .query_row([token], |row| row.get(0))
-        .optional()?;
-    match id {
-        Some(id) => job_by_id(connection, id),
-        None => Ok(None),
-    }
+        .optional()?)
 }
 
 pub fn project(
@@ -134,36 +130,6 @@ pub fn pipeline(connection: &Connection, id: Id) -> Result<Option<Pipeline>, Sto
         .optional()?)
 }
 
-/// A job with its variables, whatever its project.
-pub fn job_by_id(connection: &Connection, id: Id) -> Result<Option<Job>, StoreError> {
-    Ok(hydrate::jobs_by_ids(&mut Batch(connection), &[id])?.pop())
-}
-
-/// `user_project.builds.find(id)` and friends: a job of this project, or `None`.
-pub fn job_in_project(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-) -> Result<Option<Job>, StoreError> {
-    Ok(job_by_id(connection, job_id)?.filter(|job| job.project_id == project_id))
-}
-
-pub fn stored_artifacts(
-    connection: &Connection,
-    job_id: Id,
-) -> Result<Vec<JobArtifact>, StoreError> {
-    let artifacts = Batch(connection).artifacts(&[job_id])?;
-    Ok(artifacts
-        .into_iter()
-        .map(|(_, artifact)| artifact)
-        .collect())
-}
-
-pub fn trace_size(connection: &Connection, job_id: Id) -> Result<Option<i64>, StoreError> {
-    let sizes = Batch(connection).trace_sizes(&[job_id])?;
-    Ok(sizes.into_iter().next().map(|(_, size)| size))
-}
-
 pub fn trace(connection: &Connection, job_id: Id) -> Result<Option<String>, StoreError> {
     Ok(connection
         .prepare_cached("SELECT content FROM traces WHERE job_id = ?1")?
@@ -186,22 +152,6 @@ pub fn artifacts_archive(
         // A fixture may list an archive without giving its files: it is an empty archive.
         content: content.unwrap_or_else(crate::archive::empty_zip),
     }))
-}
-
-pub fn details(connection: &Connection, job: Job) -> Result<JobDetails, StoreError> {
-    hydrate::details(&mut Batch(connection), vec![job])?
-        .pop()
-        .ok_or(StoreError::NotFound("job"))
-}
-
-pub fn job_details(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-) -> Result<Option<JobDetails>, StoreError> {
-    job_in_project(connection, project_id, job_id)?
-        .map(|job| details(connection, job))
-        .transpose()
 }
 
 /// The WHERE clause of a list (without status and keyset conditions) and its parameters.
@@ -331,13 +281,13 @@ pub fn list_jobs(
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
 /// order) the latest build of that name with a downloadable archive.
-pub fn latest_successful_build_for_ref(
+pub fn latest_successful_build_id_for_ref(
     connection: &Connection,
     project_id: Id,
     ref_name: &str,
     job_name: &str,
     now: DateTime<Utc>,
-) -> Result<Option<JobDetails>, StoreError> {
+) -> Result<Option<Id>, StoreError> {
     let pipeline_id: Option<Id> = connection
         .prepare_cached(
             "SELECT id FROM pipelines WHERE project_id = ?1 AND ref = ?2 AND status = 'success'
@@ -348,7 +298,7 @@ pub fn latest_successful_build_for_ref(
     let Some(pipeline_id) = pipeline_id else {
         return Ok(None);
     };
-    let job_id: Option<Id> = connection
+    Ok(connection
         .prepare_cached(
             "WITH RECURSIVE tree(id) AS (
                  SELECT ?1
@@ -368,25 +318,13 @@ pub fn latest_successful_build_for_ref(
             params![pipeline_id, project_id, job_name, to_micros(now)],
             |row| row.get(0),
         )
-        .optional()?;
-    match job_id {
-        Some(job_id) => job_details(connection, project_id, job_id),
-        None => Ok(None),
-    }
+        .optional()?)
 }
 
-/// The statuses and `allow_failure` of a pipeline's latest jobs, for its composite status.
-pub fn latest_statuses(
-    connection: &Connection,
-    pipeline_id: Id,
-) -> Result<Vec<(crate::model::JobStatus, bool)>, StoreError> {
-    let rows = connection
-        .prepare_cached(
-            "SELECT status, allow_failure FROM jobs WHERE pipeline_id = ?1 AND retried = 0",
-        )?
-        .query_map([pipeline_id], |row| {
-            Ok((super::codec::status_at(row, 0)?, row.get::<_, bool>(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+/// The ids of every job of a pipeline, retried ones included, for pipeline processing.
+pub fn pipeline_job_ids(connection: &Connection, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT id FROM jobs WHERE pipeline_id = ?1 ORDER BY id")?
+        .query_map([pipeline_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
 }

@@ -1,14 +1,13 @@
-//! The use cases that change jobs. Each runs inside the immediate transaction its store method
-//! opened: the job is read, GitLab's rule decides (`crate::rules`), the result is written.
+//! The statements that change jobs and pipelines, for the use cases of `store/use_cases.rs`.
+//! Each runs inside the immediate transaction its store method opened.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::codec::{opt_micros, to_json, to_micros};
-use super::read;
-use crate::model::{Id, Job, JobDetails, JobKind, JobVariable};
-use crate::rules::{self, PlayOutcome, Retry};
+use crate::model::{Id, Job, JobStatus, JobVariable};
 use crate::store::StoreError;
+use crate::store::backend::ArtifactsToDelete;
 
 /// Inserts a job and its variables; a job with id 0 gets the next id. Returns the id.
 pub fn insert_job(connection: &Connection, job: &Job) -> Result<Id, StoreError> {
@@ -82,7 +81,7 @@ fn insert_variables(
 }
 
 /// Writes back what a transition may change: state, timestamps, user, flags and variables.
-fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> {
+pub fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> {
     connection
         .prepare_cached(
             "UPDATE jobs SET status = ?2, queued_at = ?3, started_at = ?4, finished_at = ?5,
@@ -110,164 +109,39 @@ fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> {
     insert_variables(connection, job.id, &job.variables)
 }
 
-/// A pipeline's status follows its latest jobs (`Ci::ProcessPipelineService` and
-/// `Gitlab::Ci::Status::Composite`); `updated_at` moves only when the status does.
-fn refresh_pipeline_status(
+/// Sets a pipeline's status; `updated_at` moves only when the status does.
+pub fn set_pipeline_status(
     connection: &Connection,
     pipeline_id: Id,
+    status: JobStatus,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let statuses = read::latest_statuses(connection, pipeline_id)?;
-    if let Some(status) = rules::composite_status(statuses) {
-        connection
-            .prepare_cached(
-                "UPDATE pipelines SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
-            )?
-            .execute(params![pipeline_id, status.as_str(), to_micros(now)])?;
-    }
+    connection
+        .prepare_cached(
+            "UPDATE pipelines SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
+        )?
+        .execute(params![pipeline_id, status.as_str(), to_micros(now)])?;
     Ok(())
-}
-
-fn find(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-    kind: Option<JobKind>,
-) -> Result<Job, StoreError> {
-    read::job_in_project(connection, project_id, job_id)?
-        .filter(|job| kind.is_none_or(|kind| job.kind == kind))
-        .ok_or(StoreError::NotFound("job"))
-}
-
-fn reload(connection: &Connection, job_id: Id) -> Result<JobDetails, StoreError> {
-    let job = read::job_by_id(connection, job_id)?.ok_or(StoreError::NotFound("job"))?;
-    read::details(connection, job)
-}
-
-pub fn cancel(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-    force: bool,
-    now: DateTime<Utc>,
-) -> Result<JobDetails, StoreError> {
-    let job = find(connection, project_id, job_id, Some(JobKind::Build))?;
-    if let Some(canceled) = rules::cancel(&job, force, now) {
-        update_job(connection, &canceled)?;
-        refresh_pipeline_status(connection, job.pipeline_id, now)?;
-    }
-    reload(connection, job_id)
-}
-
-/// Inserts the clone and marks the original retried; returns the clone's id.
-fn apply_retry(
-    connection: &Connection,
-    job: &Job,
-    actor: Id,
-    now: DateTime<Utc>,
-) -> Result<Id, StoreError> {
-    let Retry { retried, clone } = rules::clone_for_retry(job, actor, now)?;
-    update_job(connection, &retried)?;
-    let new_id = insert_job(connection, &clone)?;
-    refresh_pipeline_status(connection, job.pipeline_id, now)?;
-    Ok(new_id)
-}
-
-pub fn retry(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-    actor: Id,
-    now: DateTime<Utc>,
-) -> Result<JobDetails, StoreError> {
-    let job = find(connection, project_id, job_id, None)?;
-    let new_id = apply_retry(connection, &job, actor, now)?;
-    reload(connection, new_id)
-}
-
-pub fn play(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-    actor: Id,
-    variables: &[JobVariable],
-    now: DateTime<Utc>,
-) -> Result<JobDetails, StoreError> {
-    let job = find(connection, project_id, job_id, None)?;
-    match rules::play(&job, actor, variables, now)? {
-        PlayOutcome::Enqueued(played) => {
-            update_job(connection, &played)?;
-            refresh_pipeline_status(connection, job.pipeline_id, now)?;
-        }
-        PlayOutcome::Retry => {
-            apply_retry(connection, &job, actor, now)?;
-        }
-    }
-    // The API presents the played job itself, even when a retry created another one.
-    reload(connection, job_id)
-}
-
-pub fn erase(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-    actor: Id,
-    now: DateTime<Utc>,
-) -> Result<JobDetails, StoreError> {
-    let job = find(connection, project_id, job_id, Some(JobKind::Build))?;
-    let has_artifacts = !read::stored_artifacts(connection, job_id)?.is_empty();
-    let has_trace = read::trace_size(connection, job_id)?.is_some();
-    if !rules::erasable(&job, has_artifacts, has_trace) {
-        return Err(StoreError::NotErasable);
-    }
-    // `Ci::BuildEraseService`: destroy the artifacts, erase the trace, then
-    // `update_erased!` (erased_by, erased_at, and no expiry left to show).
-    connection
-        .prepare_cached("DELETE FROM job_artifacts WHERE job_id = ?1")?
-        .execute([job_id])?;
-    connection
-        .prepare_cached("DELETE FROM traces WHERE job_id = ?1")?
-        .execute([job_id])?;
-    let erased = Job {
-        erased_at: Some(now),
-        erased_by: Some(actor),
-        artifacts_expire_at: None,
-        ..job
-    };
-    update_job(connection, &erased)?;
-    reload(connection, job_id)
-}
-
-pub fn keep_artifacts(
-    connection: &Connection,
-    project_id: Id,
-    job_id: Id,
-    now: DateTime<Utc>,
-) -> Result<JobDetails, StoreError> {
-    let job = find(connection, project_id, job_id, Some(JobKind::Build))?;
-    let details = read::details(connection, job)?;
-    if !rules::artifacts::has_downloadable_archive(&details, now) {
-        return Err(StoreError::NoArtifacts);
-    }
-    // `Ci::Build#keep_artifacts!`: `update(artifacts_expire_at: nil)`.
-    let kept = Job {
-        artifacts_expire_at: None,
-        ..details.job
-    };
-    update_job(connection, &kept)?;
-    reload(connection, job_id)
 }
 
 pub fn delete_artifacts(
     connection: &Connection,
-    project_id: Id,
     job_id: Id,
+    which: ArtifactsToDelete,
 ) -> Result<(), StoreError> {
-    find(connection, project_id, job_id, Some(JobKind::Build))?;
-    // `Ci::JobArtifacts::DeleteService` destroys the erasable artifacts; the trace is not
-    // erasable (`Ci::JobArtifact::NON_ERASABLE_FILE_TYPES`).
+    let sql = match which {
+        ArtifactsToDelete::All => "DELETE FROM job_artifacts WHERE job_id = ?1",
+        ArtifactsToDelete::Erasable => {
+            "DELETE FROM job_artifacts WHERE job_id = ?1 AND file_type <> 'trace'"
+        }
+    };
+    connection.prepare_cached(sql)?.execute([job_id])?;
+    Ok(())
+}
+
+pub fn delete_trace(connection: &Connection, job_id: Id) -> Result<(), StoreError> {
     connection
-        .prepare_cached("DELETE FROM job_artifacts WHERE job_id = ?1 AND file_type <> 'trace'")?
+        .prepare_cached("DELETE FROM traces WHERE job_id = ?1")?
         .execute([job_id])?;
     Ok(())
 }

@@ -1,0 +1,367 @@
+//! [`Reference`]: the generated [`JobsApi`] trait served by [`JobsService`].
+//!
+//! Each method translates its request into the service call of the same name, runs it on the
+//! blocking pool (the store is synchronous), and turns the result into the response variant
+//! of the same status. The router's credentials are the service's own type. The bridges live
+//! beside it, one job each: `pages` (pagination both ways), `respond` (errors into variants,
+//! allowed agents into their type) and `disposition` (download headers).
+
+mod disposition;
+mod pages;
+mod respond;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use gitlab_jobs_server::*;
+
+use self::pages::ProjectJobsPaging;
+use self::respond::{FromApiError, entity};
+use crate::model::{JobStatus, JobVariable};
+use crate::service::error_bodies::ApiError;
+use crate::service::{Download, JobsService};
+use crate::store::Pagination;
+
+/// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
+#[derive(Clone)]
+pub struct Reference {
+    service: Arc<JobsService>,
+}
+
+impl Reference {
+    pub fn new(service: JobsService) -> Reference {
+        Reference {
+            service: Arc::new(service),
+        }
+    }
+
+    pub fn service(&self) -> &JobsService {
+        &self.service
+    }
+
+    /// Runs one service call on the blocking pool. A panic there is answered as GitLab answers
+    /// an uncaught exception.
+    async fn call<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&JobsService) -> Result<T, ApiError> + Send + 'static,
+    {
+        let service = Arc::clone(&self.service);
+        tokio::task::spawn_blocking(move || work(&service))
+            .await
+            .unwrap_or_else(|failure| {
+                tracing::error!(%failure, "a service call panicked");
+                Err(ApiError::internal())
+            })
+    }
+}
+
+/// `scope[]` values in the model's status type. The router has read them with the enum's
+/// strict `FromStr` (an unlisted value is answered 400 before the adapter runs), so no
+/// `Unknown` reaches here; the model has the document's statuses (`service::present` maps
+/// them both ways).
+fn scope(values: &[types::JobStatus]) -> Vec<JobStatus> {
+    values.iter().filter_map(JobStatus::from_document).collect()
+}
+
+fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
+    body.map(|body| body.job_variables_attributes)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|variable| JobVariable {
+            key: variable.key,
+            value: variable.value,
+            variable_type: Some(variable.variable_type.to_string()),
+        })
+        .collect()
+}
+
+/// A download's body and `Content-Disposition`.
+fn attachment(download: Download) -> (Bytes, Option<String>) {
+    let disposition = disposition::attachment(&download.filename);
+    (Bytes::from(download.content), Some(disposition))
+}
+
+impl JobsApi for Reference {
+    async fn list_project_jobs(&self, request: ListProjectJobsRequest) -> ListProjectJobsResponse {
+        let result = async {
+            let pagination = pages::project_jobs(ProjectJobsPaging {
+                pagination: request.pagination,
+                order_by: request.order_by.as_deref(),
+                sort: request.sort.as_deref(),
+                cursor: request.cursor.as_deref(),
+                page: request.page,
+                per_page: request.per_page,
+            });
+            let scope = scope(&request.scope);
+            let credentials = request.credentials;
+            let project = request.id;
+            let page = self
+                .call(move |service| match pagination {
+                    Ok(pagination) => {
+                        service.list_project_jobs(&credentials, &project, &scope, pagination)
+                    }
+                    // GitLab paginates last (`paginate_with_strategies` after authentication,
+                    // `find_project!` and `authorize_read_builds!`): their errors come first.
+                    Err(refused) => {
+                        let first = Pagination::offset(None, Some(1), false);
+                        service.list_project_jobs(&credentials, &project, &scope, first)?;
+                        Err(refused)
+                    }
+                })
+                .await?;
+            let headers = pages::headers(&request.context, &page);
+            Ok(ListProjectJobsResponse::Ok {
+                body: page.items,
+                // Never counted (`without_count: true`), so the type has no X-Total.
+                headers: headers.into(),
+            })
+        };
+        result.await.unwrap_or_else(FromApiError::from_error)
+    }
+
+    async fn list_pipeline_jobs(
+        &self,
+        request: ListPipelineJobsRequest,
+    ) -> ListPipelineJobsResponse {
+        let result = async {
+            let scope = scope(&request.scope);
+            let pagination = pages::offset(request.page, request.per_page);
+            let credentials = request.credentials;
+            let (project, pipeline_id) = (request.id, request.pipeline_id);
+            let include_retried = request.include_retried.unwrap_or(false);
+            let page = self
+                .call(move |service| {
+                    service.list_pipeline_jobs(
+                        &credentials,
+                        &project,
+                        pipeline_id,
+                        &scope,
+                        include_retried,
+                        pagination,
+                    )
+                })
+                .await?;
+            let headers = pages::headers(&request.context, &page).into();
+            Ok(ListPipelineJobsResponse::Ok {
+                body: page.items,
+                headers,
+            })
+        };
+        result.await.unwrap_or_else(FromApiError::from_error)
+    }
+
+    async fn list_pipeline_bridges(
+        &self,
+        request: ListPipelineBridgesRequest,
+    ) -> ListPipelineBridgesResponse {
+        let result = async {
+            let scope = scope(&request.scope);
+            let pagination = pages::offset(request.page, request.per_page);
+            let credentials = request.credentials;
+            let (project, pipeline_id) = (request.id, request.pipeline_id);
+            let page = self
+                .call(move |service| {
+                    service.list_pipeline_bridges(
+                        &credentials,
+                        &project,
+                        pipeline_id,
+                        &scope,
+                        pagination,
+                    )
+                })
+                .await?;
+            let headers = pages::headers(&request.context, &page).into();
+            Ok(ListPipelineBridgesResponse::Ok {
+                body: page.items,
+                headers,
+            })
+        };
+        result.await.unwrap_or_else(FromApiError::from_error)
+    }
+
+    async fn get_current_job(&self, request: GetCurrentJobRequest) -> GetCurrentJobResponse {
+        let credentials = request.credentials;
+        self.call(move |service| service.get_current_job(&credentials))
+            .await
+            .map_or_else(FromApiError::from_error, GetCurrentJobResponse::Ok)
+    }
+
+    async fn get_current_job_allowed_agents(
+        &self,
+        request: GetCurrentJobAllowedAgentsRequest,
+    ) -> GetCurrentJobAllowedAgentsResponse {
+        let credentials = request.credentials;
+        self.call(move |service| service.get_current_job_allowed_agents(&credentials))
+            .await
+            .and_then(entity)
+            .map_or_else(
+                FromApiError::from_error,
+                GetCurrentJobAllowedAgentsResponse::Ok,
+            )
+    }
+
+    async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.get_job(&credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
+    }
+
+    async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.get_job_trace(&credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, |trace| GetJobTraceResponse::Ok {
+                headers: GetJobTraceOkHeaders {
+                    content_disposition: Some(disposition::trace(&trace)),
+                },
+                body: trace.content,
+            })
+    }
+
+    async fn cancel_job(&self, request: CancelJobRequest) -> CancelJobResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        let force = request.force.unwrap_or(false);
+        self.call(move |service| service.cancel_job(&credentials, &project, job_id, force))
+            .await
+            .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
+    }
+
+    /// The optional `inputs` body (newest GitLab) is not modelled: retried jobs keep their
+    /// inputs, as on servers older than CI inputs.
+    async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.retry_job(&credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
+    }
+
+    async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.erase_job(&credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
+    }
+
+    async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        let variables = variables(request.body);
+        self.call(move |service| service.play_job(&credentials, &project, job_id, &variables))
+            .await
+            .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
+    }
+
+    async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.get_job_artifacts(&credentials, &project, job_id))
+            .await
+            .map(attachment)
+            .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
+                GetJobArtifactsResponse::Ok {
+                    body,
+                    headers: GetJobArtifactsOkHeaders {
+                        content_disposition,
+                    },
+                }
+            })
+    }
+
+    async fn delete_job_artifacts(
+        &self,
+        request: DeleteJobArtifactsRequest,
+    ) -> DeleteJobArtifactsResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.delete_job_artifacts(&credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, |()| {
+                DeleteJobArtifactsResponse::NoContent
+            })
+    }
+
+    async fn download_artifacts_by_ref(
+        &self,
+        request: DownloadArtifactsByRefRequest,
+    ) -> DownloadArtifactsByRefResponse {
+        let credentials = request.credentials;
+        let (project, ref_name, job) = (request.id, request.ref_name, request.job);
+        self.call(move |service| {
+            service.download_artifacts_by_ref(&credentials, &project, &ref_name, &job)
+        })
+        .await
+        .map(attachment)
+        .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
+            DownloadArtifactsByRefResponse::Ok {
+                body,
+                headers: DownloadArtifactsByRefOkHeaders {
+                    content_disposition,
+                },
+            }
+        })
+    }
+
+    async fn get_job_artifact_file(
+        &self,
+        request: GetJobArtifactFileRequest,
+    ) -> GetJobArtifactFileResponse {
+        let credentials = request.credentials;
+        let (project, job_id, path) = (request.id, request.job_id, request.artifact_path);
+        self.call(move |service| {
+            service.get_job_artifact_file(&credentials, &project, job_id, &path)
+        })
+        .await
+        .map(attachment)
+        .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
+            GetJobArtifactFileResponse::Ok {
+                body,
+                headers: GetJobArtifactFileOkHeaders {
+                    content_disposition,
+                },
+            }
+        })
+    }
+
+    async fn keep_job_artifacts(
+        &self,
+        request: KeepJobArtifactsRequest,
+    ) -> KeepJobArtifactsResponse {
+        let credentials = request.credentials;
+        let (project, job_id) = (request.id, request.job_id);
+        self.call(move |service| service.keep_job_artifacts(&credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
+    }
+
+    async fn get_artifact_file_by_ref(
+        &self,
+        request: GetArtifactFileByRefRequest,
+    ) -> GetArtifactFileByRefResponse {
+        let credentials = request.credentials;
+        let (project, ref_name) = (request.id, request.ref_name);
+        let (path, job) = (request.artifact_path, request.job);
+        self.call(move |service| {
+            service.get_artifact_file_by_ref(&credentials, &project, &ref_name, &path, &job)
+        })
+        .await
+        .map(attachment)
+        .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
+            GetArtifactFileByRefResponse::Ok {
+                body,
+                headers: GetArtifactFileByRefOkHeaders {
+                    content_disposition,
+                },
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,35 @@
+//! The HTTP side, where a request enters: the generated router serving [`Reference`] (the
+//! `adapter` from the generated `JobsApi` trait to the [service](crate::service)), a request
+//! log, and graceful shutdown. Used by `serve` and by [`TestServer`](crate::TestServer).
+
+pub mod adapter;
+mod request_log;
+mod shutdown;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use self::adapter::Reference;
+pub use self::shutdown::shutdown_signal;
+use crate::service::JobsService;
+
+/// The whole application: `/api/v4/…` answered by the service, every request logged.
+pub fn app(service: JobsService) -> axum::Router {
+    gitlab_jobs_server::router(Arc::new(Reference::new(service)))
+        .layer(axum::middleware::from_fn(request_log::log_request))
+}
+
+/// Serves `app` until `stop` completes, then lets the requests in flight finish (axum's
+/// graceful shutdown): a change a request started is committed or rolled back as a whole,
+/// never cut off.
+pub async fn run(
+    listener: TcpListener,
+    app: axum::Router,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+}

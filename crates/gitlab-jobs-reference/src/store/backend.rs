@@ -1,0 +1,355 @@
+//! What a database must answer for the store to work on it ([`Backend`] and [`Queries`]: how
+//! a transaction is run, and the SQL with its row conversion), and the [`Store`] written once
+//! over it. `sqlite/` and `postgres/` implement the two traits; the use cases themselves are
+//! in `use_cases.rs` and the reads of whole jobs in `hydrate.rs`, once for both.
+//!
+//! A new use case is one function in `use_cases.rs`, a method of [`Store`] here, and the
+//! statements it needs added to [`Queries`] (one implementation per backend).
+
+use std::cell::RefCell;
+
+use chrono::{DateTime, Utc};
+
+use super::hydrate::{self, BatchRead};
+use super::use_cases;
+use crate::fixtures::{self, Fixtures, KnownRecords};
+use crate::model::{
+    AgentAuthorization, Id, Job, JobDetails, JobStatus, JobVariable, Pipeline, Project, User,
+};
+use crate::store::{
+    ImportSummary, JobFilter, LoadingLock, Page, Pagination, PersonalAccessToken, ProjectKey,
+    Record, Store, StoreError, StoredFile,
+};
+
+/// How a backend runs a store method: in a transaction of its own, on a connection of its pool.
+pub(crate) trait Backend: Send + Sync {
+    /// One open transaction (or, for [`Backend::read_one`], one statement).
+    type Tx<'t>: Queries;
+
+    /// Runs `query` in a read transaction: one consistent snapshot for all its reads.
+    fn read<T: Send>(
+        &self,
+        query: impl FnOnce(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError>;
+
+    /// Runs a read of exactly one statement; a backend may leave out the transaction (one
+    /// statement sees one snapshot anyway).
+    fn read_one<T: Send>(
+        &self,
+        query: impl FnOnce(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        self.read(query)
+    }
+
+    /// Runs `change` in a write transaction, committed when it succeeds and rolled back when
+    /// it fails. A backend may run it again after a failure that rolled back everything (a
+    /// deadlock, say), hence `FnMut`.
+    fn write<T: Send>(
+        &self,
+        change: impl FnMut(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError>;
+
+    /// See [`Store::lock_for_loading`].
+    fn loading_lock(&self) -> Result<LoadingLock, StoreError> {
+        Ok(LoadingLock::none())
+    }
+
+    /// See [`Store::import`]: one transaction, run once (the records are consumed).
+    fn import_records(
+        &self,
+        records: &mut dyn Iterator<Item = Record>,
+    ) -> Result<ImportSummary, StoreError>;
+}
+
+/// Which of a build's artifacts a deletion removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArtifactsToDelete {
+    /// Everything, the log's entry included (an erase).
+    All,
+    /// What `Ci::JobArtifacts::DeleteService` destroys: all but the log
+    /// (`Ci::JobArtifact::NON_ERASABLE_FILE_TYPES`).
+    Erasable,
+}
+
+/// The statements of the store, in one backend's SQL. Each runs in the transaction the
+/// [`Backend`] opened; the batched reads of whole jobs come from [`BatchRead`].
+pub(crate) trait Queries: BatchRead {
+    // --- identities -----------------------------------------------------------------------
+
+    fn personal_access_token(
+        &mut self,
+        token: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError>;
+
+    /// The id of the job a CI job token belongs to.
+    fn job_id_by_token(&mut self, token: &str) -> Result<Option<Id>, StoreError>;
+
+    fn user(&mut self, id: Id) -> Result<Option<User>, StoreError>;
+
+    fn project(&mut self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError>;
+
+    fn agent_authorizations(
+        &mut self,
+        project_id: Id,
+    ) -> Result<Vec<(AgentAuthorization, Project)>, StoreError>;
+
+    // --- reads ------------------------------------------------------------------------------
+
+    fn pipeline(&mut self, id: Id) -> Result<Option<Pipeline>, StoreError>;
+
+    fn list_jobs(
+        &mut self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+    ) -> Result<Page<JobDetails>, StoreError>;
+
+    fn trace(&mut self, job_id: Id) -> Result<Option<String>, StoreError>;
+
+    fn artifacts_archive(&mut self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
+
+    /// The id of the job [`Store::latest_successful_build_for_ref`] answers.
+    fn latest_successful_build_id_for_ref(
+        &mut self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Id>, StoreError>;
+
+    /// The ids of every job of a pipeline, retried ones included (pipeline processing).
+    fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError>;
+
+    fn has_projects(&mut self) -> Result<bool, StoreError>;
+
+    /// Whether a row of `users`, `projects` or `jobs` has this id (fixture validation).
+    fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError>;
+
+    // --- writes -----------------------------------------------------------------------------
+
+    /// Makes the job (if it is in the project) and its pipeline the transaction's to change,
+    /// before the use case reads them: PostgreSQL locks their rows, SQLite's `BEGIN IMMEDIATE`
+    /// holds the whole database already.
+    fn lock_job(&mut self, project_id: Id, job_id: Id) -> Result<(), StoreError>;
+
+    /// Inserts a job and its variables; a job with id 0 gets the next id. Returns the id.
+    fn insert_job(&mut self, job: &Job) -> Result<Id, StoreError>;
+
+    /// Writes back what a transition may change: state, timestamps, user, flags, variables.
+    fn update_job(&mut self, job: &Job) -> Result<(), StoreError>;
+
+    /// Sets a pipeline's status; `updated_at` moves only when the status does.
+    fn set_pipeline_status(
+        &mut self,
+        pipeline_id: Id,
+        status: JobStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    fn delete_artifacts(&mut self, job_id: Id, which: ArtifactsToDelete) -> Result<(), StoreError>;
+
+    fn delete_trace(&mut self, job_id: Id) -> Result<(), StoreError>;
+
+    /// Before loading fixtures: keeps other writers out of the tables that validation reads
+    /// until the transaction ends (a no-op where the transaction holds the database already).
+    fn lock_for_import(&mut self) -> Result<(), StoreError>;
+
+    /// Inserts already valid records, in the order given.
+    fn insert_records(
+        &mut self,
+        records: &mut dyn Iterator<Item = Record>,
+    ) -> Result<ImportSummary, StoreError>;
+}
+
+/// The tables [`Queries::exists`] looks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Table {
+    Users,
+    Projects,
+    Jobs,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Users => "users",
+            Table::Projects => "projects",
+            Table::Jobs => "jobs",
+        }
+    }
+}
+
+/// Lets fixture validation ask the database about ids the fixture itself does not define.
+struct DatabaseRecords<'t, Q>(RefCell<&'t mut Q>);
+
+impl<Q: Queries> KnownRecords for DatabaseRecords<'_, Q> {
+    fn user_exists(&self, id: Id) -> Result<bool, StoreError> {
+        self.0.borrow_mut().exists(Table::Users, id)
+    }
+
+    fn project_exists(&self, id: Id) -> Result<bool, StoreError> {
+        self.0.borrow_mut().exists(Table::Projects, id)
+    }
+
+    fn pipeline(&self, id: Id) -> Result<Option<Pipeline>, StoreError> {
+        self.0.borrow_mut().pipeline(id)
+    }
+
+    fn job_exists(&self, id: Id) -> Result<bool, StoreError> {
+        self.0.borrow_mut().exists(Table::Jobs, id)
+    }
+}
+
+impl<B: Backend> Store for B {
+    fn personal_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError> {
+        self.read_one(|tx| tx.personal_access_token(token))
+    }
+
+    fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError> {
+        self.read(|tx| match tx.job_id_by_token(token)? {
+            Some(id) => hydrate::job_by_id(tx, id),
+            None => Ok(None),
+        })
+    }
+
+    fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
+        self.read_one(|tx| tx.user(id))
+    }
+
+    fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
+        self.read_one(|tx| tx.project(key))
+    }
+
+    fn agent_authorizations(
+        &self,
+        project_id: Id,
+    ) -> Result<Vec<(AgentAuthorization, Project)>, StoreError> {
+        self.read(|tx| tx.agent_authorizations(project_id))
+    }
+
+    fn pipeline(&self, project_id: Id, pipeline_id: Id) -> Result<Option<Pipeline>, StoreError> {
+        self.read_one(|tx| {
+            Ok(tx
+                .pipeline(pipeline_id)?
+                .filter(|pipeline| pipeline.project_id == project_id))
+        })
+    }
+
+    fn job(&self, project_id: Id, job_id: Id) -> Result<Option<JobDetails>, StoreError> {
+        self.read(|tx| hydrate::job_details(tx, project_id, job_id))
+    }
+
+    fn list_jobs(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+    ) -> Result<Page<JobDetails>, StoreError> {
+        self.read(|tx| tx.list_jobs(filter, pagination))
+    }
+
+    fn trace(&self, job_id: Id) -> Result<Option<String>, StoreError> {
+        self.read_one(|tx| tx.trace(job_id))
+    }
+
+    fn artifacts_archive(&self, job_id: Id) -> Result<Option<StoredFile>, StoreError> {
+        self.read_one(|tx| tx.artifacts_archive(job_id))
+    }
+
+    fn latest_successful_build_for_ref(
+        &self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<JobDetails>, StoreError> {
+        self.read(|tx| {
+            match tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)? {
+                Some(job_id) => hydrate::job_details(tx, project_id, job_id),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn cancel_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        force: bool,
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.write(|tx| use_cases::cancel(tx, project_id, job_id, force, now))
+    }
+
+    fn retry_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.write(|tx| use_cases::retry(tx, project_id, job_id, actor, now))
+    }
+
+    fn play_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        variables: &[JobVariable],
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.write(|tx| use_cases::play(tx, project_id, job_id, actor, variables, now))
+    }
+
+    fn erase_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.write(|tx| use_cases::erase(tx, project_id, job_id, actor, now))
+    }
+
+    fn keep_artifacts(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.write(|tx| use_cases::keep_artifacts(tx, project_id, job_id, now))
+    }
+
+    fn delete_artifacts(&self, project_id: Id, job_id: Id) -> Result<(), StoreError> {
+        self.write(|tx| use_cases::delete_artifacts(tx, project_id, job_id))
+    }
+
+    fn lock_for_loading(&self) -> Result<LoadingLock, StoreError> {
+        self.loading_lock()
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        self.read_one(|tx| Ok(!tx.has_projects()?))
+    }
+
+    fn load_fixtures(&self, fixtures: &Fixtures) -> Result<ImportSummary, StoreError> {
+        let now = Utc::now();
+        self.write(|tx| {
+            // Locked before validating, so that what validation read is still true when the
+            // records are inserted.
+            tx.lock_for_import()?;
+            let records =
+                fixtures::prepare(fixtures, &DatabaseRecords(RefCell::new(&mut *tx)), now)?;
+            tx.insert_records(&mut records.into_iter())
+        })
+    }
+
+    fn import(
+        &self,
+        records: &mut dyn Iterator<Item = Record>,
+    ) -> Result<ImportSummary, StoreError> {
+        self.import_records(records)
+    }
+}

@@ -1,0 +1,126 @@
+//! The store's statements in PostgreSQL's SQL ([`Queries`]), in the calling store method's
+//! transaction; the SQL itself is in `read.rs`, `write.rs` and `import.rs`.
+
+use chrono::{DateTime, Utc};
+
+use super::tx::Tx;
+use super::{import, read, write};
+use crate::model::{AgentAuthorization, Id, Job, JobDetails, JobStatus, Pipeline, Project, User};
+use crate::store::backend::{ArtifactsToDelete, Queries, Table};
+use crate::store::{
+    ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record,
+    StoreError, StoredFile,
+};
+
+impl Queries for Tx<'_> {
+    fn personal_access_token(
+        &mut self,
+        token: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError> {
+        read::personal_access_token(self, token)
+    }
+
+    fn job_id_by_token(&mut self, token: &str) -> Result<Option<Id>, StoreError> {
+        read::job_id_by_token(self, token)
+    }
+
+    fn user(&mut self, id: Id) -> Result<Option<User>, StoreError> {
+        read::user(self, id)
+    }
+
+    fn project(&mut self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
+        read::project(self, key)
+    }
+
+    fn agent_authorizations(
+        &mut self,
+        project_id: Id,
+    ) -> Result<Vec<(AgentAuthorization, Project)>, StoreError> {
+        read::agent_authorizations(self, project_id)
+    }
+
+    fn pipeline(&mut self, id: Id) -> Result<Option<Pipeline>, StoreError> {
+        read::pipeline(self, id)
+    }
+
+    fn list_jobs(
+        &mut self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+    ) -> Result<Page<JobDetails>, StoreError> {
+        read::list_jobs(self, filter, pagination)
+    }
+
+    fn trace(&mut self, job_id: Id) -> Result<Option<String>, StoreError> {
+        read::trace(self, job_id)
+    }
+
+    fn artifacts_archive(&mut self, job_id: Id) -> Result<Option<StoredFile>, StoreError> {
+        read::artifacts_archive(self, job_id)
+    }
+
+    fn latest_successful_build_id_for_ref(
+        &mut self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Id>, StoreError> {
+        read::latest_successful_build_id_for_ref(self, project_id, ref_name, job_name, now)
+    }
+
+    fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
+        read::pipeline_job_ids(self, pipeline_id)
+    }
+
+    fn has_projects(&mut self) -> Result<bool, StoreError> {
+        Ok(self
+            .query_one("SELECT EXISTS (SELECT 1 FROM projects)", &[])?
+            .try_get(0)?)
+    }
+
+    fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError> {
+        let sql = format!("SELECT 1 FROM {} WHERE id = $1", table.name());
+        Ok(self.query_opt(&sql, &[&id])?.is_some())
+    }
+
+    fn lock_job(&mut self, project_id: Id, job_id: Id) -> Result<(), StoreError> {
+        write::lock_job(self, project_id, job_id)
+    }
+
+    fn insert_job(&mut self, job: &Job) -> Result<Id, StoreError> {
+        write::insert_job(self, job)
+    }
+
+    fn update_job(&mut self, job: &Job) -> Result<(), StoreError> {
+        write::update_job(self, job)
+    }
+
+    fn set_pipeline_status(
+        &mut self,
+        pipeline_id: Id,
+        status: JobStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        write::set_pipeline_status(self, pipeline_id, status, now)
+    }
+
+    fn delete_artifacts(&mut self, job_id: Id, which: ArtifactsToDelete) -> Result<(), StoreError> {
+        write::delete_artifacts(self, job_id, which)
+    }
+
+    fn delete_trace(&mut self, job_id: Id) -> Result<(), StoreError> {
+        write::delete_trace(self, job_id)
+    }
+
+    fn lock_for_import(&mut self) -> Result<(), StoreError> {
+        self.batch_execute(import::LOCK)
+    }
+
+    fn insert_records(
+        &mut self,
+        records: &mut dyn Iterator<Item = Record>,
+    ) -> Result<ImportSummary, StoreError> {
+        import::import(self, records)
+    }
+}
