@@ -34,8 +34,11 @@ pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let mut types = render::parse(type_space.to_stream(), "types crate")?;
     presence::keep_always_sent_keys(&document, &mut types)?;
     open_enums::open_response_enums(&document, &mut types)?;
-    let client = share_types(render::parse(client_tokens, "client")?)?;
     let type_names = type_space.iter_types().map(|t| t.name()).collect();
+    let mut client = share_types(render::parse(client_tokens, "client")?)?;
+    client
+        .items
+        .extend(server::client_error_statuses(&document, &type_names)?);
     let server = render::parse(server::generate(&document, &type_names)?, "server crate")?;
 
     Ok(vec![

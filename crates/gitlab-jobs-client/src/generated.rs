@@ -697,6 +697,9 @@ pub mod builder {
                 429u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -860,6 +863,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1004,6 +1010,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1057,6 +1066,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1114,6 +1126,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1207,6 +1222,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1288,6 +1306,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1399,6 +1420,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1523,6 +1547,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1615,6 +1642,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1739,6 +1769,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1820,6 +1853,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1914,6 +1950,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2041,6 +2080,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2143,6 +2185,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2232,6 +2277,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2355,6 +2403,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2364,4 +2415,106 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+
+impl builder::ListProjectJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 405, 429, 500];
+}
+
+impl builder::ListPipelineJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::ListPipelineBridges<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetCurrentJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[401, 403, 404, 500];
+}
+
+impl builder::GetCurrentJobAllowedAgents<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[401, 403, 404, 500];
+}
+
+impl builder::GetJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobTrace<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::CancelJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::RetryJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::EraseJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 500];
+}
+
+impl builder::PlayJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::DeleteJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 500];
+}
+
+impl builder::DownloadArtifactsByRef<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobArtifactFile<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::KeepJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetArtifactFileByRef<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
 }

@@ -27,6 +27,9 @@ pub const GUEST: &str = "guest-token";
 pub const EXPIRED: &str = "expired-oauth-token";
 /// An OAuth token with only `read_user`: 403 `insufficient_scope`.
 pub const NARROW_SCOPE: &str = "read-user-oauth-token";
+/// A token whose lookup fails inside the implementation (a database outage): every operation
+/// answers GitLab's 500.
+pub const BROKEN: &str = "broken-store-token";
 /// A maintainer token that has used up its `jobs_index` rate limit.
 pub const RATE_LIMITED: &str = "rate-limited-token";
 /// The CI job token of job 3, which is running.
@@ -168,6 +171,8 @@ enum Refusal {
     NotFound(types::Error),
     BadRequest(types::Error),
     Conflict(types::Error),
+    /// An internal failure: GitLab's 500 (`handle_api_exception`, lib/api/helpers.rb).
+    Internal(types::Error),
 }
 
 trait Refuse {
@@ -186,6 +191,7 @@ macro_rules! refuse {
                     },
                     Refusal::Forbidden(body) => Self::Forbidden(body),
                     Refusal::NotFound(body) => Self::NotFound(body),
+                    Refusal::Internal(body) => Self::InternalServerError(body),
                     $(Refusal::$extra(body) => Self::$extra(body),)*
                     other => panic!("{} has no variant for {other:?}", stringify!($response)),
                 }
@@ -707,6 +713,7 @@ fn authenticate(
             Some(EXPIRED_CHALLENGE.to_string()),
         )),
         NARROW_SCOPE => Err(Refusal::Forbidden(insufficient_scope_body())),
+        BROKEN => Err(Refusal::Internal(message("500 Internal Server Error"))),
         _ => Err(unauthorized()),
     }
 }
