@@ -3,6 +3,10 @@
 use gitlab_jobs_types as types;
 
 use super::JobsService;
+use gitlab_jobs_server::{
+    ListPipelineBridgesRequest, ListPipelineJobsRequest, ListProjectJobsRequest,
+};
+
 use crate::model::{Id, JobKind, JobStatus};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
@@ -19,7 +23,11 @@ impl JobsService {
         scope: &[JobStatus],
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
-        let access = self.project_access(credentials, Route::JOB_TOKEN, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(ListProjectJobsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let pagination = match pagination {
             Pagination::Offset { page, per_page, .. } => Pagination::Offset {
@@ -47,7 +55,11 @@ impl JobsService {
         include_retried: bool,
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(ListPipelineJobsRequest::SECURITY),
+            project,
+        )?;
         // `user_project.all_pipelines.find(params[:pipeline_id])`, then `read_build`.
         self.store()
             .pipeline(access.project.id, pipeline_id)?
@@ -73,7 +85,11 @@ impl JobsService {
         scope: &[JobStatus],
         pagination: Pagination,
     ) -> Result<Page<types::Bridge>, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(ListPipelineBridgesRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         self.store()
             .pipeline(access.project.id, pipeline_id)?
