@@ -7,7 +7,7 @@
 //!   and the server. Every exchange is kept, raw, so that a test can drive an operation
 //!   through the typed client and still check the bytes against the document.
 //! - [`verdict`]: one exchange against the document (expected status, never 5xx,
-//!   [`live::conformance`](crate::live::conformance)), as a message naming the operation,
+//!   [`conformance::check`](crate::conformance::check)), as a message naming the operation,
 //!   the request, the status and what broke.
 //!
 //! Blocking I/O on threads, on purpose: it needs nothing but `std`, and an async test calls
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::live::{Observed, conformance};
+use crate::conformance::{self, Observed};
 use crate::validate::Validators;
 
 /// Longest wait for any single read or write; a test server answers in milliseconds.
@@ -560,8 +560,10 @@ pub fn verdict(
     if status != expected {
         problems.push(format!("expected status {expected}, got {status}"));
     }
-    match conformance(validators, operation_id, &exchange.response) {
-        Ok(found) => problems.extend(found),
+    // Every finding counts here, warnings too: the reference server must say exactly what
+    // the document says.
+    match conformance::check(validators, operation_id, &exchange.response) {
+        Ok(found) => problems.extend(found.iter().map(ToString::to_string)),
         Err(error) => problems.push(format!("the document could not be read: {error:#}")),
     }
     if problems.is_empty() {

@@ -15,9 +15,13 @@ use crate::{open_enums, presence, render, server, spec};
 pub const TYPES_FILE: &str = "crates/gitlab-jobs-types/src/generated.rs";
 pub const CLIENT_FILE: &str = "crates/gitlab-jobs-client/src/generated.rs";
 pub const SERVER_FILE: &str = "crates/gitlab-jobs-server/src/generated.rs";
+/// The contract crate's copy of the document, compiled into it (and so into `gitlab-jobs
+/// verify`). A copy inside the crate, not a path out of it, so that `cargo package` ships it.
+pub const CONTRACT_DOCUMENT: &str = "crates/gitlab-jobs-contract/openapi/gitlab-jobs.yaml";
 
 pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let document = spec::load(root)?;
+    let document_text = spec::read(root)?;
 
     let mut settings = progenitor::GenerationSettings::default();
     settings
@@ -45,6 +49,7 @@ pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
         output(TYPES_FILE, render::render(&types)?),
         output(CLIENT_FILE, render::render(&client)?),
         output(SERVER_FILE, render::render(&server)?),
+        output(CONTRACT_DOCUMENT, document_text),
     ])
 }
 
@@ -118,7 +123,7 @@ mod tests {
         std::fs::create_dir_all(root.join("openapi")).expect("scratch dir");
         std::fs::write(root.join(spec::SPEC_PATH), document).expect("scratch document");
         let real = crate::workspace_root();
-        for file in [TYPES_FILE, CLIENT_FILE, SERVER_FILE] {
+        for file in [TYPES_FILE, CLIENT_FILE, SERVER_FILE, CONTRACT_DOCUMENT] {
             let target = root.join(file);
             std::fs::create_dir_all(target.parent().expect("parent")).expect("dirs");
             std::fs::copy(real.join(file), target).expect("committed output");
@@ -158,7 +163,11 @@ mod tests {
 
         let outputs = generate_all(&root).expect("generate");
         let stale = files::diff_all(&root, &outputs).expect("diff");
-        assert_eq!(stale.len(), 2, "client and server docs carry the summary");
+        assert_eq!(
+            stale.len(),
+            3,
+            "client and server docs carry the summary; the contract crate copies the document"
+        );
         assert!(stale.iter().all(|diff| diff.contains("Get one single job")));
 
         files::write_all(&root, &outputs).expect("write");

@@ -8,7 +8,9 @@
 //! `"erased_at": null`, `"artifacts": []`. So that a server encoding through these types sends
 //! what GitLab sends, we drop `skip_serializing_if` from exactly those fields. Optional
 //! properties that are not nullable (`failure_reason`, `artifacts_file`) keep it: GitLab leaves
-//! those keys out, and `null` would break their schema.
+//! those keys out, and `null` would break their schema. So do properties the document marks
+//! `x-sent-when: <condition>` (`custom_attributes`, `bio_html` of `User`): GitLab sends them
+//! only under that condition, so an empty or `None` value means the key is absent.
 
 use anyhow::Context;
 use heck::ToUpperCamelCase;
@@ -60,11 +62,15 @@ fn object_properties(schema: &ReferenceOr<Schema>) -> Option<&Properties> {
     }
 }
 
-/// Nullable (GitLab sends `null`), or an array or map (GitLab sends it empty).
+/// Nullable (GitLab sends `null`), or an array or map (GitLab sends it empty), unless sent
+/// only under a condition (`x-sent-when`).
 fn always_sent(property: &ReferenceOr<Box<Schema>>) -> bool {
     let ReferenceOr::Item(schema) = property else {
         return false;
     };
+    if schema.schema_data.extensions.contains_key("x-sent-when") {
+        return false;
+    }
     schema.schema_data.nullable
         || matches!(
             schema.schema_kind,

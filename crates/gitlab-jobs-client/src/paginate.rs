@@ -34,8 +34,8 @@ mod sealed {
 }
 
 /// A generated list builder that [`Client::pages`] and [`Client::items`] can page through:
-/// [`builder::ListProjectJobs`], [`builder::ListPipelineJobs`] and
-/// [`builder::ListPipelineBridges`].
+/// [`builder::ListProjectJobs`], [`builder::ListPipelineJobs`],
+/// [`builder::ListPipelineBridges`] and [`builder::ListPipelineTriggerJobs`].
 ///
 /// Sealed: the stream relies on how these operations paginate.
 pub trait ListRequest<'a>: sealed::Sealed + Clone + Send + 'a {
@@ -79,6 +79,7 @@ macro_rules! list_request {
 list_request!(ListProjectJobs, types::Job);
 list_request!(ListPipelineJobs, types::Job);
 list_request!(ListPipelineBridges, types::Bridge);
+list_request!(ListPipelineTriggerJobs, types::Bridge);
 
 impl Client {
     /// Every page of a list, one [`Page`] (items and pagination headers) at a time.

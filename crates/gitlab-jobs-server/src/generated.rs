@@ -14,13 +14,13 @@ pub struct ListProjectJobsRequest {
     pub id: String,
     /// Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
     pub scope: Vec<types::JobStatus>,
-    /// Page number (offset pagination), starting at 1. A page beyond the last gives 200 with `[]`.
+    /// Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
     pub page: Option<i64>,
-    /// Items per page, 1..=100; larger values are silently capped to 100, and 0 is rejected with 400 `{"error":"per_page has a value not allowed"}`.
+    /// Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
     pub per_page: Option<i64>,
     /// `keyset` switches to keyset pagination (GitLab 15.9+): the response has a `Link: <...cursor=...>; rel="next"` header while more pages exist, and no offset headers. Absent means offset pagination.
     pub pagination: Option<types::ListProjectJobsPagination>,
-    /// Opaque keyset cursor, taken from the `rel="next"` link of the previous page.
+    /// Opaque keyset cursor, taken from the `rel="next"` link of the previous page. A blank cursor (absent, empty or whitespace) asks for the first page (`decode_cursor_attributes`, lib/gitlab/pagination/keyset/paginator.rb).
     pub cursor: Option<String>,
     /// Ordering column for keyset pagination; only `id` (the default) is supported: `pagination=keyset` with any other value gives 405 `{"error":"Keyset pagination is not yet available for this type of request"}`. jobs.rb does not declare this parameter, so Grape never validates it and offset pagination ignores it (jobs are always ordered by id descending).
     pub order_by: Option<String>,
@@ -66,10 +66,13 @@ pub enum ListProjectJobsResponse {
     Forbidden(types::Error),
     /// 404: Unknown or invisible project.
     NotFound(types::Error),
-    /// 405: Keyset pagination requested with an ordering other than `order_by=id&sort=desc`.
+    /// 405: Keyset pagination requested with an ordering other than `order_by=id&sort=desc`, or (only where the `enforce_ci_builds_pagination_limit` feature flag is on) an offset page past the offset limit (lib/api/helpers/pagination_strategies.rb).
     MethodNotAllowed(types::Error),
-    /// 429: Rate limit `jobs_index` exceeded. Note the object-valued `message`.
-    TooManyRequests(types::Error),
+    /// 429: Rate limit `jobs_index` exceeded. Note the object-valued `message`. `check_rate_limit!` (lib/api/helpers/rate_limiter.rb) answers through `too_many_requests!(..., retry_after: interval)` (lib/api/helpers.rb), which sets `Retry-After` to the limit's interval in seconds: 60 for `jobs_index` (lib/gitlab/application_rate_limiter.rb).
+    TooManyRequests {
+        body: types::Error,
+        headers: ListProjectJobsTooManyRequestsHeaders,
+    },
     /// 500: An uncaught exception on the server (a bug or an outage, never the request's doing). Grape's `rescue_from :all` (lib/api/api.rb) calls `handle_api_exception` (lib/api/helpers.rb), which logs the exception and answers `rack_response({ 'message' => '500 Internal Server Error' }.to_json, 500)`; every operation can answer it.
     InternalServerError(types::Error),
     /// A status the document does not list for this operation (or a body that does not
@@ -97,7 +100,11 @@ impl IntoResponse for ListProjectJobsResponse {
             Self::Forbidden(body) => runtime::json(403u16, &body),
             Self::NotFound(body) => runtime::json(404u16, &body),
             Self::MethodNotAllowed(body) => runtime::json(405u16, &body),
-            Self::TooManyRequests(body) => runtime::json(429u16, &body),
+            Self::TooManyRequests { body, headers } => {
+                let mut response = runtime::json(429u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
             Self::InternalServerError(body) => runtime::json(500u16, &body),
             Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
         }
@@ -142,8 +149,11 @@ impl ErrorResponse for ListProjectJobsResponse {
                 }
             }
             429 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::TooManyRequests(body);
+                if let (Some(body), Some(headers)) = (
+                    runtime::fit(&body),
+                    ListProjectJobsTooManyRequestsHeaders::read_from(headers),
+                ) {
+                    return Self::TooManyRequests { body, headers };
                 }
             }
             500 => {
@@ -169,7 +179,7 @@ pub struct ListProjectJobsOkHeaders {
     pub x_next_page: Option<String>,
     /// `X-Prev-Page`: Previous page number, or an **empty string** when there is none (also when the requested page is out of range).
     pub x_prev_page: Option<String>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -202,6 +212,25 @@ impl ListProjectJobsUnauthorizedHeaders {
     }
 }
 
+/// The headers of [`ListProjectJobsResponse::TooManyRequests`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListProjectJobsTooManyRequestsHeaders {
+    /// `Retry-After`: Seconds to wait before retrying (the rate limit's interval; 60 for `jobs_index`).
+    pub retry_after: Option<i64>,
+}
+
+impl ListProjectJobsTooManyRequestsHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "Retry-After", &self.retry_after);
+    }
+
+    fn read_from(headers: &http::HeaderMap) -> Option<Self> {
+        Some(Self {
+            retry_after: runtime::header_value(headers, "Retry-After"),
+        })
+    }
+}
+
 /// The request of [`JobsApi::list_pipeline_jobs`]: `GET /projects/{id}/pipelines/{pipeline_id}/jobs`.
 #[derive(Debug, Clone)]
 pub struct ListPipelineJobsRequest {
@@ -213,9 +242,9 @@ pub struct ListPipelineJobsRequest {
     pub include_retried: Option<bool>,
     /// Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
     pub scope: Vec<types::JobStatus>,
-    /// Page number (offset pagination), starting at 1. A page beyond the last gives 200 with `[]`.
+    /// Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
     pub page: Option<i64>,
-    /// Items per page, 1..=100; larger values are silently capped to 100, and 0 is rejected with 400 `{"error":"per_page has a value not allowed"}`.
+    /// Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
     pub per_page: Option<i64>,
     /// The credentials the request carried, in the forms this operation accepts.
     pub credentials: Credentials,
@@ -348,7 +377,7 @@ pub struct ListPipelineJobsOkHeaders {
     pub x_total: Option<i64>,
     /// `X-Total-Pages`: Total number of pages (at least 1). Same conditions as X-Total.
     pub x_total_pages: Option<i64>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -392,9 +421,9 @@ pub struct ListPipelineBridgesRequest {
     pub pipeline_id: i64,
     /// Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
     pub scope: Vec<types::JobStatus>,
-    /// Page number (offset pagination), starting at 1. A page beyond the last gives 200 with `[]`.
+    /// Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
     pub page: Option<i64>,
-    /// Items per page, 1..=100; larger values are silently capped to 100, and 0 is rejected with 400 `{"error":"per_page has a value not allowed"}`.
+    /// Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
     pub per_page: Option<i64>,
     /// The credentials the request carried, in the forms this operation accepts.
     pub credentials: Credentials,
@@ -527,7 +556,7 @@ pub struct ListPipelineBridgesOkHeaders {
     pub x_total: Option<i64>,
     /// `X-Total-Pages`: Total number of pages (at least 1). Same conditions as X-Total.
     pub x_total_pages: Option<i64>,
-    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted; the URLs repeat every request parameter. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists.
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
     pub link: Option<String>,
 }
 
@@ -551,6 +580,185 @@ pub struct ListPipelineBridgesUnauthorizedHeaders {
 }
 
 impl ListPipelineBridgesUnauthorizedHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "WWW-Authenticate", &self.www_authenticate);
+    }
+
+    fn read_from(headers: &http::HeaderMap) -> Option<Self> {
+        Some(Self {
+            www_authenticate: runtime::header_value(headers, "WWW-Authenticate"),
+        })
+    }
+}
+
+/// The request of [`JobsApi::list_pipeline_trigger_jobs`]: `GET /projects/{id}/pipelines/{pipeline_id}/trigger_jobs`.
+#[derive(Debug, Clone)]
+pub struct ListPipelineTriggerJobsRequest {
+    /// ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
+    pub id: String,
+    /// ID of the pipeline. An unknown pipeline gives 404 `{"message":"404 Not found"}`; a non-integer value 400 `{"error":"pipeline_id is invalid"}`.
+    pub pipeline_id: i64,
+    /// Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
+    pub scope: Vec<types::JobStatus>,
+    /// Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
+    pub page: Option<i64>,
+    /// Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
+    pub per_page: Option<i64>,
+    /// The credentials the request carried, in the forms this operation accepts.
+    pub credentials: Credentials,
+    /// The request line and headers, for building pagination links.
+    pub context: RequestContext,
+}
+
+impl ListPipelineTriggerJobsRequest {
+    /// The credentials this operation accepts: the document's security requirements.
+    pub const SECURITY: Security = Security {
+        schemes: &[
+            Scheme::PrivateTokenHeader,
+            Scheme::PrivateTokenQuery,
+            Scheme::JobTokenHeader,
+            Scheme::JobTokenQuery,
+            Scheme::Bearer,
+        ],
+        anonymous: true,
+    };
+}
+
+/// The answer of [`JobsApi::list_pipeline_trigger_jobs`], one variant per status the document lists.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum ListPipelineTriggerJobsResponse {
+    /// 200: A page of bridges.
+    Ok {
+        body: Vec<types::Bridge>,
+        headers: ListPipelineTriggerJobsOkHeaders,
+    },
+    /// 400: Bad request: a parameter failed Grape validation (`{"error": "..."}`) or the endpoint rejected the request (`{"message": "400 Bad request[ - reason]"}`).
+    BadRequest(types::Error),
+    /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
+    Unauthorized {
+        body: types::Error,
+        headers: ListPipelineTriggerJobsUnauthorizedHeaders,
+    },
+    /// 403: The user may see the project but lacks the permission, or the token lacks the scope.
+    Forbidden(types::Error),
+    /// 404: Unknown pipeline (`404 Not found`) or unknown/invisible project.
+    NotFound(types::Error),
+    /// 500: An uncaught exception on the server (a bug or an outage, never the request's doing). Grape's `rescue_from :all` (lib/api/api.rb) calls `handle_api_exception` (lib/api/helpers.rb), which logs the exception and answers `rack_response({ 'message' => '500 Internal Server Error' }.to_json, 500)`; every operation can answer it.
+    InternalServerError(types::Error),
+    /// A status the document does not list for this operation (or a body that does not
+    /// fit its variant), sent as it is.
+    Undocumented {
+        status: http::StatusCode,
+        body: serde_json::Value,
+    },
+}
+
+impl IntoResponse for ListPipelineTriggerJobsResponse {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Ok { body, headers } => {
+                let mut response = runtime::json(200u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+            Self::BadRequest(body) => runtime::json(400u16, &body),
+            Self::Unauthorized { body, headers } => {
+                let mut response = runtime::json(401u16, &body);
+                headers.write_to(response.headers_mut());
+                response
+            }
+            Self::Forbidden(body) => runtime::json(403u16, &body),
+            Self::NotFound(body) => runtime::json(404u16, &body),
+            Self::InternalServerError(body) => runtime::json(500u16, &body),
+            Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
+        }
+    }
+}
+
+impl ErrorResponse for ListPipelineTriggerJobsResponse {
+    const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+    #[allow(unused_variables)]
+    fn from_error(
+        status: http::StatusCode,
+        body: serde_json::Value,
+        headers: &http::HeaderMap,
+    ) -> Self {
+        match status.as_u16() {
+            400 => {
+                if let Some(body) = runtime::fit(&body) {
+                    return Self::BadRequest(body);
+                }
+            }
+            401 => {
+                if let (Some(body), Some(headers)) = (
+                    runtime::fit(&body),
+                    ListPipelineTriggerJobsUnauthorizedHeaders::read_from(headers),
+                ) {
+                    return Self::Unauthorized { body, headers };
+                }
+            }
+            403 => {
+                if let Some(body) = runtime::fit(&body) {
+                    return Self::Forbidden(body);
+                }
+            }
+            404 => {
+                if let Some(body) = runtime::fit(&body) {
+                    return Self::NotFound(body);
+                }
+            }
+            500 => {
+                if let Some(body) = runtime::fit(&body) {
+                    return Self::InternalServerError(body);
+                }
+            }
+            _ => {}
+        }
+
+        Self::Undocumented { status, body }
+    }
+}
+
+/// The headers of [`ListPipelineTriggerJobsResponse::Ok`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPipelineTriggerJobsOkHeaders {
+    /// `X-Page`: Current page (offset pagination).
+    pub x_page: Option<i64>,
+    /// `X-Per-Page`: Items per page (offset pagination), after capping to 100.
+    pub x_per_page: Option<i64>,
+    /// `X-Next-Page`: Next page number, or an **empty string** when there is no next page (also when the requested page is out of range).
+    pub x_next_page: Option<String>,
+    /// `X-Prev-Page`: Previous page number, or an **empty string** when there is none (also when the requested page is out of range).
+    pub x_prev_page: Option<String>,
+    /// `X-Total`: Total number of items. Only sent when counted: never on GET /projects/{id}/jobs (`without_count`), and not when the count exceeds 10,000.
+    pub x_total: Option<i64>,
+    /// `X-Total-Pages`: Total number of pages (at least 1). Same conditions as X-Total.
+    pub x_total_pages: Option<i64>,
+    /// `Link`: RFC 8288 links. Offset pagination: `prev`, `next`, `first`, and `last` only when counted. Keyset pagination: only `rel="next"` with a `cursor` parameter, and only when a next page exists. Each URL's query is Grape's `params` rendered by Rails' `to_query` (keys sorted, arrays as `scope[]=`): every query parameter sent, the path's `id` and `pipeline_id`, declared defaults not sent (`include_retried=false`, `page=1`, `per_page=20`) and coerced values (a single `scope=x` becomes `scope[]=x`). Offset links merge `page` and the capped `per_page` (`params.merge(page:, per_page: per_page)` in lib/gitlab/pagination/offset_header_builder.rb, gitlabhq f61bb2a); the keyset link merges only `cursor`, so it keeps the requested `per_page` (lib/gitlab/pagination/keyset/header_builder.rb).
+    pub link: Option<String>,
+}
+
+impl ListPipelineTriggerJobsOkHeaders {
+    fn write_to(&self, headers: &mut http::HeaderMap) {
+        runtime::put_header(headers, "X-Page", &self.x_page);
+        runtime::put_header(headers, "X-Per-Page", &self.x_per_page);
+        runtime::put_header(headers, "X-Next-Page", &self.x_next_page);
+        runtime::put_header(headers, "X-Prev-Page", &self.x_prev_page);
+        runtime::put_header(headers, "X-Total", &self.x_total);
+        runtime::put_header(headers, "X-Total-Pages", &self.x_total_pages);
+        runtime::put_header(headers, "Link", &self.link);
+    }
+}
+
+/// The headers of [`ListPipelineTriggerJobsResponse::Unauthorized`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPipelineTriggerJobsUnauthorizedHeaders {
+    /// `WWW-Authenticate`: Sent with OAuth token errors (`Bearer realm="Protected by OAuth 2.0", error="invalid_token", ...`).
+    pub www_authenticate: Option<String>,
+}
+
+impl ListPipelineTriggerJobsUnauthorizedHeaders {
     fn write_to(&self, headers: &mut http::HeaderMap) {
         runtime::put_header(headers, "WWW-Authenticate", &self.www_authenticate);
     }
@@ -1260,8 +1468,8 @@ impl RetryJobRequest {
 #[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum RetryJobResponse {
-    /// 201: The new job (a `Job` for builds, a `Bridge` for bridges).
-    Created(types::JobOrBridge),
+    /// 201: The new job, always as `Entities::Ci::Job` (`present response[:job], with: Entities::Ci::Job` in lib/api/ci/jobs.rb), bridges too: a bridge has `runner: null`, `artifacts: []`, `artifacts_expire_at: null`, no `artifacts_file`, no `runner_manager` (builds only), `tag_list: ["bridge"]` (`Ci::Bridge#tags` is `[:bridge]`, app/models/ci/bridge.rb) and no `downstream_pipeline`.
+    Created(types::Job),
     /// 400: Invalid `job_id`, or invalid `inputs` (newest GitLab).
     BadRequest(types::Error),
     /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -1777,11 +1985,14 @@ impl ErrorResponse for GetJobArtifactsResponse {
 pub struct GetJobArtifactsOkHeaders {
     /// `Content-Disposition`: Attachment with the file name of the archive or of the extracted file (set by GitLab or Workhorse).
     pub content_disposition: Option<String>,
+    /// `ETag`: The archive's entity tag, as its store gives it. `present_artifacts_file!` (lib/api/helpers.rb) never sets one itself. On local storage GitLab hands the file to Workhorse (`X-Sendfile`), whose `http.ServeContent` (workhorse/internal/sendfile/sendfile.go) sends `Last-Modified` and no `ETag`; with object storage Workhorse proxies the object (`send_url`, workhorse/internal/sendurl/sendurl.go, which keeps the store's `ETag`) or GitLab redirects to it (302), and the store sends its `ETag`: for a single-part object in S3-compatible stores the quoted hex MD5 of the bytes. The reference server serves archives as from object storage, with that ETag.
+    pub e_tag: Option<String>,
 }
 
 impl GetJobArtifactsOkHeaders {
     fn write_to(&self, headers: &mut http::HeaderMap) {
         runtime::put_header(headers, "Content-Disposition", &self.content_disposition);
+        runtime::put_header(headers, "ETag", &self.e_tag);
     }
 }
 
@@ -2099,11 +2310,14 @@ impl ErrorResponse for DownloadArtifactsByRefResponse {
 pub struct DownloadArtifactsByRefOkHeaders {
     /// `Content-Disposition`: Attachment with the file name of the archive or of the extracted file (set by GitLab or Workhorse).
     pub content_disposition: Option<String>,
+    /// `ETag`: The archive's entity tag, as its store gives it. `present_artifacts_file!` (lib/api/helpers.rb) never sets one itself. On local storage GitLab hands the file to Workhorse (`X-Sendfile`), whose `http.ServeContent` (workhorse/internal/sendfile/sendfile.go) sends `Last-Modified` and no `ETag`; with object storage Workhorse proxies the object (`send_url`, workhorse/internal/sendurl/sendurl.go, which keeps the store's `ETag`) or GitLab redirects to it (302), and the store sends its `ETag`: for a single-part object in S3-compatible stores the quoted hex MD5 of the bytes. The reference server serves archives as from object storage, with that ETag.
+    pub e_tag: Option<String>,
 }
 
 impl DownloadArtifactsByRefOkHeaders {
     fn write_to(&self, headers: &mut http::HeaderMap) {
         runtime::put_header(headers, "Content-Disposition", &self.content_disposition);
+        runtime::put_header(headers, "ETag", &self.e_tag);
     }
 }
 
@@ -2648,6 +2862,8 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// Pagination: offset (`page`, `per_page`) by default, keyset with `pagination=keyset` (GitLab 15.9+). This list is never counted (`without_count`), so X-Total and X-Total-Pages are never sent and `Link` has no `rel="last"`. With keyset pagination only `Link: <...cursor=...>; rel="next"` is sent, and only while a next page exists; any ordering other than `order_by=id&sort=desc` gives 405.
     ///
+    /// Offset limit: GitLab refuses offset pagination past the plan's `offset_pagination_limit` (50,000 by default) with 405 `{"error":"Offset pagination has a maximum allowed offset of 50000 for requests that return objects of type Ci::Build. Remaining records can be retrieved using keyset pagination."}` only when the ops feature flag `enforce_ci_builds_pagination_limit` is enabled for the project (`CursorBasedKeyset.enforced_for_type?`, lib/gitlab/pagination/cursor_based_keyset.rb; the flag was introduced in GitLab 16.6 and is off by default, config/feature_flags/ops/enforce_ci_builds_pagination_limit.yml). The check is `page * per_page > limit` with the requested, unclamped `per_page` (`offset_limit_exceeded?`, lib/api/helpers/pagination_strategies.rb), and it applies to this list only: the pipeline lists use plain `paginate`. With the flag off (the default) any page answers 200 (`[]` past the end).
+    ///
     /// Access: needs authentication even on public projects (jobs.rb `before { authenticate! }`); guests get 403 (`authorize_read_builds!`). Rate limited (`jobs_index`) → 429. Job tokens are accepted (`job_token_allowed`).
     ///
     /// Docs vs code: the documentation types `scope` as "string or array" and lists 8 statuses; the code accepts every JobStatus value. GitLab's openapi_v2 also lists a `ref` filter that no checked jobs.rb version implements; it is not declared here. Source: lib/api/ci/jobs.rb.
@@ -2667,7 +2883,7 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// Offset pagination with counts: X-Total/X-Total-Pages are sent unless there are more than 10,000 rows.
     ///
-    /// Access: anonymous on public projects (pipelines.rb `authenticate_non_get!`), job tokens accepted. An unknown pipeline gives 404 `{"message":"404 Not found"}`.
+    /// Access: anonymous on public projects (pipelines.rb `authenticate_non_get!`), job tokens accepted. The route asks for `read_pipeline` on the project (403 without it), then finds the pipeline (404 `{"message":"404 Not found"}`), then `Ci::JobsFinder` checks `read_build` on the pipeline: without it the finder's `AccessDeniedError` is rescued into `type.none`, so a user who may read pipelines but not jobs (for example a guest where public pipelines are on, app/policies/project_policy.rb `public_builds & guest_access`) gets 200 with `[]` and `X-Total: 0` (app/finders/ci/jobs_finder.rb `execute` and `pipeline_jobs`).
     ///
     /// Docs vs code: the docs list 8 scope values; the code accepts every JobStatus value. Source: lib/api/ci/pipelines.rb, app/finders/ci/jobs_finder.rb.
     fn list_pipeline_jobs(
@@ -2684,6 +2900,8 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// Trigger jobs (bridges) of a pipeline, presented as `Entities::Ci::Bridge`. First documented in the GitLab 13.x documentation. Offset pagination with counts.
     ///
+    /// Deprecated in GitLab 19.2 in favour of GET /projects/{id}/pipelines/{pipeline_id}/trigger_jobs (`deprecated true`, "Deprecated in GitLab 19.2. Use trigger_jobs endpoint instead." in lib/api/ci/pipelines.rb); both routes run the same helper, `present_pipeline_trigger_jobs`, so they answer alike. Servers older than 19.2 have only this route.
+    ///
     /// Access: `authorize!(:read_build)`; anonymous on public projects in current GitLab (older versions called `authenticate!`), job tokens accepted in current GitLab.
     ///
     /// Docs vs code: the docs list 8 scope values; the code accepts every JobStatus value. Source: lib/api/ci/pipelines.rb.
@@ -2693,6 +2911,23 @@ pub trait JobsApi: Send + Sync + 'static {
     ) -> impl Future<Output = ListPipelineBridgesResponse> + Send {
         let _ = request;
         std::future::ready(ListPipelineBridgesResponse::route_not_found())
+    }
+
+    /// List the trigger jobs of a pipeline
+    ///
+    /// `GET /projects/{id}/pipelines/{pipeline_id}/trigger_jobs`
+    ///
+    /// Trigger jobs (bridges) of a pipeline, presented as `Entities::Ci::Bridge`: the successor of GET /projects/{id}/pipelines/{pipeline_id}/bridges, added in GitLab 19.2 (servers before 19.2 answer 404 `{"error":"404 Not Found"}`). Offset pagination with counts.
+    ///
+    /// Access and behaviour are those of the bridges route, because both run `present_pipeline_trigger_jobs` (lib/api/ci/pipelines.rb): `authorize!(:read_build, user_project)` first (403), then `user_project.all_pipelines.find` (404 `Not found`), then `Ci::JobsFinder` with `type: ::Ci::Bridge` (latest tries only). Anonymous on public projects; job tokens accepted (`job_token_allowed: true`).
+    ///
+    /// Docs vs code: no documentation edition in this repository covers it; it is described from the code. Source: lib/api/ci/pipelines.rb.
+    fn list_pipeline_trigger_jobs(
+        &self,
+        request: ListPipelineTriggerJobsRequest,
+    ) -> impl Future<Output = ListPipelineTriggerJobsResponse> + Send {
+        let _ = request;
+        std::future::ready(ListPipelineTriggerJobsResponse::route_not_found())
     }
 
     /// Get the job of a job token
@@ -2773,7 +3008,7 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// `POST /projects/{id}/jobs/{job_id}/retry`
     ///
-    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`); the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
+    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
     ///
     /// Docs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.
     fn retry_job(&self, request: RetryJobRequest) -> impl Future<Output = RetryJobResponse> + Send {
@@ -2977,6 +3212,10 @@ pub fn router<A: JobsApi>(api: Arc<A>) -> axum::Router {
             "/projects/{id}/pipelines/{pipeline_id}/jobs",
             axum::routing::MethodRouter::new().get(list_pipeline_jobs::<A>),
         )
+        .route(
+            "/projects/{id}/pipelines/{pipeline_id}/trigger_jobs",
+            axum::routing::MethodRouter::new().get(list_pipeline_trigger_jobs::<A>),
+        )
         .with_state(api);
     runtime::mount(routes)
 }
@@ -2989,7 +3228,9 @@ async fn list_project_jobs<A: JobsApi>(State(api): State<Arc<A>>, request: Reque
     let id = input.path::<String>("id");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     let pagination = input.query_enum::<types::ListProjectJobsPagination>("pagination");
     let cursor = input.query::<String>("cursor");
     let order_by = input.query::<String>("order_by");
@@ -3025,9 +3266,12 @@ async fn list_pipeline_jobs<A: JobsApi>(State(api): State<Arc<A>>, request: Requ
     let id = input.path::<String>("id");
     let pipeline_id = input.path::<i64>("pipeline_id");
     let include_retried = input.query::<bool>("include_retried");
+    input.default_param("include_retried", "false");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     if input.has_errors() {
         return input.reject();
     }
@@ -3061,7 +3305,9 @@ async fn list_pipeline_bridges<A: JobsApi>(
     let pipeline_id = input.path::<i64>("pipeline_id");
     let scope = input.query_array::<types::JobStatus>("scope");
     let page = input.query::<i64>("page");
+    input.default_param("page", "1");
     let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
     if input.has_errors() {
         return input.reject();
     }
@@ -3080,6 +3326,43 @@ async fn list_pipeline_bridges<A: JobsApi>(
         context,
     };
     api.list_pipeline_bridges(request).await.into_response()
+}
+
+async fn list_pipeline_trigger_jobs<A: JobsApi>(
+    State(api): State<Arc<A>>,
+    request: Request,
+) -> Response {
+    let mut input = match Input::read(request, &ListPipelineTriggerJobsRequest::SECURITY).await {
+        Ok(input) => input,
+        Err(response) => return response,
+    };
+    let id = input.path::<String>("id");
+    let pipeline_id = input.path::<i64>("pipeline_id");
+    let scope = input.query_array::<types::JobStatus>("scope");
+    let page = input.query::<i64>("page");
+    input.default_param("page", "1");
+    let per_page = input.query::<i64>("per_page");
+    input.default_param("per_page", "20");
+    if input.has_errors() {
+        return input.reject();
+    }
+
+    let (Some(id), Some(pipeline_id)) = (id, pipeline_id) else {
+        return input.reject();
+    };
+    let (credentials, context) = input.into_parts();
+    let request = ListPipelineTriggerJobsRequest {
+        id,
+        pipeline_id,
+        scope,
+        page,
+        per_page,
+        credentials,
+        context,
+    };
+    api.list_pipeline_trigger_jobs(request)
+        .await
+        .into_response()
 }
 
 async fn get_current_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
@@ -3177,6 +3460,7 @@ async fn cancel_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> 
     let id = input.path::<String>("id");
     let job_id = input.path::<i64>("job_id");
     let force = input.query::<bool>("force");
+    input.default_param("force", "false");
     if input.has_errors() {
         return input.reject();
     }
@@ -3333,6 +3617,7 @@ async fn download_artifacts_by_ref<A: JobsApi>(
     let job = input.require("job", job);
     let search_recent_successful_pipelines =
         input.query::<bool>("search_recent_successful_pipelines");
+    input.default_param("search_recent_successful_pipelines", "false");
     if input.has_errors() {
         return input.reject();
     }

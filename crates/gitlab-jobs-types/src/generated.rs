@@ -140,37 +140,41 @@ impl AllowedAgentsPipeline {
     }
 }
 
-///The project of the job. Newest GitLab sends `id` and `groups`; older sent `Entities::ProjectIdentity`.
+///The project of the job. Current GitLab sends exactly `{id, groups}` (`project: { id: project.id, groups: project_groups }`, lib/api/ci/jobs.rb, GET /job/allowed_agents); GitLab 13.11–15.x sent `Entities::ProjectIdentity`. The two shapes exclude each other: only the current one has `groups`, only the older one `name`.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
-pub struct AllowedAgentsProject {
-    ///When the project was created. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///Project description. Older GitLab only.
-    pub description: ::std::option::Option<::std::string::String>,
-    ///The project's group and its ancestors (empty for a personal project). Newest GitLab only.
-    #[serde(default)]
+#[serde(untagged)]
+pub enum AllowedAgentsProject {
+    Compact(AllowedAgentsProjectCompact),
+    Identity(AllowedAgentsProjectIdentity),
+}
+
+impl ::std::convert::From<AllowedAgentsProjectCompact> for AllowedAgentsProject {
+    fn from(value: AllowedAgentsProjectCompact) -> Self {
+        Self::Compact(value)
+    }
+}
+
+impl ::std::convert::From<AllowedAgentsProjectIdentity> for AllowedAgentsProject {
+    fn from(value: AllowedAgentsProjectIdentity) -> Self {
+        Self::Identity(value)
+    }
+}
+
+///The project as current GitLab sends it.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct AllowedAgentsProjectCompact {
+    ///The project's group and its ancestors (`project.group&.self_and_ancestor_ids`; empty for a personal project).
     pub groups: ::std::vec::Vec<AllowedAgentsGroup>,
     ///ID of the project.
     pub id: i64,
-    ///Project name. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    ///Name with namespace. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name_with_namespace: ::std::option::Option<::std::string::String>,
-    ///Path. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: ::std::option::Option<::std::string::String>,
-    ///Full path. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub path_with_namespace: ::std::option::Option<::std::string::String>,
 }
 
-impl AllowedAgentsProject {
-    pub fn builder() -> builder::AllowedAgentsProject {
+impl AllowedAgentsProjectCompact {
+    pub fn builder() -> builder::AllowedAgentsProjectCompact {
         Default::default()
     }
 }
@@ -188,8 +192,7 @@ pub struct AllowedAgentsProjectIdentity {
     ///ID of the project.
     pub id: i64,
     ///Project name.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: ::std::string::String,
     ///Name with namespace.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name_with_namespace: ::std::option::Option<::std::string::String>,
@@ -207,33 +210,70 @@ impl AllowedAgentsProjectIdentity {
     }
 }
 
-///The user the job runs as. Newest GitLab: id, username, roles_in_project; older: `Entities::UserBasic`.
+///The user the job runs as. Current GitLab sends exactly `{id, username, roles_in_project}` (lib/api/ci/jobs.rb, GET /job/allowed_agents); GitLab 13.11–15.x sent `Entities::UserBasic`. The two shapes exclude each other: only the current one has `roles_in_project`, only the older one `name`.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
-pub struct AllowedAgentsUser {
-    ///Avatar URL. Older GitLab only.
+#[serde(untagged)]
+pub enum AllowedAgentsUser {
+    Compact(AllowedAgentsUserCompact),
+    Basic(AllowedAgentsUserBasic),
+}
+
+impl ::std::convert::From<AllowedAgentsUserCompact> for AllowedAgentsUser {
+    fn from(value: AllowedAgentsUserCompact) -> Self {
+        Self::Compact(value)
+    }
+}
+
+impl ::std::convert::From<AllowedAgentsUserBasic> for AllowedAgentsUser {
+    fn from(value: AllowedAgentsUserBasic) -> Self {
+        Self::Basic(value)
+    }
+}
+
+///The user as GitLab 13.11–15.x sent it (`Entities::UserBasic`).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct AllowedAgentsUserBasic {
+    ///Avatar URL.
     pub avatar_url: ::std::option::Option<::std::string::String>,
     ///ID of the user.
     pub id: i64,
-    ///Display name. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    ///Every role up to the user's access level (guest, planner, reporter, developer, maintainer, owner). Newest GitLab only.
-    #[serde(default)]
-    pub roles_in_project: ::std::vec::Vec<::std::string::String>,
-    ///Account state. Older GitLab only.
+    ///Display name.
+    pub name: ::std::string::String,
+    ///Account state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
     ///Username.
     pub username: ::std::string::String,
-    ///Profile URL. Older GitLab only.
+    ///Profile URL.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub web_url: ::std::option::Option<::std::string::String>,
 }
 
-impl AllowedAgentsUser {
-    pub fn builder() -> builder::AllowedAgentsUser {
+impl AllowedAgentsUserBasic {
+    pub fn builder() -> builder::AllowedAgentsUserBasic {
+        Default::default()
+    }
+}
+
+///The user as current GitLab sends it.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct AllowedAgentsUserCompact {
+    ///ID of the user.
+    pub id: i64,
+    ///Every role up to the user's access level, lowest first (`Gitlab::Access.sym_options_with_owner` at or below `project.team.max_member_access`): guest, planner, reporter, developer, maintainer, owner.
+    pub roles_in_project: ::std::vec::Vec<::std::string::String>,
+    ///Username.
+    pub username: ::std::string::String,
+}
+
+impl AllowedAgentsUserCompact {
+    pub fn builder() -> builder::AllowedAgentsUserCompact {
         Default::default()
     }
 }
@@ -1324,7 +1364,7 @@ pub struct Runner {
     ///Scope of the runner.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub runner_type: ::std::option::Option<RunnerRunnerType>,
-    ///online, offline, stale or never_contacted (older: active, paused, not_connected).
+    ///The deprecated REST status (`deprecated_rest_status`, exposed as `status` by lib/api/entities/ci/runner.rb): `stale` when the runner is stale, else `never_contacted` when it never contacted GitLab, else `online` or `offline` when it is active, else `paused` (app/models/ci/runner.rb). Older GitLab also sent `active` and `not_connected`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
 }
@@ -1452,7 +1492,7 @@ impl ::std::convert::TryFrom<::std::string::String> for RunnerRunnerType {
     }
 }
 
-///`Entities::User` (UserSafe + UserBasic + profile fields). Only the UserBasic keys are required; the profile keys depend on GitLab version and on who asks.
+///`Entities::User` (UserSafe + UserBasic + profile fields). Only the UserBasic keys are required; the profile keys depend on GitLab version and on who asks. The jobs endpoints present it inside the job without `current_user` or `with_custom_attributes` options (`present build, with: Entities::Ci::Job` in lib/api/ci/jobs.rb), so `is_followed` and `custom_attributes` are never in a job's user.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
@@ -1465,7 +1505,8 @@ pub struct User {
     pub avatar_url: ::std::option::Option<::std::string::String>,
     ///Biography.
     pub bio: ::std::option::Option<::std::string::String>,
-    ///Biography rendered as HTML. Older GitLab only.
+    ///Biography rendered as HTML. Older GitLab only (13.x–14.x; its last form was `strip_tags(user.bio)`, kept "for multi version compatibility"); current GitLab's lib/api/entities/user.rb no longer exposes it, so the key is absent.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bio_html: ::std::option::Option<::std::string::String>,
     ///Whether the user is a bot.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1473,8 +1514,8 @@ pub struct User {
     ///When the account was created. Conditional (sent to the user themselves and to admins).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///Custom attributes; only sent to administrators who ask for them.
-    #[serde(default)]
+    ///Custom attributes (`expose :custom_attributes, if: :with_custom_attributes` in lib/api/entities/user_basic.rb): only where an endpoint passes `with_custom_attributes` for an administrator who asks, which the jobs endpoints never do.
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub custom_attributes: ::std::vec::Vec<UserCustomAttributesItem>,
     ///Discord user id (`Entities::User`, GitLab 15.x and later).
     pub discord: ::std::option::Option<::std::string::String>,
@@ -1486,6 +1527,9 @@ pub struct User {
     pub following: ::std::option::Option<i64>,
     ///ID of the user.
     pub id: i64,
+    ///Whether the current user follows this user (`expose :is_followed, if: ... opts[:current_user]` in lib/api/entities/user.rb). Only where the endpoint passes `current_user` to the entity; the jobs endpoints do not, so a job's user never has it.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_followed: ::std::option::Option<bool>,
     ///Job title.
     pub job_title: ::std::option::Option<::std::string::String>,
     ///LinkedIn handle.
@@ -1494,6 +1538,9 @@ pub struct User {
     pub local_time: ::std::option::Option<::std::string::String>,
     ///Location.
     pub location: ::std::option::Option<::std::string::String>,
+    ///`access_locked?`: the account is locked after too many failed sign-ins. Sent by current GitLab (`expose :access_locked?, as: :locked` in lib/api/entities/user_basic.rb, gitlabhq 495a5c7); absent from older responses.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub locked: ::std::option::Option<bool>,
     ///Display name.
     pub name: ::std::string::String,
     ///Organization.
@@ -1514,7 +1561,7 @@ pub struct User {
     pub web_url: ::std::string::String,
     ///Website.
     pub website_url: ::std::option::Option<::std::string::String>,
-    ///Organization and job title combined.
+    ///`UsersHelper#work_information` (app/helpers/users_helper.rb): `<job_title> at <organization>` when both are present (not blank), else whichever one is present, else null.
     pub work_information: ::std::option::Option<::std::string::String>,
 }
 
@@ -2165,78 +2212,24 @@ pub mod builder {
     }
 
     #[derive(Clone, Debug)]
-    pub struct AllowedAgentsProject {
-        created_at: ::std::result::Result<
-            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
-        >,
-        description: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
+    pub struct AllowedAgentsProjectCompact {
         groups: ::std::result::Result<
             ::std::vec::Vec<super::AllowedAgentsGroup>,
             ::std::string::String,
         >,
         id: ::std::result::Result<i64, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        name_with_namespace: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        path: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        path_with_namespace: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
     }
 
-    impl ::std::default::Default for AllowedAgentsProject {
+    impl ::std::default::Default for AllowedAgentsProjectCompact {
         fn default() -> Self {
             Self {
-                created_at: Ok(Default::default()),
-                description: Ok(Default::default()),
-                groups: Ok(Default::default()),
+                groups: Err("no value supplied for groups".to_string()),
                 id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
-                name_with_namespace: Ok(Default::default()),
-                path: Ok(Default::default()),
-                path_with_namespace: Ok(Default::default()),
             }
         }
     }
 
-    impl AllowedAgentsProject {
-        pub fn created_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.created_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
-            self
-        }
-
-        pub fn description<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.description = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for description: {e}"));
-            self
-        }
-
+    impl AllowedAgentsProjectCompact {
         pub fn groups<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<super::AllowedAgentsGroup>>,
@@ -2258,81 +2251,25 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for id: {e}"));
             self
         }
-
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-
-        pub fn name_with_namespace<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name_with_namespace = value.try_into().map_err(|e| {
-                format!("error converting supplied value for name_with_namespace: {e}")
-            });
-            self
-        }
-
-        pub fn path<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.path = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for path: {e}"));
-            self
-        }
-
-        pub fn path_with_namespace<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.path_with_namespace = value.try_into().map_err(|e| {
-                format!("error converting supplied value for path_with_namespace: {e}")
-            });
-            self
-        }
     }
 
-    impl ::std::convert::TryFrom<AllowedAgentsProject> for super::AllowedAgentsProject {
+    impl ::std::convert::TryFrom<AllowedAgentsProjectCompact> for super::AllowedAgentsProjectCompact {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: AllowedAgentsProject,
+            value: AllowedAgentsProjectCompact,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                created_at: value.created_at?,
-                description: value.description?,
                 groups: value.groups?,
                 id: value.id?,
-                name: value.name?,
-                name_with_namespace: value.name_with_namespace?,
-                path: value.path?,
-                path_with_namespace: value.path_with_namespace?,
             })
         }
     }
 
-    impl ::std::convert::From<super::AllowedAgentsProject> for AllowedAgentsProject {
-        fn from(value: super::AllowedAgentsProject) -> Self {
+    impl ::std::convert::From<super::AllowedAgentsProjectCompact> for AllowedAgentsProjectCompact {
+        fn from(value: super::AllowedAgentsProjectCompact) -> Self {
             Self {
-                created_at: Ok(value.created_at),
-                description: Ok(value.description),
                 groups: Ok(value.groups),
                 id: Ok(value.id),
-                name: Ok(value.name),
-                name_with_namespace: Ok(value.name_with_namespace),
-                path: Ok(value.path),
-                path_with_namespace: Ok(value.path_with_namespace),
             }
         }
     }
@@ -2348,10 +2285,7 @@ pub mod builder {
             ::std::string::String,
         >,
         id: ::std::result::Result<i64, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
         name_with_namespace: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2372,7 +2306,7 @@ pub mod builder {
                 created_at: Ok(Default::default()),
                 description: Ok(Default::default()),
                 id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
+                name: Err("no value supplied for name".to_string()),
                 name_with_namespace: Ok(Default::default()),
                 path: Ok(Default::default()),
                 path_with_namespace: Ok(Default::default()),
@@ -2418,7 +2352,7 @@ pub mod builder {
 
         pub fn name<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.name = value
@@ -2493,18 +2427,13 @@ pub mod builder {
     }
 
     #[derive(Clone, Debug)]
-    pub struct AllowedAgentsUser {
+    pub struct AllowedAgentsUserBasic {
         avatar_url: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
         id: ::std::result::Result<i64, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        roles_in_project:
-            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
         state: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2516,13 +2445,12 @@ pub mod builder {
         >,
     }
 
-    impl ::std::default::Default for AllowedAgentsUser {
+    impl ::std::default::Default for AllowedAgentsUserBasic {
         fn default() -> Self {
             Self {
                 avatar_url: Ok(Default::default()),
                 id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
-                roles_in_project: Ok(Default::default()),
+                name: Err("no value supplied for name".to_string()),
                 state: Ok(Default::default()),
                 username: Err("no value supplied for username".to_string()),
                 web_url: Ok(Default::default()),
@@ -2530,7 +2458,7 @@ pub mod builder {
         }
     }
 
-    impl AllowedAgentsUser {
+    impl AllowedAgentsUserBasic {
         pub fn avatar_url<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2555,23 +2483,12 @@ pub mod builder {
 
         pub fn name<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.name = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-
-        pub fn roles_in_project<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.roles_in_project = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for roles_in_project: {e}"));
             self
         }
 
@@ -2609,16 +2526,15 @@ pub mod builder {
         }
     }
 
-    impl ::std::convert::TryFrom<AllowedAgentsUser> for super::AllowedAgentsUser {
+    impl ::std::convert::TryFrom<AllowedAgentsUserBasic> for super::AllowedAgentsUserBasic {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: AllowedAgentsUser,
+            value: AllowedAgentsUserBasic,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 avatar_url: value.avatar_url?,
                 id: value.id?,
                 name: value.name?,
-                roles_in_project: value.roles_in_project?,
                 state: value.state?,
                 username: value.username?,
                 web_url: value.web_url?,
@@ -2626,16 +2542,91 @@ pub mod builder {
         }
     }
 
-    impl ::std::convert::From<super::AllowedAgentsUser> for AllowedAgentsUser {
-        fn from(value: super::AllowedAgentsUser) -> Self {
+    impl ::std::convert::From<super::AllowedAgentsUserBasic> for AllowedAgentsUserBasic {
+        fn from(value: super::AllowedAgentsUserBasic) -> Self {
             Self {
                 avatar_url: Ok(value.avatar_url),
                 id: Ok(value.id),
                 name: Ok(value.name),
-                roles_in_project: Ok(value.roles_in_project),
                 state: Ok(value.state),
                 username: Ok(value.username),
                 web_url: Ok(value.web_url),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct AllowedAgentsUserCompact {
+        id: ::std::result::Result<i64, ::std::string::String>,
+        roles_in_project:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        username: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for AllowedAgentsUserCompact {
+        fn default() -> Self {
+            Self {
+                id: Err("no value supplied for id".to_string()),
+                roles_in_project: Err("no value supplied for roles_in_project".to_string()),
+                username: Err("no value supplied for username".to_string()),
+            }
+        }
+    }
+
+    impl AllowedAgentsUserCompact {
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+
+        pub fn roles_in_project<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.roles_in_project = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for roles_in_project: {e}"));
+            self
+        }
+
+        pub fn username<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.username = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for username: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<AllowedAgentsUserCompact> for super::AllowedAgentsUserCompact {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: AllowedAgentsUserCompact,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                id: value.id?,
+                roles_in_project: value.roles_in_project?,
+                username: value.username?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::AllowedAgentsUserCompact> for AllowedAgentsUserCompact {
+        fn from(value: super::AllowedAgentsUserCompact) -> Self {
+            Self {
+                id: Ok(value.id),
+                roles_in_project: Ok(value.roles_in_project),
+                username: Ok(value.username),
             }
         }
     }
@@ -5128,6 +5119,7 @@ pub mod builder {
         followers: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         following: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         id: ::std::result::Result<i64, ::std::string::String>,
+        is_followed: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         job_title: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -5144,6 +5136,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
+        locked: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         organization: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
@@ -5192,10 +5185,12 @@ pub mod builder {
                 followers: Ok(Default::default()),
                 following: Ok(Default::default()),
                 id: Err("no value supplied for id".to_string()),
+                is_followed: Ok(Default::default()),
                 job_title: Ok(Default::default()),
                 linkedin: Ok(Default::default()),
                 local_time: Ok(Default::default()),
                 location: Ok(Default::default()),
+                locked: Ok(Default::default()),
                 name: Err("no value supplied for name".to_string()),
                 organization: Ok(Default::default()),
                 pronouns: Ok(Default::default()),
@@ -5335,6 +5330,17 @@ pub mod builder {
             self
         }
 
+        pub fn is_followed<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.is_followed = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for is_followed: {e}"));
+            self
+        }
+
         pub fn job_title<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5376,6 +5382,17 @@ pub mod builder {
             self.location = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for location: {e}"));
+            self
+        }
+
+        pub fn locked<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::option::Option<bool>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.locked = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for locked: {e}"));
             self
         }
 
@@ -5516,10 +5533,12 @@ pub mod builder {
                 followers: value.followers?,
                 following: value.following?,
                 id: value.id?,
+                is_followed: value.is_followed?,
                 job_title: value.job_title?,
                 linkedin: value.linkedin?,
                 local_time: value.local_time?,
                 location: value.location?,
+                locked: value.locked?,
                 name: value.name?,
                 organization: value.organization?,
                 pronouns: value.pronouns?,
@@ -5549,10 +5568,12 @@ pub mod builder {
                 followers: Ok(value.followers),
                 following: Ok(value.following),
                 id: Ok(value.id),
+                is_followed: Ok(value.is_followed),
                 job_title: Ok(value.job_title),
                 linkedin: Ok(value.linkedin),
                 local_time: Ok(value.local_time),
                 location: Ok(value.location),
+                locked: Ok(value.locked),
                 name: Ok(value.name),
                 organization: Ok(value.organization),
                 pronouns: Ok(value.pronouns),

@@ -527,13 +527,21 @@ fn read_param(param: &Param) -> TokenStream {
             quote! { input.header::<#ty>(#name) }
         }
     };
+    let default = match (&param.default, param.location) {
+        (Some(value), Location::Query) => quote! { input.default_param(#name, #value); },
+        _ => quote! {},
+    };
     if param.required && param.location == Location::Query {
         quote! {
             let #field = #read;
             let #field = input.require(#name, #field);
+            #default
         }
     } else {
-        quote! { let #field = #read; }
+        quote! {
+            let #field = #read;
+            #default
+        }
     }
 }
 

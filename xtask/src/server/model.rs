@@ -40,6 +40,9 @@ pub struct Param {
     pub required: bool,
     pub description: Option<String>,
     pub ty: Ty,
+    /// The schema's `default`, as Ruby's `to_param` writes it: Grape puts it into `params`
+    /// when the parameter is not sent, so pagination links repeat it.
+    pub default: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -208,6 +211,19 @@ impl Reader<'_> {
             .get("x-catch-all")
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
+        let default = match schema {
+            ReferenceOr::Item(schema) => {
+                schema
+                    .schema_data
+                    .default
+                    .as_ref()
+                    .map(|value| match value {
+                        serde_json::Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    })
+            }
+            ReferenceOr::Reference { .. } => None,
+        };
         let ty = self.ty(schema, &progenitor_name)?;
         if location == Location::Header
             && (data.required || !matches!(ty, Ty::String | Ty::Integer))
@@ -220,6 +236,7 @@ impl Reader<'_> {
         }
         Ok(Param {
             catch_all,
+            default,
             field: rust_field(&api_name),
             api_name,
             location,

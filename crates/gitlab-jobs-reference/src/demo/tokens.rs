@@ -20,7 +20,7 @@ pub const GUEST: &str = "demo-dave-token";
 pub const OUTSIDER: &str = "demo-erin-token";
 /// `frank`: developer in `acme/docs` only.
 pub const DOCS_DEVELOPER: &str = "demo-frank-token";
-/// Bob's token that expired on 2024-01-01 (`401 invalid_token`, "Token has expired.").
+/// Bob's token that expired on 2024-01-01 (`401 invalid_token`, "Token is expired. You can either do re-authorization or token refresh.").
 pub const EXPIRED: &str = "demo-expired-token";
 /// Bob's revoked token (`401 invalid_token`).
 pub const REVOKED: &str = "demo-revoked-token";

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use super::{AccessLevel, Id, JobStatus};
 
 /// `Entities::User` (`lib/api/entities/user.rb` and its parents UserBasic and UserSafe).
-/// Only `id`, `username` and `name` are required; the rest is shown as given, or null.
+/// Only `id`, `username` and `name` are required; the rest is shown as given, or null, except
+/// `work_information`, which GitLab derives from `job_title` and `organization` (a given one is
+/// ignored, as unknown keys are).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct User {
     pub id: Id,
@@ -51,8 +53,9 @@ pub struct User {
     pub pronouns: Option<String>,
     #[serde(default)]
     pub bot: bool,
+    /// `access_locked?`: locked after too many failed sign-ins (shown as `locked`).
     #[serde(default)]
-    pub work_information: Option<String>,
+    pub locked: bool,
     #[serde(default)]
     pub local_time: Option<String>,
 }

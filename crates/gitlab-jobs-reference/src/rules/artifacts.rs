@@ -208,7 +208,7 @@ mod tests {
             },
             downstream_pipeline: None,
             user: None,
-            commit: Commit::from_sha("abc"),
+            commit: Some(Commit::from_sha("abc")),
             runner: None,
             runner_manager: None,
             artifacts,

@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod groups;
 pub mod predicates;
 pub mod processing;
+pub mod profile;
 pub mod runner;
 pub mod timing;
 pub mod transitions;
@@ -18,6 +19,7 @@ pub use predicates::{cancelable, erasable, playable, retryable, shown_failure_re
 pub use processing::{
     Processed, process_after_change, process_pipeline, reset_skipped, stage_positions,
 };
+pub use profile::work_information;
 pub use timing::{duration, queued_duration};
 pub use transitions::{
     PlayOutcome, Retry, TransitionError, cancel, clone_for_retry, enqueue, play,

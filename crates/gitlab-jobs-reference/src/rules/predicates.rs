@@ -55,9 +55,17 @@ pub fn cancelable(job: &Job) -> bool {
 
 /// `expose :failure_reason, if: -> (job) { job.failed? }` (`job_basic.rb`): the reason is
 /// shown only while the job is failed (a retried-then-canceled job keeps it stored, unshown).
-pub fn shown_failure_reason(job: &Job) -> Option<Option<&str>> {
-    (job.status == JobStatus::Failed).then_some(job.failure_reason.as_deref())
+/// A failed job without a stored reason shows `unknown_failure`: the enum maps a NULL column
+/// to it (`unknown_failure: nil` in `Enums::Ci::CommitStatus.failure_reasons`,
+/// `app/models/concerns/enums/ci/commit_status.rb`; Rails' enum reader, like GitLab's former
+/// `EnumWithNil#failure_reason`, answers the key of `nil`).
+pub fn shown_failure_reason(job: &Job) -> Option<&str> {
+    (job.status == JobStatus::Failed)
+        .then(|| job.failure_reason.as_deref().unwrap_or(UNKNOWN_FAILURE))
 }
+
+/// The failure reason of a NULL `failure_reason` column.
+pub const UNKNOWN_FAILURE: &str = "unknown_failure";
 
 #[cfg(test)]
 mod tests {
@@ -154,12 +162,12 @@ mod tests {
             failure_reason: Some("script_failure".into()),
             ..build(JobStatus::Failed)
         };
-        assert_eq!(shown_failure_reason(&failed), Some(Some("script_failure")));
+        assert_eq!(shown_failure_reason(&failed), Some("script_failure"));
         let no_reason = build(JobStatus::Failed);
         assert_eq!(
             shown_failure_reason(&no_reason),
-            Some(None),
-            "the key is there, null"
+            Some("unknown_failure"),
+            "a NULL reason reads as unknown_failure"
         );
         let success = Job {
             failure_reason: Some("script_failure".into()),

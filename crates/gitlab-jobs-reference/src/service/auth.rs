@@ -127,6 +127,8 @@ fn job_token_actor(store: &dyn Store, token: &str) -> Result<Actor, ApiError> {
 /// What the jobs API asks of a project or job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ability {
+    /// `read_pipeline` on the project (the pipeline jobs list asks for it first).
+    ReadPipeline,
     /// `read_build` (lists, a job, its log, its artifacts).
     ReadBuild,
     /// `update_build` (cancel, retry, play, keep): developers.
@@ -191,6 +193,18 @@ impl ProjectAccess {
     /// The policy decision. `job` is needed for `EraseBuild` (who triggered it).
     pub fn can(&self, ability: Ability, job: Option<&Job>) -> bool {
         match ability {
+            // app/policies/project_policy.rb: reporters (`reporter_access`), everyone who can
+            // see a public or internal project (`public_access`), and members of any level
+            // when the project has public pipelines (`public_builds & guest_access`).
+            Ability::ReadPipeline => {
+                self.at_least(AccessLevel::REPORTER)
+                    || match self.project.visibility {
+                        Visibility::Public => true,
+                        Visibility::Internal => self.actor.user().is_some(),
+                        Visibility::Private => false,
+                    }
+                    || (self.project.public_builds && self.at_least(AccessLevel::GUEST))
+            }
             // Reporters read jobs; so does everyone who can see a public (signed-in users:
             // internal) project with public pipelines. Guests of a private project cannot.
             Ability::ReadBuild => {

@@ -1,24 +1,38 @@
 //! API errors with GitLab's exact bodies (`lib/api/helpers.rb`, `lib/api/api.rb`,
 //! `lib/api/api_guard.rb`).
 
-use serde_json::{Value, json};
+use gitlab_jobs_types as types;
+use serde_json::Value;
 
 use crate::store::StoreError;
 
-/// An HTTP error status and the JSON body GitLab sends with it.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{status} {body}")]
+/// An HTTP error status and the body GitLab sends with it, in the document's `Error` type
+/// (every GitLab error body fits it), so that answering sends it as it is.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: u16,
-    pub body: Value,
+    /// Boxed: errors travel in every `Result` of the service, and the body is large.
+    pub body: Box<types::Error>,
 }
+
+/// `404 {"message":"404 Not found"}`: the status and the body as the client reads it.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.json())
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 impl ApiError {
     /// `render_api_error!(message, status)` → `{"message": message}`.
     pub fn message(status: u16, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            body: json!({ "message": message.into() }),
+            body: Box::new(types::Error {
+                message: Some(types::ErrorMessage::String(message.into())),
+                ..types::Error::default()
+            }),
         }
     }
 
@@ -26,7 +40,10 @@ impl ApiError {
     pub fn error(status: u16, error: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            body: json!({ "error": error.into() }),
+            body: Box::new(types::Error {
+                error: Some(error.into()),
+                ..types::Error::default()
+            }),
         }
     }
 
@@ -95,13 +112,20 @@ impl ApiError {
     pub fn invalid_token(description: &str) -> ApiError {
         ApiError {
             status: 401,
-            body: json!({ "error": "invalid_token", "error_description": description }),
+            body: Box::new(types::Error {
+                error: Some("invalid_token".into()),
+                error_description: Some(description.into()),
+                ..types::Error::default()
+            }),
         }
     }
 
-    /// `ApiGuard::ExpiredError`.
+    /// `Gitlab::Auth::ExpiredError`: the text of `oauth2_bearer_token_error_handler` in
+    /// `lib/api/api_guard.rb` (gitlabhq 017a6c1).
     pub fn token_expired() -> ApiError {
-        ApiError::invalid_token("Token has expired.")
+        ApiError::invalid_token(
+            "Token is expired. You can either do re-authorization or token refresh.",
+        )
     }
 
     /// `ApiGuard::RevokedError`.
@@ -122,8 +146,8 @@ impl ApiError {
     /// The `WWW-Authenticate` header that goes with an OAuth-style error (Rack::OAuth2's
     /// `Bearer::Unauthorized`, used by `lib/api/api_guard.rb`); `None` for other errors.
     pub fn www_authenticate(&self) -> Option<String> {
-        let error = self.body.get("error")?.as_str()?;
-        let description = self.body.get("error_description")?.as_str()?;
+        let error = self.body.error.as_deref()?;
+        let description = self.body.error_description.as_deref()?;
         Some(format!(
             "Bearer realm=\"Protected by OAuth 2.0\", error=\"{error}\", error_description=\"{description}\""
         ))
@@ -131,11 +155,16 @@ impl ApiError {
 
     /// The `message` or `error` text, for logs and assertions.
     pub fn text(&self) -> &str {
-        self.body
-            .get("message")
-            .or_else(|| self.body.get("error"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        match (&self.body.message, &self.body.error) {
+            (Some(types::ErrorMessage::String(message)), _) => message,
+            (_, Some(error)) => error,
+            _ => "",
+        }
+    }
+
+    /// The body as JSON, as the client reads it (for logs and tests).
+    pub fn json(&self) -> Value {
+        serde_json::to_value(&self.body).unwrap_or_default()
     }
 }
 
@@ -171,56 +200,58 @@ impl From<StoreError> for ApiError {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn bodies_are_gitlabs() {
         assert_eq!(
-            ApiError::record_not_found().body,
+            ApiError::record_not_found().json(),
             json!({"message": "404 Not found"})
         );
         assert_eq!(
-            ApiError::project_not_found().body,
+            ApiError::project_not_found().json(),
             json!({"message": "404 Project Not Found"})
         );
         assert_eq!(
-            ApiError::job_not_found().body,
+            ApiError::job_not_found().json(),
             json!({"message": "404 Job Not Found"})
         );
         assert_eq!(
-            ApiError::not_found(None).body,
+            ApiError::not_found(None).json(),
             json!({"message": "404 Not Found"})
         );
         assert_eq!(
-            ApiError::unauthorized().body,
+            ApiError::unauthorized().json(),
             json!({"message": "401 Unauthorized"})
         );
         assert_eq!(
-            ApiError::job_not_retryable().body,
+            ApiError::job_not_retryable().json(),
             json!({"message": "403 Forbidden - Job is not retryable"})
         );
         assert_eq!(
-            ApiError::job_not_erasable().body,
+            ApiError::job_not_erasable().json(),
             json!({"message": "403 Forbidden - Job is not erasable!"})
         );
         assert_eq!(
-            ApiError::unplayable_job().body,
+            ApiError::unplayable_job().json(),
             json!({"message": "400 Bad request - Unplayable Job"})
         );
         assert_eq!(
-            ApiError::bad_request(None).body,
+            ApiError::bad_request(None).json(),
             json!({"message": "400 Bad request"})
         );
         assert_eq!(
-            ApiError::forbidden(None).body,
+            ApiError::forbidden(None).json(),
             json!({"message": "403 Forbidden"})
         );
         assert_eq!(
-            ApiError::invalid_scope().body,
+            ApiError::invalid_scope().json(),
             json!({"error": "scope does not have a valid value"})
         );
         assert_eq!(
-            ApiError::internal().body,
+            ApiError::internal().json(),
             json!({"message": "500 Internal Server Error"})
         );
     }
@@ -262,11 +293,14 @@ mod tests {
         assert_eq!(ApiError::unplayable_job().status, 400);
         let expired = ApiError::token_expired();
         assert_eq!((expired.status, expired.text()), (401, "invalid_token"));
-        assert_eq!(expired.body["error_description"], "Token has expired.");
+        assert_eq!(
+            expired.json()["error_description"],
+            "Token is expired. You can either do re-authorization or token refresh."
+        );
         assert_eq!(
             expired.www_authenticate().as_deref(),
             Some(
-                "Bearer realm=\"Protected by OAuth 2.0\", error=\"invalid_token\", error_description=\"Token has expired.\""
+                "Bearer realm=\"Protected by OAuth 2.0\", error=\"invalid_token\", error_description=\"Token is expired. You can either do re-authorization or token refresh.\""
             )
         );
         assert_eq!(ApiError::unauthorized().www_authenticate(), None);

@@ -130,7 +130,7 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<types::JobOrBridge, ApiError> {
+    ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(RetryJobRequest::SECURITY), project)?;
         let details = self.find_job(&access, job_id, None)?;
@@ -139,9 +139,8 @@ impl JobsService {
         let retried = self
             .store()
             .retry_job(access.project.id, job_id, actor, self.now())?;
-        // `present response[:job], with: Entities::Ci::Job`, for bridges too; a bridge has
-        // nothing of the Job additions, so it is shown as what it is.
-        self.presenter().entity(&retried)
+        // `present response[:job], with: Entities::Ci::Job` (lib/api/ci/jobs.rb), bridges too.
+        self.presenter().job(&retried)
     }
 
     /// POST /projects/:id/jobs/:job_id/erase → 201 with the erased job.

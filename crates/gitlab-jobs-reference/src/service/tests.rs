@@ -43,7 +43,7 @@ fn status_of<T: std::fmt::Debug>(result: Result<T, ApiError>) -> u16 {
 }
 
 fn body_of<T: std::fmt::Debug>(result: Result<T, ApiError>) -> Value {
-    result.expect_err("an error").body
+    result.expect_err("an error").json()
 }
 
 /// An entity as the server sends it (chrono writes `…00Z` for GitLab's `…00.000Z`).
@@ -78,7 +78,7 @@ fn revoked_and_expired_tokens_get_invalid_token(backend: &Backend) {
     );
     assert_eq!(
         body_of(service.get_job(&token("expired-token"), "1", 100)),
-        json!({"error": "invalid_token", "error_description": "Token has expired."})
+        json!({"error": "invalid_token", "error_description": "Token is expired. You can either do re-authorization or token refresh."})
     );
 }
 
@@ -559,7 +559,7 @@ fn scope_values_are_validated() {
         Ok(vec![JobStatus::Failed, JobStatus::Success])
     );
     assert_eq!(
-        parse_scope(&["failed", "started"]).map_err(|error| error.body),
+        parse_scope(&["failed", "started"]).map_err(|error| error.json()),
         Err(json!({"error": "scope does not have a valid value"}))
     );
 }

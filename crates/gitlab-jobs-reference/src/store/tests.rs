@@ -84,7 +84,10 @@ fn loaded_jobs_have_their_relations(backend: &Backend) {
         Some("dev")
     );
     assert_eq!(compile.pipeline.id, 10);
-    assert_eq!(compile.commit.title.as_deref(), Some("Add app"));
+    assert_eq!(
+        compile.commit.as_ref().and_then(|c| c.title.as_deref()),
+        Some("Add app")
+    );
     assert_eq!(compile.runner.as_ref().map(|r| r.id), Some(5));
     assert_eq!(compile.trace_size, Some(13));
     let archive = compile

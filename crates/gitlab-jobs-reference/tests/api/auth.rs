@@ -54,7 +54,7 @@ async fn expired_tokens_get_an_oauth_error_with_www_authenticate() {
     assert_eq!(body.error.as_deref(), Some("invalid_token"));
     assert_eq!(
         body.error_description.as_deref(),
-        Some("Token has expired.")
+        Some("Token is expired. You can either do re-authorization or token refresh.")
     );
 }
 

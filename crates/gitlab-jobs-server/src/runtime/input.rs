@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
 use super::credentials::{Credentials, Security};
+use super::params::Params;
 use super::{rack, respond};
 
 /// The largest request body read; larger bodies answer 413 (GitLab's nginx default for API
@@ -17,15 +18,29 @@ use super::{rack, respond};
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The request as it arrived, for implementations that need more than the parsed fields
-/// (pagination links repeat every query parameter, as GitLab's do).
+/// (pagination links repeat Grape's `params`, as GitLab's do).
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub method: Method,
     pub uri: Uri,
     pub headers: HeaderMap,
+    /// Grape's `params`: the query, then the path parameters, coerced declared parameters and
+    /// declared defaults as the generated handler reads them.
+    pub params: Params,
 }
 
 impl RequestContext {
+    /// A request whose `params` are its query parameters (a handler adds the rest).
+    pub fn new(method: Method, uri: Uri, headers: HeaderMap) -> RequestContext {
+        let params = Params::from_query(&parse_query(uri.query()));
+        RequestContext {
+            method,
+            uri,
+            headers,
+            params,
+        }
+    }
+
     /// `scheme://host[:port]` the client used, from `X-Forwarded-Proto` and `Host`.
     pub fn origin(&self) -> String {
         let header = |name: &str| {
@@ -67,11 +82,18 @@ pub fn with_path_params(
 /// Parsing of one textual parameter value (path segment or query value).
 pub trait FromText: Sized {
     fn from_text(text: &str) -> Option<Self>;
+
+    /// The coerced value as Ruby's `to_param` writes it into a query string.
+    fn to_param(&self) -> String;
 }
 
 impl FromText for String {
     fn from_text(text: &str) -> Option<Self> {
         Some(text.to_string())
+    }
+
+    fn to_param(&self) -> String {
+        self.clone()
     }
 }
 
@@ -93,6 +115,10 @@ impl FromText for i64 {
             }
         }
     }
+
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
 }
 
 impl FromText for f64 {
@@ -101,6 +127,15 @@ impl FromText for f64 {
             .parse()
             .ok()
             .filter(|value: &f64| value.is_finite())
+    }
+
+    /// Ruby's `Float#to_s` keeps `.0` on whole numbers.
+    fn to_param(&self) -> String {
+        if self.fract() == 0.0 && self.abs() < 1e16 {
+            format!("{self:.1}")
+        } else {
+            self.to_string()
+        }
     }
 }
 
@@ -113,6 +148,10 @@ impl FromText for bool {
             _ => None,
         }
     }
+
+    fn to_param(&self) -> String {
+        self.to_string()
+    }
 }
 
 impl FromText for chrono::DateTime<chrono::Utc> {
@@ -120,6 +159,11 @@ impl FromText for chrono::DateTime<chrono::Utc> {
         chrono::DateTime::parse_from_rfc3339(text.trim())
             .ok()
             .map(|time| time.with_timezone(&chrono::Utc))
+    }
+
+    /// Ruby's `DateTime#to_s`: `2024-01-01T00:00:00+00:00`.
+    fn to_param(&self) -> String {
+        self.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     }
 }
 
@@ -182,14 +226,14 @@ impl Input {
             query,
             body,
             credentials,
-            context: RequestContext {
-                method: parts.method,
-                uri: parts
+            context: RequestContext::new(
+                parts.method,
+                parts
                     .extensions
                     .get::<respond::FullUri>()
                     .map_or(parts.uri, |full| full.0.clone()),
-                headers: parts.headers,
-            },
+                parts.headers,
+            ),
             errors,
         })
     }
@@ -202,8 +246,9 @@ impl Input {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str());
         let parsed = raw.and_then(T::from_text);
-        if parsed.is_none() {
-            self.errors.push(format!("{name} is invalid"));
+        match (&parsed, raw) {
+            (Some(_), Some(raw)) => self.context.params.set(name, raw.to_string()),
+            _ => self.errors.push(format!("{name} is invalid")),
         }
         parsed
     }
@@ -222,7 +267,16 @@ impl Input {
             self.errors.push(format!("{name} has a value not allowed"));
             return None;
         }
+        if let Some(value) = &parsed {
+            self.context.params.set(name, value.to_param());
+        }
         parsed
+    }
+
+    /// The declared default of a query parameter, which Grape puts into `params` when the
+    /// parameter was not sent (pagination links repeat it).
+    pub fn default_param(&mut self, name: &str, value: &str) {
+        self.context.params.set_default(name, value);
     }
 
     /// An optional request header (the last one sent); a value that does not parse is
@@ -267,6 +321,10 @@ impl Input {
             .map(|(_, value)| value.clone())
             .collect();
         let parsed: Option<Vec<T>> = raw.iter().map(|value| value.parse().ok()).collect();
+        if parsed.is_some() && !raw.is_empty() {
+            // `coerce_with` makes a single `name=a` an array: it is `name[]=a` in `params`.
+            self.context.params.set_many(name, raw);
+        }
         match parsed {
             Some(values) => values,
             None => {

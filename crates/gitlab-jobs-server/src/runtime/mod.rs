@@ -6,6 +6,7 @@ mod credentials;
 mod error_response;
 mod input;
 pub mod pagination;
+pub mod params;
 mod rack;
 mod respond;
 

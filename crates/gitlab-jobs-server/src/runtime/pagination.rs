@@ -113,51 +113,30 @@ pub fn offset_headers(
 }
 
 /// The `Link` header of a keyset page: `rel="next"` with the cursor, only when a next page
-/// exists (GitLab's `Keyset::Pager`).
-pub fn keyset_link(
-    context: &RequestContext,
-    per_page: u64,
-    next_cursor: Option<&str>,
-) -> Option<String> {
+/// exists (GitLab's `Keyset::Pager`). `Keyset::HeaderBuilder#page_href` merges only the cursor
+/// into `params`, so the link keeps the requested `per_page` (or Grape's default 20, even above
+/// the cap of 100) and `page`.
+pub fn keyset_link(context: &RequestContext, next_cursor: Option<&str>) -> Option<String> {
     let cursor = next_cursor?;
-    let url = url_with(
-        context,
-        &[
-            ("cursor", cursor.to_string()),
-            ("per_page", per_page.to_string()),
-        ],
-        &["page"],
-    );
-    Some(format!("<{url}>; rel=\"next\""))
+    let query = context
+        .params
+        .merged_query(&[("cursor", cursor.to_string())]);
+    Some(format!("<{}>; rel=\"next\"", url(context, &query)))
 }
 
+/// `OffsetHeaderBuilder#page_href`: `params.merge(page:, per_page: per_page)`, where
+/// `per_page` is the page's `limit_value`, the size after Kaminari's cap (current
+/// `offset_header_builder.rb`, gitlabhq f61bb2a; 8b573c9 and older merged the requested
+/// `params[:per_page]`).
 fn page_url(context: &RequestContext, page: u64, per_page: u64) -> String {
-    url_with(
-        context,
-        &[
-            ("page", page.to_string()),
-            ("per_page", per_page.to_string()),
-        ],
-        &[],
-    )
+    let query = context.params.merged_query(&[
+        ("page", page.to_string()),
+        ("per_page", per_page.to_string()),
+    ]);
+    url(context, &query)
 }
 
-/// The request URL with `set` parameters replaced (or added) and `drop` removed; every other
-/// parameter is repeated, as GitLab's `params.merge(...).to_query` does.
-fn url_with(context: &RequestContext, set: &[(&str, String)], drop: &[&str]) -> String {
-    let mut pairs: Vec<(String, String)> = context
-        .query_pairs()
-        .into_iter()
-        .filter(|(key, _)| {
-            !set.iter().any(|(name, _)| name == key) && !drop.contains(&key.as_str())
-        })
-        .collect();
-    for (name, value) in set {
-        pairs.push(((*name).to_string(), value.clone()));
-    }
-    // Rails' `to_query` sorts the parameters.
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+fn url(context: &RequestContext, query: &str) -> String {
     format!("{}{}?{}", context.origin(), context.uri.path(), query)
 }
 
@@ -168,11 +147,7 @@ mod tests {
     fn context(uri: &str) -> RequestContext {
         let mut headers = http::HeaderMap::new();
         headers.insert("host", http::HeaderValue::from_static("gitlab.example.com"));
-        RequestContext {
-            method: http::Method::GET,
-            uri: uri.parse().expect("uri"),
-            headers,
-        }
+        RequestContext::new(http::Method::GET, uri.parse().expect("uri"), headers)
     }
 
     #[test]
@@ -260,9 +235,37 @@ mod tests {
     #[test]
     fn keyset_link_only_with_a_next_page() {
         let ctx = context("/api/v4/projects/1/jobs?pagination=keyset&per_page=2");
-        assert_eq!(keyset_link(&ctx, 2, None), None);
-        let link = keyset_link(&ctx, 2, Some("abc")).expect("link");
-        assert!(link.contains("cursor=abc"), "{link}");
-        assert!(link.contains("pagination=keyset"), "{link}");
+        assert_eq!(keyset_link(&ctx, None), None);
+        let link = keyset_link(&ctx, Some("abc")).expect("link");
+        assert_eq!(
+            link,
+            "<http://gitlab.example.com/api/v4/projects/1/jobs?cursor=abc&pagination=keyset&per_page=2>; rel=\"next\""
+        );
+    }
+
+    /// What the generated handler adds to the query (`id`, a declared default, a coerced
+    /// array) is repeated, and `per_page` is the capped size (`limit_value`).
+    #[test]
+    fn offset_links_repeat_grape_params() {
+        let mut ctx =
+            context("/api/v4/projects/acme%2Fweb/pipelines/2/jobs?scope=failed&per_page=500");
+        ctx.params.set("id", "acme/web".into());
+        ctx.params.set("pipeline_id", "2".into());
+        ctx.params.set_default("include_retried", "false");
+        ctx.params.set_many("scope", vec!["failed".into()]);
+        let headers = offset_headers(
+            &ctx,
+            PageRequest::new(None, Some(500)),
+            PageOutcome {
+                rows: 100,
+                has_next: true,
+                total: None,
+            },
+        );
+        assert_eq!(
+            headers.link,
+            "<http://gitlab.example.com/api/v4/projects/acme%2Fweb/pipelines/2/jobs?id=acme%2Fweb&include_retried=false&page=2&per_page=100&pipeline_id=2&scope%5B%5D=failed>; rel=\"next\", \
+             <http://gitlab.example.com/api/v4/projects/acme%2Fweb/pipelines/2/jobs?id=acme%2Fweb&include_retried=false&page=1&per_page=100&pipeline_id=2&scope%5B%5D=failed>; rel=\"first\""
+        );
     }
 }

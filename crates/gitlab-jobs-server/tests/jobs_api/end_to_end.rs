@@ -144,6 +144,7 @@ async fn every_variant_of_every_operation_over_the_wire() {
     list_project_jobs(&mut coverage).await;
     list_pipeline_jobs(&mut coverage).await;
     list_pipeline_bridges(&mut coverage).await;
+    list_pipeline_trigger_jobs(&mut coverage).await;
     current_job(&mut coverage).await;
     allowed_agents(&mut coverage).await;
     get_job(&mut coverage).await;
@@ -159,7 +160,7 @@ async fn every_variant_of_every_operation_over_the_wire() {
     keep(&mut coverage).await;
     artifact_file_by_ref(&mut coverage).await;
     coverage.assert_complete();
-    assert_eq!(coverage.count(), (17, 108));
+    assert_eq!(coverage.count(), (18, 114));
 }
 
 fn list_headers(headers: &HeaderMap) -> ListProjectJobsOkHeaders {
@@ -196,8 +197,8 @@ async fn list_project_jobs(coverage: &mut Coverage) {
             x_next_page: Some("2".into()),
             x_prev_page: Some(String::new()),
             link: Some(format!(
-                "<{api}/projects/1/jobs?page=2&per_page=3>; rel=\"next\", \
-                 <{api}/projects/1/jobs?page=1&per_page=3>; rel=\"first\""
+                "<{api}/projects/1/jobs?id=1&page=2&per_page=3>; rel=\"next\", \
+                 <{api}/projects/1/jobs?id=1&page=1&per_page=3>; rel=\"first\""
             )),
         }
     );
@@ -269,7 +270,7 @@ async fn list_project_jobs(coverage: &mut Coverage) {
         list_headers(first.headers()),
         ListProjectJobsOkHeaders {
             link: Some(format!(
-                "<{api}/projects/1/jobs?cursor=4&order_by=id&pagination=keyset&per_page=5&sort=desc>; rel=\"next\""
+                "<{api}/projects/1/jobs?cursor=4&id=1&order_by=id&page=1&pagination=keyset&per_page=5&sort=desc>; rel=\"next\""
             )),
             ..Default::default()
         }
@@ -367,7 +368,7 @@ async fn list_project_jobs(coverage: &mut Coverage) {
     );
     coverage.reached(&server, "list_project_jobs", "MethodNotAllowed", 405);
 
-    let (_, body) = refused(
+    let (headers, body) = refused(
         server
             .client(Auth::PrivateToken(fake::RATE_LIMITED))
             .list_project_jobs()
@@ -377,6 +378,14 @@ async fn list_project_jobs(coverage: &mut Coverage) {
         429,
     );
     assert_eq!(body, fake::rate_limited_body());
+    assert_eq!(
+        ListProjectJobsTooManyRequestsHeaders {
+            retry_after: number(&headers, "retry-after")
+        },
+        ListProjectJobsTooManyRequestsHeaders {
+            retry_after: Some(fake::RETRY_AFTER)
+        }
+    );
     coverage.reached(&server, "list_project_jobs", "TooManyRequests", 429);
 }
 
@@ -409,6 +418,7 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
         200,
     );
     let url = format!("{api}/projects/group%2Fproject/pipelines/10/jobs");
+    let params = "id=group%2Fproject&include_retried=false";
     assert_eq!(
         pipeline_headers(page.headers()),
         ListPipelineJobsOkHeaders {
@@ -419,8 +429,10 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
             x_total: Some(5),
             x_total_pages: Some(3),
             link: Some(format!(
-                "<{url}?page=1&per_page=2>; rel=\"prev\", <{url}?page=3&per_page=2>; rel=\"next\", \
-                 <{url}?page=1&per_page=2>; rel=\"first\", <{url}?page=3&per_page=2>; rel=\"last\""
+                "<{url}?{params}&page=1&per_page=2&pipeline_id=10>; rel=\"prev\", \
+                 <{url}?{params}&page=3&per_page=2&pipeline_id=10>; rel=\"next\", \
+                 <{url}?{params}&page=1&per_page=2&pipeline_id=10>; rel=\"first\", \
+                 <{url}?{params}&page=3&per_page=2&pipeline_id=10>; rel=\"last\""
             )),
         }
     );
@@ -571,7 +583,7 @@ async fn list_pipeline_bridges(coverage: &mut Coverage) {
             x_total: Some(2),
             x_total_pages: Some(1),
             link: Some(format!(
-                "<{url}?page=1&per_page=20>; rel=\"first\", <{url}?page=1&per_page=20>; rel=\"last\""
+                "<{url}?id=1&page=1&per_page=20&pipeline_id=10>; rel=\"first\", <{url}?id=1&page=1&per_page=20&pipeline_id=10>; rel=\"last\""
             )),
         }
     );
@@ -670,6 +682,103 @@ async fn list_pipeline_bridges(coverage: &mut Coverage) {
     coverage.reached(&server, "list_pipeline_bridges", "NotFound", 404);
 }
 
+/// The successor of …/bridges (GitLab 19.2): the same answers under its own route.
+async fn list_pipeline_trigger_jobs(coverage: &mut Coverage) {
+    const OP: &str = "list_pipeline_trigger_jobs";
+    let server = Server::start().await;
+    let api = server.api();
+    let client = server.client(MAINT);
+    let trigger_jobs = success(
+        client
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        200,
+    );
+    let url = format!("{api}/projects/1/pipelines/10/trigger_jobs");
+    assert_eq!(
+        text(trigger_jobs.headers(), "link"),
+        Some(format!(
+            "<{url}?page=1&per_page=20>; rel=\"first\", <{url}?page=1&per_page=20>; rel=\"last\""
+        ))
+    );
+    assert_eq!(number(trigger_jobs.headers(), "x-total"), Some(2));
+    assert_eq!(
+        trigger_jobs.into_inner(),
+        vec![server.fake.bridge(7), server.fake.bridge(6)]
+    );
+    coverage.reached(&server, OP, "Ok", 200);
+
+    let (_, body) = refused(
+        client
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(0)
+            .send()
+            .await,
+        400,
+    );
+    assert_eq!(body, error("pipeline_id is invalid"));
+    coverage.reached(&server, OP, "BadRequest", 400);
+
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, OP, "InternalServerError", 500);
+
+    let (headers, body) = refused(
+        server
+            .client(EXPIRED_BEARER)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        401,
+    );
+    assert_eq!(body, fake::expired_body());
+    assert_eq!(
+        text(&headers, "www-authenticate"),
+        Some(EXPIRED_CHALLENGE.into())
+    );
+    coverage.reached(&server, OP, "Unauthorized", 401);
+
+    let (_, body) = refused(
+        server
+            .client(GUEST_TOKEN)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        403,
+    );
+    assert_eq!(body, message("403 Forbidden"));
+    coverage.reached(&server, OP, "Forbidden", 403);
+
+    let (_, body) = refused(
+        client
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(99)
+            .send()
+            .await,
+        404,
+    );
+    assert_eq!(body, message("404 Not found"));
+    coverage.reached(&server, OP, "NotFound", 404);
+}
+
 async fn current_job(coverage: &mut Coverage) {
     let server = Server::start().await;
     let job = success(
@@ -765,10 +874,16 @@ async fn allowed_agents(coverage: &mut Coverage) {
     .into_inner();
     assert_eq!(agents.job.id, 3);
     assert_eq!(agents.pipeline.id, 10);
-    assert_eq!(agents.project.id, 1);
-    assert_eq!(agents.project.groups.len(), 1);
-    assert_eq!(agents.user.username, "root");
-    assert_eq!(agents.user.roles_in_project, ["maintainer"]);
+    let types::AllowedAgentsProject::Compact(project) = &agents.project else {
+        panic!("not the current project shape: {:?}", agents.project);
+    };
+    assert_eq!(project.id, 1);
+    assert_eq!(project.groups.len(), 1);
+    let types::AllowedAgentsUser::Compact(user) = &agents.user else {
+        panic!("not the current user shape: {:?}", agents.user);
+    };
+    assert_eq!(user.username, "root");
+    assert_eq!(user.roles_in_project, ["maintainer"]);
     assert_eq!(agents.allowed_agents.len(), 1);
     assert_eq!(agents.allowed_agents[0].config_project.id, 1);
     assert_eq!(
@@ -980,10 +1095,7 @@ async fn cancel(coverage: &mut Coverage) {
 async fn retry(coverage: &mut Coverage) {
     let server = Server::start().await;
     let client = server.client(MAINT);
-    let created = success(client.retry_job().id("1").job_id(2).send().await, 201).into_inner();
-    let types::JobOrBridge::Job(job) = created else {
-        panic!("retrying a build gives a build: {created:?}");
-    };
+    let job = success(client.retry_job().id("1").job_id(2).send().await, 201).into_inner();
     assert_eq!(
         (job.id, job.name.as_str(), &job.status),
         (100, "rspec", &JobStatus::Pending)
@@ -991,10 +1103,8 @@ async fn retry(coverage: &mut Coverage) {
     assert_eq!(job, server.fake.job(100));
     coverage.reached(&server, "retry_job", "Created", 201);
 
-    let created = success(client.retry_job().id("1").job_id(6).send().await, 201).into_inner();
-    let types::JobOrBridge::Bridge(bridge) = created else {
-        panic!("retrying a bridge gives a bridge: {created:?}");
-    };
+    // A bridge is presented as a Job too.
+    let bridge = success(client.retry_job().id("1").job_id(6).send().await, 201).into_inner();
     assert_eq!((bridge.id, bridge.status), (101, JobStatus::Pending));
 
     let mut inputs = serde_json::Map::new();
@@ -1125,10 +1235,12 @@ async fn artifacts(coverage: &mut Coverage) {
     );
     assert_eq!(
         GetJobArtifactsOkHeaders {
-            content_disposition: text(response.headers(), "content-disposition")
+            content_disposition: text(response.headers(), "content-disposition"),
+            e_tag: text(response.headers(), "etag"),
         },
         GetJobArtifactsOkHeaders {
-            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into())
+            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into()),
+            e_tag: Some(fake::ARCHIVE_ETAG.into()),
         }
     );
     assert_eq!(
@@ -1257,10 +1369,12 @@ async fn download_by_ref(coverage: &mut Coverage) {
     );
     assert_eq!(
         DownloadArtifactsByRefOkHeaders {
-            content_disposition: text(response.headers(), "content-disposition")
+            content_disposition: text(response.headers(), "content-disposition"),
+            e_tag: text(response.headers(), "etag"),
         },
         DownloadArtifactsByRefOkHeaders {
-            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into())
+            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into()),
+            e_tag: Some(fake::ARCHIVE_ETAG.into()),
         }
     );
     assert_eq!(bytes_of(response).await, fake::archive_bytes(1));

@@ -215,6 +215,11 @@ refuse!(
     ListPipelineBridgesUnauthorizedHeaders,
     [BadRequest]
 );
+refuse!(
+    ListPipelineTriggerJobsResponse,
+    ListPipelineTriggerJobsUnauthorizedHeaders,
+    [BadRequest]
+);
 refuse!(GetCurrentJobResponse, GetCurrentJobUnauthorizedHeaders, []);
 refuse!(
     GetCurrentJobAllowedAgentsResponse,
@@ -306,6 +311,12 @@ pub fn insufficient_scope_body() -> types::Error {
         ..Default::default()
     }
 }
+
+/// `Retry-After` of the rate limit: `jobs_index`'s interval, one minute.
+pub const RETRY_AFTER: i64 = 60;
+
+/// The `ETag` the fake sends with an archive.
+pub const ARCHIVE_ETAG: &str = "\"archive-etag\"";
 
 pub fn rate_limited_body() -> types::Error {
     types::Error {
@@ -644,6 +655,17 @@ fn render_job(state: &State, entry: &Entry) -> types::Job {
     serde_json::from_value(job).expect("the fake renders valid jobs")
 }
 
+/// A retried bridge as `Entities::Ci::Job` shows it (`Ci::Bridge`'s stand-ins).
+fn render_bridge_as_job(state: &State, entry: &Entry) -> types::Job {
+    assert_eq!(entry.kind, Kind::Bridge, "job {} is a build", entry.id);
+    let mut job = basic_json(state, entry);
+    job["runner"] = Value::Null;
+    job["archived"] = json!(false);
+    job["tag_list"] = json!(["bridge"]);
+    job["artifacts_expire_at"] = Value::Null;
+    serde_json::from_value(job).expect("the fake renders valid jobs")
+}
+
 fn render_bridge(state: &State, entry: &Entry) -> types::Bridge {
     assert_eq!(entry.kind, Kind::Bridge, "job {} is a build", entry.id);
     let mut bridge = basic_json(state, entry);
@@ -922,7 +944,12 @@ impl Fake {
             rate_limited: true, ..
         } = caller
         {
-            return Ok(ListProjectJobsResponse::TooManyRequests(rate_limited_body()));
+            return Ok(ListProjectJobsResponse::TooManyRequests {
+                body: rate_limited_body(),
+                headers: ListProjectJobsTooManyRequestsHeaders {
+                    retry_after: Some(RETRY_AFTER),
+                },
+            });
         }
         let project = find_project(&state, &request.id, caller)?;
         may_read(caller)?;
@@ -953,7 +980,7 @@ impl Fake {
             let rest: Vec<i64> = ids.into_iter().filter(|id| *id < after).collect();
             let page: Vec<i64> = rest.iter().copied().take(per_page).collect();
             let next = (rest.len() > per_page).then(|| page[page.len() - 1].to_string());
-            let link = pagination::keyset_link(&request.context, per_page as u64, next.as_deref());
+            let link = pagination::keyset_link(&request.context, next.as_deref());
             return Ok(ListProjectJobsResponse::Ok {
                 body: page
                     .iter()
@@ -1102,7 +1129,12 @@ impl Fake {
         let mut body = json!({
             "allowed_agents": [{
                 "id": 1,
-                "config_project": {"id": project.id, "path_with_namespace": project.path},
+                // `Entities::ProjectIdentity` always has the name.
+                "config_project": {
+                    "id": project.id,
+                    "name": project.path,
+                    "path_with_namespace": project.path,
+                },
                 "configuration": {"default_namespace": "production"},
             }],
             "job": {"id": job.id},
@@ -1246,7 +1278,12 @@ impl Fake {
             ..old
         };
         state.jobs.insert(id, new);
-        Ok(RetryJobResponse::Created(render(&state, &state.jobs[&id])))
+        // `present response[:job], with: Entities::Ci::Job`, bridges too.
+        let entry = &state.jobs[&id];
+        Ok(RetryJobResponse::Created(match entry.kind {
+            Kind::Build => render_job(&state, entry),
+            Kind::Bridge => render_bridge_as_job(&state, entry),
+        }))
     }
 
     fn erase_job_now(&self, request: &EraseJobRequest) -> Result<EraseJobResponse, Refusal> {
@@ -1329,6 +1366,7 @@ impl Fake {
                 body,
                 headers: GetJobArtifactsOkHeaders {
                     content_disposition: attachment("artifacts.zip"),
+                    e_tag: Some(ARCHIVE_ETAG.into()),
                 },
             },
             Err(location) => GetJobArtifactsResponse::Found {
@@ -1379,6 +1417,7 @@ impl Fake {
                 body,
                 headers: DownloadArtifactsByRefOkHeaders {
                     content_disposition: attachment("artifacts.zip"),
+                    e_tag: Some(ARCHIVE_ETAG.into()),
                 },
             },
             Err(location) => DownloadArtifactsByRefResponse::Found {
@@ -1527,6 +1566,52 @@ impl JobsApi for Fake {
         ];
         self.record(
             "list_pipeline_bridges",
+            &response,
+            &request.credentials,
+            params,
+        );
+        response
+    }
+
+    async fn list_pipeline_trigger_jobs(
+        &self,
+        request: ListPipelineTriggerJobsRequest,
+    ) -> ListPipelineTriggerJobsResponse {
+        // GitLab runs one helper for both routes (`present_pipeline_trigger_jobs`).
+        let bridges = ListPipelineBridgesRequest {
+            id: request.id.clone(),
+            pipeline_id: request.pipeline_id,
+            scope: request.scope.clone(),
+            page: request.page,
+            per_page: request.per_page,
+            credentials: request.credentials.clone(),
+            context: request.context.clone(),
+        };
+        let response = match self.list_pipeline_bridges_now(&bridges) {
+            Ok(ListPipelineBridgesResponse::Ok { body, headers }) => {
+                ListPipelineTriggerJobsResponse::Ok {
+                    body,
+                    headers: ListPipelineTriggerJobsOkHeaders {
+                        x_page: headers.x_page,
+                        x_per_page: headers.x_per_page,
+                        x_next_page: headers.x_next_page,
+                        x_prev_page: headers.x_prev_page,
+                        x_total: headers.x_total,
+                        x_total_pages: headers.x_total_pages,
+                        link: headers.link,
+                    },
+                }
+            }
+            Ok(other) => panic!("the bridges list answered {other:?}"),
+            Err(refusal) => Refuse::refuse(refusal),
+        };
+        let params = vec![
+            ("id", request.id.clone()),
+            ("pipeline_id", request.pipeline_id.to_string()),
+            ("scope", scope_text(&request.scope)),
+        ];
+        self.record(
+            "list_pipeline_trigger_jobs",
             &response,
             &request.credentials,
             params,

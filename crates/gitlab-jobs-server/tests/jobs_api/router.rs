@@ -162,7 +162,7 @@ async fn scope_is_accepted_as_an_array_or_a_single_value() {
     .await;
     assert_eq!(bridges.ids(), [6]);
 
-    // Pagination links repeat the array parameter.
+    // Pagination links repeat Grape's params: the array, the path's ids, the declared default.
     let page = get(
         &server,
         "/api/v4/projects/1/pipelines/10/jobs?scope[]=failed&scope[]=success&per_page=1",
@@ -172,7 +172,7 @@ async fn scope_is_accepted_as_an_array_or_a_single_value() {
     let link = page.headers["link"].to_str().expect("a link");
     assert!(
         link.contains(&format!(
-            "<{}/api/v4/projects/1/pipelines/10/jobs?page=2&per_page=1&scope%5B%5D=failed&scope%5B%5D=success>; rel=\"next\"",
+            "<{}/api/v4/projects/1/pipelines/10/jobs?id=1&include_retried=false&page=2&per_page=1&pipeline_id=10&scope%5B%5D=failed&scope%5B%5D=success>; rel=\"next\"",
             server.origin
         )),
         "{link}"

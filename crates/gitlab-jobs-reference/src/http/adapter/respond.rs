@@ -29,13 +29,13 @@ impl<R: ErrorResponse> FromApiError for R {
             StatusCode::INTERNAL_SERVER_ERROR
         });
         if status.is_server_error() {
-            tracing::error!(status = error.status, body = %error.body, "internal failure");
+            tracing::error!(status = error.status, body = %error.json(), "internal failure");
         }
         if !R::ERROR_STATUSES.contains(&status.as_u16()) {
             tracing::error!(
                 operation = std::any::type_name::<R>(),
                 status = error.status,
-                body = %error.body,
+                body = %error.json(),
                 "status not documented for this operation; answered as it is"
             );
         }
@@ -46,7 +46,7 @@ impl<R: ErrorResponse> FromApiError for R {
         {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
-        <R as ErrorResponse>::from_error(status, error.body, &headers)
+        <R as ErrorResponse>::from_error(status, error.json(), &headers)
     }
 }
 

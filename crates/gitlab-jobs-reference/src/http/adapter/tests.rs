@@ -73,9 +73,11 @@ impl Seen {
             .status()
             .as_u16();
         assert_eq!(
-            status, error.status,
+            status,
+            error.status,
             "{operation} answered {} {}, a status its document does not list",
-            error.status, error.body
+            error.status,
+            error.json()
         );
         self.0.entry(operation).or_default().insert(status);
     }
@@ -298,7 +300,7 @@ fn an_undocumented_status_is_sent_as_it_is() {
     let GetCurrentJobResponse::Undocumented { status, body } = &response else {
         panic!("not undocumented: {response:?}")
     };
-    assert_eq!((status.as_u16(), body), (400, &error.body));
+    assert_eq!((status.as_u16(), body), (400, &error.json()));
     assert_eq!(response.into_response().status(), 400);
 }
 
