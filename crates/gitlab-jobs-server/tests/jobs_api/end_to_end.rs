@@ -701,7 +701,7 @@ async fn list_pipeline_trigger_jobs(coverage: &mut Coverage) {
     assert_eq!(
         text(trigger_jobs.headers(), "link"),
         Some(format!(
-            "<{url}?page=1&per_page=20>; rel=\"first\", <{url}?page=1&per_page=20>; rel=\"last\""
+            "<{url}?id=1&page=1&per_page=20&pipeline_id=10>; rel=\"first\", <{url}?id=1&page=1&per_page=20&pipeline_id=10>; rel=\"last\""
         ))
     );
     assert_eq!(number(trigger_jobs.headers(), "x-total"), Some(2));
