@@ -525,22 +525,12 @@ fn response_bytes(method: &str, response: &Observed) -> Vec<u8> {
     bytes
 }
 
+/// The standard reason phrase (`http`'s table), or `Status` for a code without one.
 fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        302 => "Found",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        502 => "Bad Gateway",
-        _ => "Status",
-    }
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or("Status")
 }
 
 /// Checks one exchange of `operation_id`: the status is `expected` (and not 5xx), and the

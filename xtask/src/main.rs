@@ -8,6 +8,7 @@ mod codegen;
 mod docs;
 mod files;
 mod lint;
+mod npm;
 mod open_enums;
 mod presence;
 mod render;
