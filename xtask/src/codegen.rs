@@ -10,7 +10,7 @@ use anyhow::Context;
 use quote::quote;
 
 use crate::files::Output;
-use crate::{presence, render, server, spec};
+use crate::{open_enums, presence, render, server, spec};
 
 pub const TYPES_FILE: &str = "crates/gitlab-jobs-types/src/generated.rs";
 pub const CLIENT_FILE: &str = "crates/gitlab-jobs-client/src/generated.rs";
@@ -19,7 +19,7 @@ pub const SERVER_FILE: &str = "crates/gitlab-jobs-server/src/generated.rs";
 /// verify`). A copy inside the crate, not a path out of it, so that `cargo package` ships it.
 pub const CONTRACT_DOCUMENT: &str = "crates/gitlab-jobs-contract/openapi/gitlab-jobs.yaml";
 
-pub fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
+pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let document = spec::load(root)?;
     let document_text = spec::read(root)?;
 
@@ -37,8 +37,12 @@ pub fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let type_space = generator.get_type_space();
     let mut types = render::parse(type_space.to_stream(), "types crate")?;
     presence::keep_always_sent_keys(&document, &mut types)?;
-    let client = share_types(render::parse(client_tokens, "client")?)?;
+    open_enums::open_response_enums(&document, &mut types)?;
     let type_names = type_space.iter_types().map(|t| t.name()).collect();
+    let mut client = share_types(render::parse(client_tokens, "client")?)?;
+    client
+        .items
+        .extend(server::client_error_statuses(&document, &type_names)?);
     let server = render::parse(server::generate(&document, &type_names)?, "server crate")?;
 
     Ok(vec![

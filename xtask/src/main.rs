@@ -9,6 +9,7 @@ mod docs;
 mod files;
 mod lint;
 mod npm;
+mod open_enums;
 mod presence;
 mod render;
 mod server;

@@ -85,7 +85,7 @@ pub fn bold(text: &str) -> String {
 
 /// The colour of a status: green success, red failed, blue running, yellow waiting, grey
 /// for what did not run.
-pub fn status_style(status: JobStatus) -> Style {
+pub fn status_style(status: &JobStatus) -> Style {
     let colour = match status {
         JobStatus::Success => AnsiColor::Green,
         JobStatus::Failed => AnsiColor::Red,
@@ -98,6 +98,8 @@ pub fn status_style(status: JobStatus) -> Style {
         | JobStatus::Scheduled => AnsiColor::Yellow,
         JobStatus::Manual => AnsiColor::Cyan,
         JobStatus::Canceled | JobStatus::Skipped => AnsiColor::BrightBlack,
+        // A status newer than the document: shown as sent, uncoloured.
+        JobStatus::Unknown(_) => return Style::new(),
     };
     Style::new().fg_color(Some(colour.into()))
 }

@@ -733,6 +733,9 @@ pub mod builder {
                 429u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -896,6 +899,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1038,6 +1044,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1184,6 +1193,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1237,6 +1249,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1294,6 +1309,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1387,6 +1405,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1468,6 +1489,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1579,6 +1603,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1703,6 +1730,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1795,6 +1825,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1919,6 +1952,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2000,6 +2036,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2094,6 +2133,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2221,6 +2263,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2323,6 +2368,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2412,6 +2460,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2554,6 +2605,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2563,4 +2617,112 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+
+impl builder::ListProjectJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 405, 429, 500];
+}
+
+impl builder::ListPipelineJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::ListPipelineBridges<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::ListPipelineTriggerJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetCurrentJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[401, 403, 404, 500];
+}
+
+impl builder::GetCurrentJobAllowedAgents<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[401, 403, 404, 500];
+}
+
+impl builder::GetJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobTrace<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::CancelJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::RetryJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::EraseJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 500];
+}
+
+impl builder::PlayJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::DeleteJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 500];
+}
+
+impl builder::DownloadArtifactsByRef<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobArtifactFile<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::KeepJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetArtifactFileByRef<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
 }

@@ -300,19 +300,10 @@ impl ArtifactFile {
 }
 
 ///Storage format.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum ArtifactFileFileFormat {
     #[serde(rename = "raw")]
     Raw,
@@ -320,15 +311,43 @@ pub enum ArtifactFileFileFormat {
     Zip,
     #[serde(rename = "gzip")]
     Gzip,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl ArtifactFileFileFormat {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Raw => "raw",
+            Self::Zip => "zip",
+            Self::Gzip => "gzip",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for ArtifactFileFileFormat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Raw => f.write_str("raw"),
-            Self::Zip => f.write_str("zip"),
-            Self::Gzip => f.write_str("gzip"),
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ArtifactFileFileFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ArtifactFileFileFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -564,19 +583,10 @@ impl ::std::convert::From<::std::collections::HashMap<::std::string::String, ::s
 }
 
 ///Failure reason of a failed job: the keys of `Enums::Ci::CommitStatus.failure_reasons` (app/models/concerns/enums/ci/commit_status.rb). A NULL database value is presented as `unknown_failure`. GitLab keeps adding reasons; clients should tolerate unknown values.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum FailureReason {
     #[serde(rename = "unknown_failure")]
     UnknownFailure,
@@ -682,82 +692,96 @@ pub enum FailureReason {
     IdTokenBurnedProjectPath,
     #[serde(rename = "downstream_project_trigger_resolved_to_empty")]
     DownstreamProjectTriggerResolvedToEmpty,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl FailureReason {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UnknownFailure => "unknown_failure",
+            Self::ScriptFailure => "script_failure",
+            Self::ApiFailure => "api_failure",
+            Self::StuckOrTimeoutFailure => "stuck_or_timeout_failure",
+            Self::RunnerSystemFailure => "runner_system_failure",
+            Self::MissingDependencyFailure => "missing_dependency_failure",
+            Self::RunnerUnsupported => "runner_unsupported",
+            Self::StaleSchedule => "stale_schedule",
+            Self::JobExecutionTimeout => "job_execution_timeout",
+            Self::ArchivedFailure => "archived_failure",
+            Self::UnmetPrerequisites => "unmet_prerequisites",
+            Self::SchedulerFailure => "scheduler_failure",
+            Self::DataIntegrityFailure => "data_integrity_failure",
+            Self::ForwardDeploymentFailure => "forward_deployment_failure",
+            Self::UserBlocked => "user_blocked",
+            Self::ProjectDeleted => "project_deleted",
+            Self::CiQuotaExceeded => "ci_quota_exceeded",
+            Self::PipelineLoopDetected => "pipeline_loop_detected",
+            Self::NoMatchingRunner => "no_matching_runner",
+            Self::TraceSizeExceeded => "trace_size_exceeded",
+            Self::BuildsDisabled => "builds_disabled",
+            Self::EnvironmentCreationFailure => "environment_creation_failure",
+            Self::DeploymentRejected => "deployment_rejected",
+            Self::FailedOutdatedDeploymentJob => "failed_outdated_deployment_job",
+            Self::JobExecutionServerTimeout => "job_execution_server_timeout",
+            Self::StuckPendingWithMatchingRunners => "stuck_pending_with_matching_runners",
+            Self::StuckPendingNoMatchingRunners => "stuck_pending_no_matching_runners",
+            Self::NoUpdatesRunning => "no_updates_running",
+            Self::NoUpdatesCanceling => "no_updates_canceling",
+            Self::ServerTimeoutRunning => "server_timeout_running",
+            Self::ServerTimeoutCanceling => "server_timeout_canceling",
+            Self::RunnerConfigurationError => "runner_configuration_error",
+            Self::RunnerExternalDependencyFailure => "runner_external_dependency_failure",
+            Self::RunnerInterrupted => "runner_interrupted",
+            Self::ProtectedEnvironmentFailure => "protected_environment_failure",
+            Self::InsufficientBridgePermissions => "insufficient_bridge_permissions",
+            Self::DownstreamBridgeProjectNotFound => "downstream_bridge_project_not_found",
+            Self::InvalidBridgeTrigger => "invalid_bridge_trigger",
+            Self::UpstreamBridgeProjectNotFound => "upstream_bridge_project_not_found",
+            Self::InsufficientUpstreamPermissions => "insufficient_upstream_permissions",
+            Self::BridgePipelineIsChildPipeline => "bridge_pipeline_is_child_pipeline",
+            Self::DownstreamPipelineCreationFailed => "downstream_pipeline_creation_failed",
+            Self::SecretsProviderNotFound => "secrets_provider_not_found",
+            Self::ReachedMaxDescendantPipelinesDepth => "reached_max_descendant_pipelines_depth",
+            Self::IpRestrictionFailure => "ip_restriction_failure",
+            Self::ReachedMaxPipelineHierarchySize => "reached_max_pipeline_hierarchy_size",
+            Self::ReachedDownstreamPipelineTriggerRateLimit => {
+                "reached_downstream_pipeline_trigger_rate_limit"
+            }
+            Self::DuoWorkflowNotAllowed => "duo_workflow_not_allowed",
+            Self::JobRouterFailure => "job_router_failure",
+            Self::JobTokenExpired => "job_token_expired",
+            Self::IdTokenBurnedProjectPath => "id_token_burned_project_path",
+            Self::DownstreamProjectTriggerResolvedToEmpty => {
+                "downstream_project_trigger_resolved_to_empty"
+            }
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for FailureReason {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::UnknownFailure => f.write_str("unknown_failure"),
-            Self::ScriptFailure => f.write_str("script_failure"),
-            Self::ApiFailure => f.write_str("api_failure"),
-            Self::StuckOrTimeoutFailure => f.write_str("stuck_or_timeout_failure"),
-            Self::RunnerSystemFailure => f.write_str("runner_system_failure"),
-            Self::MissingDependencyFailure => f.write_str("missing_dependency_failure"),
-            Self::RunnerUnsupported => f.write_str("runner_unsupported"),
-            Self::StaleSchedule => f.write_str("stale_schedule"),
-            Self::JobExecutionTimeout => f.write_str("job_execution_timeout"),
-            Self::ArchivedFailure => f.write_str("archived_failure"),
-            Self::UnmetPrerequisites => f.write_str("unmet_prerequisites"),
-            Self::SchedulerFailure => f.write_str("scheduler_failure"),
-            Self::DataIntegrityFailure => f.write_str("data_integrity_failure"),
-            Self::ForwardDeploymentFailure => f.write_str("forward_deployment_failure"),
-            Self::UserBlocked => f.write_str("user_blocked"),
-            Self::ProjectDeleted => f.write_str("project_deleted"),
-            Self::CiQuotaExceeded => f.write_str("ci_quota_exceeded"),
-            Self::PipelineLoopDetected => f.write_str("pipeline_loop_detected"),
-            Self::NoMatchingRunner => f.write_str("no_matching_runner"),
-            Self::TraceSizeExceeded => f.write_str("trace_size_exceeded"),
-            Self::BuildsDisabled => f.write_str("builds_disabled"),
-            Self::EnvironmentCreationFailure => f.write_str("environment_creation_failure"),
-            Self::DeploymentRejected => f.write_str("deployment_rejected"),
-            Self::FailedOutdatedDeploymentJob => f.write_str("failed_outdated_deployment_job"),
-            Self::JobExecutionServerTimeout => f.write_str("job_execution_server_timeout"),
-            Self::StuckPendingWithMatchingRunners => {
-                f.write_str("stuck_pending_with_matching_runners")
-            }
-            Self::StuckPendingNoMatchingRunners => f.write_str("stuck_pending_no_matching_runners"),
-            Self::NoUpdatesRunning => f.write_str("no_updates_running"),
-            Self::NoUpdatesCanceling => f.write_str("no_updates_canceling"),
-            Self::ServerTimeoutRunning => f.write_str("server_timeout_running"),
-            Self::ServerTimeoutCanceling => f.write_str("server_timeout_canceling"),
-            Self::RunnerConfigurationError => f.write_str("runner_configuration_error"),
-            Self::RunnerExternalDependencyFailure => {
-                f.write_str("runner_external_dependency_failure")
-            }
-            Self::RunnerInterrupted => f.write_str("runner_interrupted"),
-            Self::ProtectedEnvironmentFailure => f.write_str("protected_environment_failure"),
-            Self::InsufficientBridgePermissions => f.write_str("insufficient_bridge_permissions"),
-            Self::DownstreamBridgeProjectNotFound => {
-                f.write_str("downstream_bridge_project_not_found")
-            }
-            Self::InvalidBridgeTrigger => f.write_str("invalid_bridge_trigger"),
-            Self::UpstreamBridgeProjectNotFound => f.write_str("upstream_bridge_project_not_found"),
-            Self::InsufficientUpstreamPermissions => {
-                f.write_str("insufficient_upstream_permissions")
-            }
-            Self::BridgePipelineIsChildPipeline => f.write_str("bridge_pipeline_is_child_pipeline"),
-            Self::DownstreamPipelineCreationFailed => {
-                f.write_str("downstream_pipeline_creation_failed")
-            }
-            Self::SecretsProviderNotFound => f.write_str("secrets_provider_not_found"),
-            Self::ReachedMaxDescendantPipelinesDepth => {
-                f.write_str("reached_max_descendant_pipelines_depth")
-            }
-            Self::IpRestrictionFailure => f.write_str("ip_restriction_failure"),
-            Self::ReachedMaxPipelineHierarchySize => {
-                f.write_str("reached_max_pipeline_hierarchy_size")
-            }
-            Self::ReachedDownstreamPipelineTriggerRateLimit => {
-                f.write_str("reached_downstream_pipeline_trigger_rate_limit")
-            }
-            Self::DuoWorkflowNotAllowed => f.write_str("duo_workflow_not_allowed"),
-            Self::JobRouterFailure => f.write_str("job_router_failure"),
-            Self::JobTokenExpired => f.write_str("job_token_expired"),
-            Self::IdTokenBurnedProjectPath => f.write_str("id_token_burned_project_path"),
-            Self::DownstreamProjectTriggerResolvedToEmpty => {
-                f.write_str("downstream_project_trigger_resolved_to_empty")
-            }
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for FailureReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for FailureReason {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -963,19 +987,10 @@ impl JobProject {
 }
 
 ///Status of a job (or pipeline): `CommitStatus::AVAILABLE_STATUSES` from app/models/concerns/ci/has_status.rb. `waiting_for_callback` and `canceling` exist only in newer GitLab; the older documentation lists only created, pending, running, failed, success, canceled, skipped and manual.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum JobStatus {
     #[serde(rename = "created")]
     Created,
@@ -1003,25 +1018,53 @@ pub enum JobStatus {
     Manual,
     #[serde(rename = "scheduled")]
     Scheduled,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl JobStatus {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::WaitingForResource => "waiting_for_resource",
+            Self::Preparing => "preparing",
+            Self::WaitingForCallback => "waiting_for_callback",
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::Canceling => "canceling",
+            Self::Canceled => "canceled",
+            Self::Skipped => "skipped",
+            Self::Manual => "manual",
+            Self::Scheduled => "scheduled",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for JobStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Created => f.write_str("created"),
-            Self::WaitingForResource => f.write_str("waiting_for_resource"),
-            Self::Preparing => f.write_str("preparing"),
-            Self::WaitingForCallback => f.write_str("waiting_for_callback"),
-            Self::Pending => f.write_str("pending"),
-            Self::Running => f.write_str("running"),
-            Self::Success => f.write_str("success"),
-            Self::Failed => f.write_str("failed"),
-            Self::Canceling => f.write_str("canceling"),
-            Self::Canceled => f.write_str("canceled"),
-            Self::Skipped => f.write_str("skipped"),
-            Self::Manual => f.write_str("manual"),
-            Self::Scheduled => f.write_str("scheduled"),
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for JobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -1370,19 +1413,10 @@ impl RunnerManager {
 }
 
 ///Scope of the runner.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum RunnerRunnerType {
     #[serde(rename = "instance_type")]
     InstanceType,
@@ -1390,15 +1424,43 @@ pub enum RunnerRunnerType {
     GroupType,
     #[serde(rename = "project_type")]
     ProjectType,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl RunnerRunnerType {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InstanceType => "instance_type",
+            Self::GroupType => "group_type",
+            Self::ProjectType => "project_type",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for RunnerRunnerType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::InstanceType => f.write_str("instance_type"),
-            Self::GroupType => f.write_str("group_type"),
-            Self::ProjectType => f.write_str("project_type"),
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for RunnerRunnerType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RunnerRunnerType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 

@@ -81,7 +81,7 @@ pub async fn retry(global: &GlobalArgs, args: RetryArgs) -> Result<ExitCode, Cli
             "Retried job {} as job {} ({}) {url}",
             args.job,
             job.id,
-            painted(job.status)
+            painted(&job.status)
         )
     })
 }
@@ -95,7 +95,7 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<ExitCode, C
     }
     let job = connection.answered(request.send().await, args.job).await?;
     output::print(connection.json, &job, || {
-        format!("Job {} is {}", job.id, painted(job.status))
+        format!("Job {} is {}", job.id, painted(&job.status))
     })
 }
 
@@ -139,7 +139,7 @@ pub async fn erase(global: &GlobalArgs, args: EraseArgs) -> Result<ExitCode, Cli
         format!(
             "Erased the log and artifacts of job {} ({})",
             job.id,
-            painted(job.status)
+            painted(&job.status)
         )
     })
 }
@@ -149,13 +149,13 @@ fn summary(job: &JobOrBridge) -> (i64, String, String) {
     match job {
         JobOrBridge::Job(job) => (
             job.id,
-            painted(job.status),
+            painted(&job.status),
             job.web_url.clone().unwrap_or_default(),
         ),
-        JobOrBridge::Bridge(bridge) => (bridge.id, painted(bridge.status), bridge.web_url.clone()),
+        JobOrBridge::Bridge(bridge) => (bridge.id, painted(&bridge.status), bridge.web_url.clone()),
     }
 }
 
-fn painted(status: JobStatus) -> String {
+fn painted(status: &JobStatus) -> String {
     output::paint(output::status_style(status), &status.to_string())
 }

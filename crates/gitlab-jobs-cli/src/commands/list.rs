@@ -138,7 +138,7 @@ trait Row {
 #[allow(clippy::too_many_arguments)]
 fn row(
     id: i64,
-    status: JobStatus,
+    status: &JobStatus,
     stage: &str,
     name: &str,
     ref_: &str,
@@ -164,7 +164,7 @@ macro_rules! rows {
             fn cells(&self, now: chrono::DateTime<Utc>) -> Vec<Cell> {
                 row(
                     self.id,
-                    self.status,
+                    &self.status,
                     &self.stage,
                     &self.name,
                     &self.ref_,

@@ -39,7 +39,7 @@ pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode, CliErr
 /// that has a value.
 pub fn describe(job: &Job) -> Vec<String> {
     let now = Utc::now();
-    let mut status = output::paint(output::status_style(job.status), &job.status.to_string());
+    let mut status = output::paint(output::status_style(&job.status), &job.status.to_string());
     if let Some(reason) = &job.failure_reason {
         status.push_str(&format!(" ({reason})"));
     }

@@ -89,7 +89,7 @@ pub async fn run(global: &GlobalArgs, args: TraceArgs) -> Result<ExitCode, CliEr
                 mid_line = !log.is_empty() && !log.ends_with(b"\n");
             }
             // Running is what following means, and a finished job is reported at the end.
-            TraceEvent::Status(status) if status != JobStatus::Running && !is_finished(status) => {
+            TraceEvent::Status(status) if status != JobStatus::Running && !is_finished(&status) => {
                 out.flush()?;
                 note(mid_line, format!("job {} is {status}", args.job));
                 mid_line = false;

@@ -3,6 +3,11 @@
 use gitlab_jobs_types as types;
 
 use super::JobsService;
+use gitlab_jobs_server::{
+    DeleteJobArtifactsRequest, DownloadArtifactsByRefRequest, GetArtifactFileByRefRequest,
+    GetJobArtifactFileRequest, GetJobArtifactsRequest, KeepJobArtifactsRequest,
+};
+
 use crate::archive::{self, ArchiveError};
 use crate::model::{Id, JobDetails, JobKind};
 use crate::rules::artifacts::{ArtifactPath, available_archive};
@@ -58,13 +63,14 @@ impl JobsService {
     /// `user_project.latest_successful_build_for_ref!`, `404 Not found` (RecordNotFound).
     fn latest_build_for_ref(
         &self,
+        route: Route,
         credentials: &Credentials,
         project: &str,
         ref_name: &str,
         job_name: &str,
         search_recent: bool,
     ) -> Result<JobDetails, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let (project_id, now) = (access.project.id, self.now());
         if search_recent {
@@ -85,7 +91,11 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(GetJobArtifactsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         self.archive_of(&details)
@@ -101,8 +111,14 @@ impl JobsService {
         job_name: &str,
         search_recent: bool,
     ) -> Result<Download, ApiError> {
-        let details =
-            self.latest_build_for_ref(credentials, project, ref_name, job_name, search_recent)?;
+        let details = self.latest_build_for_ref(
+            Route::of(DownloadArtifactsByRefRequest::SECURITY),
+            credentials,
+            project,
+            ref_name,
+            job_name,
+            search_recent,
+        )?;
         self.archive_of(&details)
     }
 
@@ -115,7 +131,11 @@ impl JobsService {
         job_id: Id,
         artifact_path: &str,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(GetJobArtifactFileRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         // `not_found! unless build.available_artifacts?` comes before the path check.
@@ -135,8 +155,14 @@ impl JobsService {
         job_name: &str,
         search_recent: bool,
     ) -> Result<Download, ApiError> {
-        let details =
-            self.latest_build_for_ref(credentials, project, ref_name, job_name, search_recent)?;
+        let details = self.latest_build_for_ref(
+            Route::of(GetArtifactFileByRefRequest::SECURITY),
+            credentials,
+            project,
+            ref_name,
+            job_name,
+            search_recent,
+        )?;
         let path = Self::artifact_path(artifact_path)?;
         Self::entry_of(&self.archive_of(&details)?, &path)
     }
@@ -149,7 +175,11 @@ impl JobsService {
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
         // A POST: `authenticate_non_get!` needs a user; job tokens are not accepted here.
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(KeepJobArtifactsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::UpdateBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
@@ -167,7 +197,11 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<(), ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(DeleteJobArtifactsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::DestroyArtifacts, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::DestroyArtifacts, Some(&details.job))?;

@@ -21,6 +21,7 @@ use crate::{Auth, Server};
 const MAINT: Auth = Auth::PrivateToken(MAINTAINER);
 const EXPIRED_BEARER: Auth = Auth::Bearer(EXPIRED);
 const GUEST_TOKEN: Auth = Auth::PrivateToken(GUEST);
+const BROKEN_TOKEN: Auth = Auth::PrivateToken(fake::BROKEN);
 
 type Sent<T> = Result<ResponseValue<T>, Error<types::Error>>;
 
@@ -114,6 +115,13 @@ macro_rules! common_refusals {
             $coverage.reached(server, $op, "Unauthorized", 401);
         }
         {
+            let $client = server.client(BROKEN_TOKEN);
+            let $job: i64 = 1;
+            let (_, body) = refused($call, 500);
+            assert_eq!(body, message("500 Internal Server Error"));
+            $coverage.reached(server, $op, "InternalServerError", 500);
+        }
+        {
             let $client = server.client(GUEST_TOKEN);
             let $job: i64 = 1;
             let (_, body) = refused($call, 403);
@@ -152,7 +160,7 @@ async fn every_variant_of_every_operation_over_the_wire() {
     keep(&mut coverage).await;
     artifact_file_by_ref(&mut coverage).await;
     coverage.assert_complete();
-    assert_eq!(coverage.count(), (18, 96));
+    assert_eq!(coverage.count(), (18, 114));
 }
 
 fn list_headers(headers: &HeaderMap) -> ListProjectJobsOkHeaders {
@@ -297,6 +305,17 @@ async fn list_project_jobs(coverage: &mut Coverage) {
     assert_eq!(body, message("400 Bad request - Invalid cursor"));
     coverage.reached(&server, "list_project_jobs", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_project_jobs()
+            .id("1")
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "list_project_jobs", "InternalServerError", 500);
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -462,6 +481,18 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
     assert_eq!(body, error("pipeline_id is invalid"));
     coverage.reached(&server, "list_pipeline_jobs", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "list_pipeline_jobs", "InternalServerError", 500);
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -592,6 +623,18 @@ async fn list_pipeline_bridges(coverage: &mut Coverage) {
     assert_eq!(body, error("pipeline_id is invalid"));
     coverage.reached(&server, "list_pipeline_bridges", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_bridges()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "list_pipeline_bridges", "InternalServerError", 500);
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -680,6 +723,19 @@ async fn list_pipeline_trigger_jobs(coverage: &mut Coverage) {
     );
     assert_eq!(body, error("pipeline_id is invalid"));
     coverage.reached(&server, OP, "BadRequest", 400);
+
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, OP, "InternalServerError", 500);
 
     let (headers, body) = refused(
         server
@@ -775,6 +831,12 @@ async fn current_job(coverage: &mut Coverage) {
         GetCurrentJobUnauthorizedHeaders::default()
     );
     coverage.reached(&server, "get_current_job", "Unauthorized", 401);
+    let (_, body) = refused(
+        server.client(BROKEN_TOKEN).get_current_job().send().await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "get_current_job", "InternalServerError", 500);
 
     let (_, body) = refused(
         server
@@ -838,6 +900,21 @@ async fn allowed_agents(coverage: &mut Coverage) {
     );
     coverage.reached(&server, "get_current_job_allowed_agents", "Ok", 200);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .get_current_job_allowed_agents()
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(
+        &server,
+        "get_current_job_allowed_agents",
+        "InternalServerError",
+        500,
+    );
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -1021,8 +1098,8 @@ async fn retry(coverage: &mut Coverage) {
     let client = server.client(MAINT);
     let job = success(client.retry_job().id("1").job_id(2).send().await, 201).into_inner();
     assert_eq!(
-        (job.id, job.name.as_str(), job.status),
-        (100, "rspec", JobStatus::Pending)
+        (job.id, job.name.as_str(), &job.status),
+        (100, "rspec", &JobStatus::Pending)
     );
     assert_eq!(job, server.fake.job(100));
     coverage.reached(&server, "retry_job", "Created", 201);
@@ -1370,6 +1447,24 @@ async fn download_by_ref(coverage: &mut Coverage) {
     assert_eq!(body, error("job is empty"));
     coverage.reached(&server, "download_artifacts_by_ref", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .download_artifacts_by_ref()
+            .id("1")
+            .ref_name("main")
+            .job("build")
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(
+        &server,
+        "download_artifacts_by_ref",
+        "InternalServerError",
+        500,
+    );
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -1587,6 +1682,25 @@ async fn artifact_file_by_ref(coverage: &mut Coverage) {
     assert_eq!(body, message("400 Bad request"));
     coverage.reached(&server, "get_artifact_file_by_ref", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .get_artifact_file_by_ref()
+            .id("1")
+            .ref_name("main")
+            .artifact_path("a/b/c.txt")
+            .job("build")
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(
+        &server,
+        "get_artifact_file_by_ref",
+        "InternalServerError",
+        500,
+    );
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)

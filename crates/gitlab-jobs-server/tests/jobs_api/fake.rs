@@ -27,6 +27,9 @@ pub const GUEST: &str = "guest-token";
 pub const EXPIRED: &str = "expired-oauth-token";
 /// An OAuth token with only `read_user`: 403 `insufficient_scope`.
 pub const NARROW_SCOPE: &str = "read-user-oauth-token";
+/// A token whose lookup fails inside the implementation (a database outage): every operation
+/// answers GitLab's 500.
+pub const BROKEN: &str = "broken-store-token";
 /// A maintainer token that has used up its `jobs_index` rate limit.
 pub const RATE_LIMITED: &str = "rate-limited-token";
 /// The CI job token of job 3, which is running.
@@ -168,6 +171,8 @@ enum Refusal {
     NotFound(types::Error),
     BadRequest(types::Error),
     Conflict(types::Error),
+    /// An internal failure: GitLab's 500 (`handle_api_exception`, lib/api/helpers.rb).
+    Internal(types::Error),
 }
 
 trait Refuse {
@@ -186,6 +191,7 @@ macro_rules! refuse {
                     },
                     Refusal::Forbidden(body) => Self::Forbidden(body),
                     Refusal::NotFound(body) => Self::NotFound(body),
+                    Refusal::Internal(body) => Self::InternalServerError(body),
                     $(Refusal::$extra(body) => Self::$extra(body),)*
                     other => panic!("{} has no variant for {other:?}", stringify!($response)),
                 }
@@ -345,15 +351,15 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn finished(status: JobStatus) -> bool {
+fn finished(status: &JobStatus) -> bool {
     matches!(
         status,
         JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped
     )
 }
 
-fn started(status: JobStatus) -> bool {
-    finished(status) && status != JobStatus::Skipped
+fn started(status: &JobStatus) -> bool {
+    finished(status) && *status != JobStatus::Skipped
         || matches!(status, JobStatus::Running | JobStatus::Canceling)
 }
 
@@ -604,11 +610,11 @@ fn basic_json(state: &State, entry: &Entry) -> Value {
         "coverage": null,
         "allow_failure": false,
         "created_at": TIME,
-        "started_at": started(entry.status).then_some(STARTED),
-        "finished_at": finished(entry.status).then_some(FINISHED),
+        "started_at": started(&entry.status).then_some(STARTED),
+        "finished_at": finished(&entry.status).then_some(FINISHED),
         "erased_at": entry.erased.then_some(FINISHED),
-        "duration": finished(entry.status).then_some(150.0),
-        "queued_duration": started(entry.status).then_some(1.5),
+        "duration": finished(&entry.status).then_some(150.0),
+        "queued_duration": started(&entry.status).then_some(1.5),
         "user": entry.user.map(user_json),
         "commit": {
             "id": pipeline.sha,
@@ -729,6 +735,7 @@ fn authenticate(
             Some(EXPIRED_CHALLENGE.to_string()),
         )),
         NARROW_SCOPE => Err(Refusal::Forbidden(insufficient_scope_body())),
+        BROKEN => Err(Refusal::Internal(message("500 Internal Server Error"))),
         _ => Err(unauthorized()),
     }
 }
@@ -1202,7 +1209,7 @@ impl Fake {
         )?;
         may_update(caller)?;
         let entry = state.jobs.get_mut(&job).expect("job");
-        entry.status = match (entry.status, request.force.unwrap_or(false)) {
+        entry.status = match (entry.status.clone(), request.force.unwrap_or(false)) {
             // The runner is asked to stop first, unless forced.
             (JobStatus::Running, false) => JobStatus::Canceling,
             (JobStatus::Running | JobStatus::Canceling, true) => JobStatus::Canceled,
@@ -1290,7 +1297,7 @@ impl Fake {
         )?;
         may_update(caller)?;
         let entry = &state.jobs[&job];
-        if !(finished(entry.status) && (entry.archive.is_some() || !entry.trace.is_empty())) {
+        if !(finished(&entry.status) && (entry.archive.is_some() || !entry.trace.is_empty())) {
             return Err(Refusal::Forbidden(message(
                 "403 Forbidden - Job is not erasable!",
             )));

@@ -20,9 +20,10 @@ use gitlab_jobs_server::runtime::RequestContext;
 use self::pages::{PageHeaders, ProjectJobsPaging};
 use self::respond::{FromApiError, entity};
 use crate::model::{JobStatus, JobVariable};
+use crate::service::auth::Credentials;
 use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService};
-use crate::store::Pagination;
+use crate::store::{Page, Pagination};
 
 /// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
 #[derive(Clone)]
@@ -52,9 +53,11 @@ impl Reference {
         let pagination = pages::offset(query.page, query.per_page);
         let credentials = query.credentials;
         let (project, pipeline_id) = (query.project, query.pipeline_id);
+        let use_case = query.use_case;
         let page = self
             .call(move |service| {
-                service.list_pipeline_bridges(
+                use_case(
+                    service,
                     &credentials,
                     &project,
                     pipeline_id,
@@ -86,7 +89,9 @@ impl Reference {
 
 /// The request of either trigger jobs route (their generated request types are alike).
 struct TriggerJobsQuery {
-    credentials: gitlab_jobs_server::runtime::Credentials,
+    /// The route's own use case (each accepts the credentials its operation's SECURITY lists).
+    use_case: TriggerJobsUseCase,
+    credentials: Credentials,
     project: String,
     pipeline_id: i64,
     scope: Vec<types::JobStatus>,
@@ -94,10 +99,22 @@ struct TriggerJobsQuery {
     per_page: Option<i64>,
 }
 
-/// `scope[]` values in the model's status type. The router has checked them against the
-/// document's enum, which has the model's statuses (`service::present` maps them both ways).
+/// `JobsService::list_pipeline_bridges` or `JobsService::list_pipeline_trigger_jobs`.
+type TriggerJobsUseCase = fn(
+    &JobsService,
+    &Credentials,
+    &str,
+    i64,
+    &[JobStatus],
+    Pagination,
+) -> Result<Page<types::Bridge>, ApiError>;
+
+/// `scope[]` values in the model's status type. The router has read them with the enum's
+/// strict `FromStr` (an unlisted value is answered 400 before the adapter runs), so no
+/// `Unknown` reaches here; the model has the document's statuses (`service::present` maps
+/// them both ways).
 fn scope(values: &[types::JobStatus]) -> Vec<JobStatus> {
-    values.iter().copied().map(JobStatus::from).collect()
+    values.iter().filter_map(JobStatus::from_document).collect()
 }
 
 fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
@@ -199,6 +216,7 @@ impl JobsApi for Reference {
         request: ListPipelineBridgesRequest,
     ) -> ListPipelineBridgesResponse {
         let query = TriggerJobsQuery {
+            use_case: JobsService::list_pipeline_bridges,
             credentials: request.credentials,
             project: request.id,
             pipeline_id: request.pipeline_id,
@@ -221,6 +239,7 @@ impl JobsApi for Reference {
         request: ListPipelineTriggerJobsRequest,
     ) -> ListPipelineTriggerJobsResponse {
         let query = TriggerJobsQuery {
+            use_case: JobsService::list_pipeline_trigger_jobs,
             credentials: request.credentials,
             project: request.id,
             pipeline_id: request.pipeline_id,

@@ -67,10 +67,13 @@ macro_rules! same_statuses {
             }
         }
 
-        impl From<types::JobStatus> for JobStatus {
-            fn from(status: types::JobStatus) -> JobStatus {
+        impl JobStatus {
+            /// The model's status of a listed value; `None` for a value the document does
+            /// not list (`types::JobStatus::Unknown`, which only a response can carry).
+            pub fn from_document(status: &types::JobStatus) -> Option<JobStatus> {
                 match status {
-                    $(types::JobStatus::$status => JobStatus::$status,)*
+                    $(types::JobStatus::$status => Some(JobStatus::$status),)*
+                    types::JobStatus::Unknown(_) => None,
                 }
             }
         }
