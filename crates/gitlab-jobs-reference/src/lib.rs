@@ -23,8 +23,8 @@
 //!   [`demo`]: deterministic demo data (its tokens in [`demo::tokens`]); [`archive`]:
 //!   artifacts zip archives.
 //!
-//! Where a rule comes from GitLab, the comment names the GitLab source file
-//! (see `/work/shared/gitlab-behaviour.md`).
+//! Where a rule comes from GitLab, the comment names the GitLab source file it follows
+//! (`lib/api/ci/jobs.rb`, `app/models/ci/build.rb`, …, in GitLab's own repository).
 
 pub mod archive;
 pub mod cli;
