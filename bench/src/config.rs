@@ -32,6 +32,17 @@ pub struct Config {
     pub mixed_clients: usize,
     pub mixed_requests: u64,
     pub mixed_seconds: f64,
+    /// Open-loop arrival rates as fractions of each engine's closed-loop GET req/s.
+    pub open_loop_fractions: Vec<f64>,
+    /// A fixed open-loop arrival rate (req/s) instead of the fractions.
+    pub open_loop_rate: Option<f64>,
+    pub open_loop_seconds: f64,
+    /// Most requests in flight at once in the open loop.
+    pub open_loop_clients: usize,
+    /// Prism's executable: GET one job is also measured against its mock of `spec`.
+    pub prism: Option<PathBuf>,
+    /// The OpenAPI document Prism mocks.
+    pub spec: PathBuf,
     /// The project the generated jobs are in (`demo::LOAD_PROJECT_ID`).
     pub project: String,
     /// A maintainer's personal access token in the demo data.

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use crate::config::Config;
 use crate::dataset::{Dataset, PER_PAGE, get_ok, ids_of};
 use crate::report::Deep;
-use crate::rounds::rounds;
+use crate::rounds::{Target, rounds};
 
 /// The offset page the deep-page comparison reads (the "page 5,000").
 const DEEP_PAGE: u64 = 5_000;
@@ -33,7 +33,7 @@ pub async fn deep_pages(
     // 1% of the generated jobs are bridges, which the jobs list does not show.
     let last_full_page = first.jobs * 99 / 100 / PER_PAGE;
     let page = DEEP_PAGE.min(last_full_page.saturating_sub(1)).max(2);
-    let mut urls = Vec::new();
+    let mut targets = Vec::new();
     for dataset in large {
         let offset_path = format!("{}&page={page}", dataset.list_path);
         let before_path = format!("{}&page={}", dataset.list_path, page - 1);
@@ -55,14 +55,15 @@ pub async fn deep_pages(
                 dataset.engine()
             );
         }
-        urls.extend([
-            dataset.server.url(&dataset.list_path)?,
-            dataset.server.url(&offset_path)?,
-            dataset.server.url(&keyset_path)?,
-        ]);
+        for path in [&dataset.list_path, &offset_path, &keyset_path] {
+            targets.push(Target {
+                url: dataset.server.url(path)?,
+                pid: dataset.server.pid(),
+            });
+        }
     }
     eprintln!("bench: deep pages (page {page})");
-    let summaries = rounds(config, client, headers, &urls).await;
+    let summaries = rounds(config, client, headers, &targets).await;
     let names = [
         format!("offset page 1 ({} jobs)", first.label),
         format!("offset page {page}"),

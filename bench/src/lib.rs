@@ -8,7 +8,8 @@
 //!   reference server.
 //! - [`config`]: what a run measures; [`run`]: the steps of a run in order.
 //! - The scenarios: [`side_by_side`] (GET one job, list 100 jobs, against the ceiling, in
-//!   [`rounds`]), [`deep`] (deep offset and keyset pages), [`mixed`] (reads and writes at once).
+//!   [`rounds`]), [`open_loop`] (GET one job at fixed arrival rates), [`deep`] (deep offset and keyset pages), [`mixed`] (reads and writes at once).
+//! - [`prism`]: Prism mocking our document, the yardstick from below for GET one job.
 //! - [`report`]: the Markdown tables, with [`stats`] and [`table`]; [`machine`]: the load and
 //!   CPU the report names.
 //! - [`decode`]: the generated types' decode time against `serde_json::Value`.
@@ -22,6 +23,8 @@ pub mod deep;
 pub mod load;
 pub mod machine;
 pub mod mixed;
+pub mod open_loop;
+pub mod prism;
 pub mod process;
 pub mod report;
 pub mod rounds;

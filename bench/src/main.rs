@@ -67,6 +67,25 @@ struct RunArgs {
     mixed_requests: u64,
     #[arg(long, default_value_t = 20.0)]
     mixed_seconds: f64,
+    /// Open-loop GET job arrival rates, as fractions of each engine's closed-loop req/s.
+    #[arg(long, value_delimiter = ',', default_value = "0.5,0.9")]
+    open_loop_fractions: Vec<f64>,
+    /// A fixed open-loop arrival rate in requests per second, instead of the fractions.
+    #[arg(long, value_name = "REQ_PER_S")]
+    open_loop_rate: Option<f64>,
+    /// Length of each open-loop measurement.
+    #[arg(long, default_value_t = 4.0)]
+    open_loop_seconds: f64,
+    /// Most open-loop requests in flight at once (later sends wait, and count as late).
+    #[arg(long, default_value_t = 64)]
+    open_loop_clients: usize,
+    /// Prism's `prism` executable (`@stoplight/prism-cli`): GET one job is also measured
+    /// against its mock of --spec. `cargo xtask bench` installs a pinned one and passes it.
+    #[arg(long, value_name = "PATH")]
+    prism: Option<PathBuf>,
+    /// The OpenAPI document Prism mocks.
+    #[arg(long, default_value = "openapi/gitlab-jobs.yaml")]
+    spec: PathBuf,
     /// The demo project holding the generated jobs (`demo::LOAD_PROJECT_ID`).
     #[arg(long, default_value = "5")]
     project: String,
@@ -131,6 +150,12 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 mixed_clients: args.mixed_clients,
                 mixed_requests: args.mixed_requests,
                 mixed_seconds: args.mixed_seconds,
+                open_loop_fractions: args.open_loop_fractions,
+                open_loop_rate: args.open_loop_rate,
+                open_loop_seconds: args.open_loop_seconds,
+                open_loop_clients: args.open_loop_clients,
+                prism: args.prism,
+                spec: args.spec,
                 project: args.project,
                 token: args.token,
                 generate_ms: args.generate_ms,

@@ -9,6 +9,7 @@ use reqwest::{Client, Method};
 use crate::config::Config;
 use crate::dataset::Dataset;
 use crate::load::{self, Call, Limits, XorShift};
+use crate::process::MemorySampler;
 use crate::report::Mixed;
 use crate::stats::{Sample, Summary};
 
@@ -73,7 +74,9 @@ pub async fn mixed(
         max_requests: config.mixed_requests,
         max_duration: Duration::from_secs_f64(config.mixed_seconds),
     };
+    let memory = MemorySampler::start(dataset.server.pid());
     let run = load::drive(client, headers, limits, plan).await;
+    let peak_rss_kib = memory.finish();
     let kinds = KINDS
         .iter()
         .enumerate()
@@ -90,6 +93,9 @@ pub async fn mixed(
     Ok(Mixed {
         engine: dataset.engine(),
         kinds,
-        total: Summary::of(&run.samples, run.elapsed),
+        total: Summary {
+            peak_rss_kib,
+            ..Summary::of(&run.samples, run.elapsed)
+        },
     })
 }

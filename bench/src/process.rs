@@ -7,6 +7,8 @@ use std::fs::File;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -125,17 +127,7 @@ impl ServerProcess {
     }
 
     pub fn memory(&self) -> Option<Memory> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        };
-        Some(Memory {
-            rss_kib: field("VmRSS:")?,
-            peak_kib: field("VmHWM:")?,
-        })
+        memory_of(self.pid()?)
     }
 
     /// Stops the server: SIGINT (a graceful shutdown), then SIGKILL after a grace period.
@@ -167,11 +159,114 @@ impl ServerProcess {
     }
 }
 
+/// The memory of process `pid` now; `None` once it has gone (or off Linux).
+pub fn memory_of(pid: u32) -> Option<Memory> {
+    parse_status(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+/// `VmRSS` and `VmHWM` of a `/proc/<pid>/status` text.
+pub fn parse_status(status: &str) -> Option<Memory> {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some(Memory {
+        rss_kib: field("VmRSS:")?,
+        peak_kib: field("VmHWM:")?,
+    })
+}
+
+/// The highest resident size among readings; `None` when none succeeded.
+pub fn peak_rss(readings: impl IntoIterator<Item = Option<Memory>>) -> Option<u64> {
+    readings.into_iter().flatten().map(|m| m.rss_kib).max()
+}
+
+/// How often a [`MemorySampler`] reads `/proc`.
+const SAMPLE_INTERVAL: Duration = Duration::from_millis(25);
+
+/// Samples one process's resident size while a scenario runs, on a thread of its own (not a
+/// Tokio worker the load driver needs). `VmHWM` cannot serve here: it is the peak of the
+/// process's whole life, so after the first heavy scenario every later one would show it.
+pub struct MemorySampler {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<Option<u64>>>,
+}
+
+impl MemorySampler {
+    /// Starts sampling `pid`; with `None` (no process to watch) it samples nothing.
+    pub fn start(pid: Option<u32>) -> MemorySampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = pid.map(|pid| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut readings = vec![memory_of(pid)];
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(SAMPLE_INTERVAL);
+                    readings.push(memory_of(pid));
+                }
+                peak_rss(readings)
+            })
+        });
+        MemorySampler { stop, thread }
+    }
+
+    /// Stops sampling; the peak resident size seen, in KiB.
+    pub fn finish(mut self) -> Option<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.take()?.join().ok().flatten()
+    }
+}
+
+impl Drop for MemorySampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATUS: &str = "Name:\tgitlab-jobs-ref\nVmPeak:\t  900000 kB\nVmHWM:\t   104448 kB\nVmRSS:\t    95232 kB\nThreads:\t6\n";
+
+    #[test]
+    fn status_gives_resident_and_peak() {
+        let memory = parse_status(STATUS).expect("both fields");
+        assert_eq!((memory.rss_kib, memory.peak_kib), (95_232, 104_448));
+        assert!(parse_status("Name:\tzombie\n").is_none());
+    }
+
+    #[test]
+    fn peak_is_the_largest_successful_reading() {
+        let reading = |rss_kib| {
+            Some(Memory {
+                rss_kib,
+                peak_kib: 0,
+            })
+        };
+        assert_eq!(
+            peak_rss([reading(10), None, reading(30), reading(20)]),
+            Some(30)
+        );
+        assert_eq!(peak_rss([None, None]), None);
+        assert_eq!(peak_rss(Vec::new()), None);
+    }
+
+    #[test]
+    fn sampler_reads_this_process() {
+        let peak = MemorySampler::start(Some(std::process::id())).finish();
+        assert!(peak.is_some_and(|kib| kib > 0));
+        assert_eq!(MemorySampler::start(None).finish(), None);
     }
 }

@@ -8,6 +8,7 @@ use reqwest::{Client, Url};
 
 use crate::config::Config;
 use crate::load::{self, Call, Limits, Run};
+use crate::process::MemorySampler;
 use crate::stats::{Sample, Summary};
 
 /// Runs the same plan against each target of a round, alternating who goes first, and
@@ -15,6 +16,7 @@ use crate::stats::{Sample, Summary};
 struct Accumulator {
     samples: Vec<Sample>,
     elapsed: Duration,
+    peak_rss_kib: Option<u64>,
 }
 
 impl Accumulator {
@@ -22,16 +24,21 @@ impl Accumulator {
         Accumulator {
             samples: Vec::new(),
             elapsed: Duration::ZERO,
+            peak_rss_kib: None,
         }
     }
 
-    fn add(&mut self, mut run: Run) {
+    fn add(&mut self, mut run: Run, peak_rss_kib: Option<u64>) {
         self.samples.append(&mut run.samples);
         self.elapsed += run.elapsed;
+        self.peak_rss_kib = self.peak_rss_kib.max(peak_rss_kib);
     }
 
     fn summary(&self) -> Summary {
-        Summary::of(&self.samples, self.elapsed)
+        Summary {
+            peak_rss_kib: self.peak_rss_kib,
+            ..Summary::of(&self.samples, self.elapsed)
+        }
     }
 }
 
@@ -50,24 +57,34 @@ async fn warm_up(client: &Client, headers: &HeaderMap, concurrency: usize, url: 
     measure_get(client, headers, limits, url).await;
 }
 
-/// Interleaved rounds over named URL groups: each round runs every URL once, in an order
-/// that rotates per round.
+/// One URL of a comparison and the process that answers it (whose memory is sampled while
+/// it is measured).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: Url,
+    pub pid: Option<u32>,
+}
+
+/// Interleaved rounds over targets: each round runs every target once, in an order that
+/// rotates per round.
 pub async fn rounds(
     config: &Config,
     client: &Client,
     headers: &HeaderMap,
-    urls: &[Url],
+    targets: &[Target],
 ) -> Vec<Summary> {
     let limits = config.limits();
-    for url in urls {
-        warm_up(client, headers, config.concurrency, url).await;
+    for target in targets {
+        warm_up(client, headers, config.concurrency, &target.url).await;
     }
-    let mut accumulators: Vec<Accumulator> = urls.iter().map(|_| Accumulator::new()).collect();
+    let mut accumulators: Vec<Accumulator> = targets.iter().map(|_| Accumulator::new()).collect();
     for round in 0..config.rounds.max(1) {
-        for step in 0..urls.len() {
-            let index = (step + round) % urls.len();
-            let run = measure_get(client, headers, limits, &urls[index]).await;
-            accumulators[index].add(run);
+        for step in 0..targets.len() {
+            let index = (step + round) % targets.len();
+            let target = &targets[index];
+            let memory = MemorySampler::start(target.pid);
+            let run = measure_get(client, headers, limits, &target.url).await;
+            accumulators[index].add(run, memory.finish());
         }
     }
     accumulators.iter().map(Accumulator::summary).collect()

@@ -5,21 +5,28 @@
 
 use std::time::Duration;
 
-use reqwest::Client;
 use reqwest::header::HeaderMap;
+use reqwest::{Client, Url};
 
 use crate::config::Config;
 use crate::database::{Database, Engine};
 use crate::dataset::Dataset;
+use crate::process::ServerProcess;
 use crate::report::{self, Comparison, Results};
-use crate::rounds::rounds;
+use crate::rounds::{Target, rounds};
 use crate::side_by_side::SideBySide;
-use crate::{ceiling, decode, deep, load, machine, mixed, side_by_side};
+use crate::stats::Summary;
+use crate::{ceiling, decode, deep, load, machine, mixed, open_loop, prism, side_by_side};
 
 pub async fn run(config: &Config) -> anyhow::Result<report::Report> {
     std::fs::create_dir_all(&config.work_dir)?;
     let load_at_start = machine::load_average();
-    let client = load::client(config.concurrency.max(config.mixed_clients))?;
+    let client = load::client(
+        config
+            .concurrency
+            .max(config.mixed_clients)
+            .max(config.open_loop_clients),
+    )?;
     let headers = config.headers()?;
     let engines = config.engines();
 
@@ -28,8 +35,30 @@ pub async fn run(config: &Config) -> anyhow::Result<report::Report> {
 
     let side_by_side = side_by_side::prepare(&client, &headers, &by_size).await?;
     let ceiling = ceiling::start(config, &client, &headers, &side_by_side.ceiling_bodies).await?;
+    let prism = match &config.prism {
+        Some(bin) => {
+            Some(prism::start(config, bin, &client, &headers, &by_size[0][0].job_path).await?)
+        }
+        None => None,
+    };
     eprintln!("bench: servers vs ceiling, {} rounds", config.rounds);
-    let comparisons = compare(config, &client, &headers, &engines, &side_by_side, &ceiling).await?;
+    let (comparisons, prism_get) = compare(
+        config,
+        &client,
+        &headers,
+        &engines,
+        &side_by_side,
+        &ceiling,
+        prism.as_ref(),
+    )
+    .await?;
+
+    let open_loop = match (side_by_side.scenarios.first(), comparisons.first()) {
+        (Some(scenario), Some(closed)) => {
+            open_loop::measure(config, &client, &headers, scenario, closed).await
+        }
+        _ => Vec::new(),
+    };
 
     let deep = match by_size.get(1) {
         Some(large) => Some(deep::deep_pages(config, &client, &headers, large).await?),
@@ -65,6 +94,8 @@ pub async fn run(config: &Config) -> anyhow::Result<report::Report> {
         engines: &engines,
         datasets: &datasets,
         comparisons: &comparisons,
+        open_loop: &open_loop,
+        prism: prism_get.as_ref(),
         deep: deep.as_deref(),
         mixed: &mixed_runs,
         decode: &decode,
@@ -72,6 +103,9 @@ pub async fn run(config: &Config) -> anyhow::Result<report::Report> {
         memory_after,
     });
     ceiling.stop()?;
+    if let Some((prism, _)) = prism {
+        prism.stop()?;
+    }
     for dataset in datasets {
         dataset.server.stop()?;
     }
@@ -103,22 +137,34 @@ async fn open_datasets(
     Ok(datasets)
 }
 
-/// Every side-by-side scenario on every engine and on the ceiling, in the same rounds.
+/// Every side-by-side scenario on every engine and on the ceiling, and GET one job on Prism
+/// when it runs, all in the same rounds.
 async fn compare(
     config: &Config,
     client: &Client,
     headers: &HeaderMap,
     engines: &[Engine],
     side_by_side: &SideBySide,
-    ceiling: &crate::process::ServerProcess,
-) -> anyhow::Result<Vec<Comparison>> {
-    let mut urls = Vec::new();
+    ceiling: &ServerProcess,
+    prism: Option<&(ServerProcess, Url)>,
+) -> anyhow::Result<(Vec<Comparison>, Option<Summary>)> {
+    let mut targets = Vec::new();
     for scenario in &side_by_side.scenarios {
-        urls.extend(scenario.server_urls.iter().cloned());
-        urls.push(ceiling.url(&scenario.ceiling_path)?);
+        targets.extend(scenario.servers.iter().cloned());
+        targets.push(Target {
+            url: ceiling.url(&scenario.ceiling_path)?,
+            pid: ceiling.pid(),
+        });
     }
-    let summaries = rounds(config, client, headers, &urls).await;
-    Ok(side_by_side
+    if let Some((process, url)) = prism {
+        targets.push(Target {
+            url: url.clone(),
+            pid: process.pid(),
+        });
+    }
+    let mut summaries = rounds(config, client, headers, &targets).await;
+    let prism_get = prism.and_then(|_| summaries.pop());
+    let comparisons = side_by_side
         .scenarios
         .iter()
         .zip(summaries.chunks(engines.len() + 1))
@@ -132,5 +178,6 @@ async fn compare(
                 .collect(),
             ceiling: measured[engines.len()].clone(),
         })
-        .collect())
+        .collect();
+    Ok((comparisons, prism_get))
 }

@@ -8,14 +8,15 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, Url};
 
 use crate::dataset::{Dataset, get_ok};
+use crate::rounds::Target;
 
 /// One scenario on one data set size.
 pub struct Scenario {
     pub name: &'static str,
     /// The data set size's label (`1k`, `1M`).
     pub size: String,
-    /// One URL per engine, in engine order.
-    pub server_urls: Vec<Url>,
+    /// One URL (and server process) per engine, in engine order.
+    pub servers: Vec<Target>,
     /// The path the ceiling answers with the first engine's body.
     pub ceiling_path: String,
 }
@@ -54,7 +55,7 @@ pub async fn prepare(
             ),
             ("list 100 jobs", |d: &Dataset| d.list_path.clone()),
         ] {
-            let mut server_urls = Vec::new();
+            let mut servers = Vec::new();
             let mut answers = Vec::new();
             let mut first_body = None;
             for dataset in group.iter() {
@@ -63,7 +64,10 @@ pub async fn prepare(
                 let body = get_ok(client, headers, &url).await?;
                 answers.push(comparable(&body, &origin)?);
                 first_body.get_or_insert(body);
-                server_urls.push(url);
+                servers.push(Target {
+                    url,
+                    pid: dataset.server.pid(),
+                });
             }
             let first = group.first().context("a data set group without servers")?;
             if answers.iter().any(|answer| *answer != answers[0]) {
@@ -75,7 +79,7 @@ pub async fn prepare(
             scenarios.push(Scenario {
                 name,
                 size: first.label.clone(),
-                server_urls,
+                servers,
                 ceiling_path,
             });
         }

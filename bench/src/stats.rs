@@ -22,8 +22,11 @@ pub struct Summary {
     pub elapsed: Duration,
     pub p50: Duration,
     pub p99: Duration,
+    pub max: Duration,
     /// Counts by status class: index 0 transport errors, 1..=5 for 1xx..5xx.
     pub classes: [u64; 6],
+    /// The server process's highest resident size (KiB) sampled during the measurement.
+    pub peak_rss_kib: Option<u64>,
 }
 
 impl Summary {
@@ -40,7 +43,9 @@ impl Summary {
             elapsed,
             p50: percentile(&latencies, 50.0),
             p99: percentile(&latencies, 99.0),
+            max: latencies.last().copied().unwrap_or_default(),
             classes,
+            peak_rss_kib: None,
         }
     }
 

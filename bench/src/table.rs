@@ -99,6 +99,11 @@ pub fn mebibytes(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }
 
+/// A peak resident size, or `n/a` when it could not be read.
+pub fn peak(kib: Option<u64>) -> String {
+    kib.map_or_else(|| "n/a".to_owned(), mebibytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +130,7 @@ mod tests {
         assert_eq!(ratio(1.0, 0.0), "n/a");
         assert_eq!(rate(12.345), "12.3");
         assert_eq!(mebibytes(2048), "2 MiB");
+        assert_eq!(peak(Some(3072)), "3 MiB");
+        assert_eq!(peak(None), "n/a");
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::spec::workspace_root;
+use crate::workspace_root;
 
 /// The errata folder, relative to the workspace root.
 pub const DIRECTORY: &str = "openapi/errata";

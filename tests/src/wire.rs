@@ -7,7 +7,7 @@
 //!   and the server. Every exchange is kept, raw, so that a test can drive an operation
 //!   through the typed client and still check the bytes against the document.
 //! - [`verdict`]: one exchange against the document (expected status, never 5xx,
-//!   [`live::conformance`](crate::live::conformance)), as a message naming the operation,
+//!   [`conformance::check`](crate::conformance::check)), as a message naming the operation,
 //!   the request, the status and what broke.
 //!
 //! Blocking I/O on threads, on purpose: it needs nothing but `std`, and an async test calls
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::live::{Observed, conformance};
+use crate::conformance::{self, Observed};
 use crate::validate::Validators;
 
 /// Longest wait for any single read or write; a test server answers in milliseconds.
@@ -525,22 +525,12 @@ fn response_bytes(method: &str, response: &Observed) -> Vec<u8> {
     bytes
 }
 
+/// The standard reason phrase (`http`'s table), or `Status` for a code without one.
 fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        302 => "Found",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        502 => "Bad Gateway",
-        _ => "Status",
-    }
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or("Status")
 }
 
 /// Checks one exchange of `operation_id`: the status is `expected` (and not 5xx), and the
@@ -560,8 +550,10 @@ pub fn verdict(
     if status != expected {
         problems.push(format!("expected status {expected}, got {status}"));
     }
-    match conformance(validators, operation_id, &exchange.response) {
-        Ok(found) => problems.extend(found),
+    // Every finding counts here, warnings too: the reference server must say exactly what
+    // the document says.
+    match conformance::check(validators, operation_id, &exchange.response) {
+        Ok(found) => problems.extend(found.iter().map(ToString::to_string)),
         Err(error) => problems.push(format!("the document could not be read: {error:#}")),
     }
     if problems.is_empty() {

@@ -12,10 +12,11 @@ use gitlab_jobs_contract_tests::validate::describe;
 use gitlab_jobs_contract_tests::{Operation, Spec, Validators, Violation, errata, pointer};
 use serde_json::Value;
 
-const OPERATION_IDS: [&str; 17] = [
+const OPERATION_IDS: [&str; 18] = [
     "list_project_jobs",
     "list_pipeline_jobs",
     "list_pipeline_bridges",
+    "list_pipeline_trigger_jobs",
     "get_current_job",
     "get_current_job_allowed_agents",
     "get_job",
@@ -31,17 +32,22 @@ const OPERATION_IDS: [&str; 17] = [
     "delete_job_artifacts",
     "get_artifact_file_by_ref",
 ];
-const LIST_OPERATIONS: [&str; 3] = [
+const LIST_OPERATIONS: [&str; 4] = [
     "list_project_jobs",
     "list_pipeline_jobs",
     "list_pipeline_bridges",
+    "list_pipeline_trigger_jobs",
 ];
 const PAGINATION_HEADERS: [&str; 5] =
     ["X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "Link"];
 /// Sent only by counted lists: GitLab lists project jobs `without_count`, so it never sends
 /// these there (gitlab-behaviour.md §5), and the document rightly does not declare them.
 const COUNT_HEADERS: [&str; 2] = ["X-Total", "X-Total-Pages"];
-const COUNTED_LISTS: [&str; 2] = ["list_pipeline_jobs", "list_pipeline_bridges"];
+const COUNTED_LISTS: [&str; 3] = [
+    "list_pipeline_jobs",
+    "list_pipeline_bridges",
+    "list_pipeline_trigger_jobs",
+];
 const SCHEMAS: [&str; 18] = [
     "Job",
     "Bridge",
@@ -83,7 +89,9 @@ const MEANINGFUL: [&str; 11] = [
 
 fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| Spec::load().expect("openapi/gitlab-jobs.yaml loads and parses"))
+    SPEC.get_or_init(|| {
+        gitlab_jobs_contract_tests::load_spec().expect("openapi/gitlab-jobs.yaml loads and parses")
+    })
 }
 
 fn operations() -> Vec<Operation<'static>> {
@@ -214,7 +222,7 @@ fn every_operation_has_id_tag_summary_description_and_responses() {
 }
 
 #[test]
-fn the_seventeen_operations_are_present() {
+fn the_eighteen_operations_are_present() {
     let found: BTreeSet<&str> = operations()
         .iter()
         .filter_map(|op| op.operation_id)
@@ -772,4 +780,15 @@ fn every_errata_file_is_indexed() {
         "openapi/errata holds no original besides the index"
     );
     assert_none("errata folder", &failures);
+}
+
+/// `gitlab-jobs verify` checks against the copy compiled into the contract crate: it must be
+/// the document these tests check (`cargo xtask generate` writes it).
+#[test]
+fn the_compiled_in_document_is_the_workspace_document() {
+    let embedded = Spec::embedded().expect("the compiled-in document parses");
+    assert!(
+        embedded.doc() == spec().doc(),
+        "crates/gitlab-jobs-contract/openapi/gitlab-jobs.yaml differs from openapi/gitlab-jobs.yaml: run `cargo xtask generate`"
+    );
 }

@@ -52,8 +52,11 @@ registry!(
     AllowedAgentsJob,
     AllowedAgentsPipeline,
     AllowedAgentsProject,
+    AllowedAgentsProjectCompact,
     AllowedAgentsProjectIdentity,
     AllowedAgentsUser,
+    AllowedAgentsUserBasic,
+    AllowedAgentsUserCompact,
     ArtifactFile,
     Bridge,
     Commit,
@@ -76,7 +79,9 @@ registry!(
 
 fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| Spec::load().expect("openapi/gitlab-jobs.yaml loads and parses"))
+    SPEC.get_or_init(|| {
+        gitlab_jobs_contract_tests::load_spec().expect("openapi/gitlab-jobs.yaml loads and parses")
+    })
 }
 
 /// The component a media type's schema names: `$ref: X` → (X, false), `array of $ref X` →

@@ -4,7 +4,7 @@
 //!
 //! The client talks to the server through a recording proxy ([`Recorder`]), so each call is
 //! made by the typed client exactly as an application would make it, and its raw status,
-//! headers and body are checked with `live::conformance` (documented status, content type,
+//! headers and body are checked with `conformance::check` (documented status, content type,
 //! headers, body schema with unknown properties rejected). A few statuses cannot be reached
 //! through the typed client (it will not send `job_id=x`, nor leave out a required `job`):
 //! those requests are written raw and checked the same way.
@@ -29,7 +29,8 @@ use gitlab_jobs_contract_tests::{Spec, Validators, report};
 use gitlab_jobs_reference::TestServer;
 use gitlab_jobs_reference::demo::tokens;
 
-static SPEC: LazyLock<Spec> = LazyLock::new(|| Spec::load().expect("the document loads"));
+static SPEC: LazyLock<Spec> =
+    LazyLock::new(|| gitlab_jobs_contract_tests::load_spec().expect("the document loads"));
 
 /// Documented statuses that the reference server cannot be made to answer, and why. The
 /// final check fails if one of them gets provoked (remove it here) or if another documented
@@ -384,6 +385,7 @@ impl Live {
         let allowed: BTreeSet<(String, u16)> = NOT_PROVOKED
             .iter()
             .map(|(operation, status, _)| ((*operation).to_owned(), *status))
+            .chain(not_provoked_internal_errors(&documented))
             .collect();
         for (operation, status) in unprovoked.difference(&allowed) {
             failures.push(format!(
@@ -441,6 +443,19 @@ impl Live {
         }
         table
     }
+}
+
+/// Every operation's 500 (GitLab's answer to an uncaught exception): a healthy reference
+/// server cannot be made to fail from the outside. The 500 of every operation is tested where
+/// a failure can be injected: the reference adapter's `an_internal_failure_is_a_500_on_every_operation`
+/// and the server crate's end-to-end test, over the wire, with a fake whose store fails.
+fn not_provoked_internal_errors(
+    documented: &BTreeSet<(String, u16)>,
+) -> impl Iterator<Item = (String, u16)> + '_ {
+    documented
+        .iter()
+        .filter(|(_, status)| *status == 500)
+        .cloned()
 }
 
 /// Every (operationId, status) the document declares.
@@ -860,10 +875,11 @@ async fn project_jobs(live: &mut Live) -> Result<()> {
     Ok(())
 }
 
-/// GET /projects/:id/pipelines/:pipeline_id/jobs and …/bridges.
+/// GET /projects/:id/pipelines/:pipeline_id/jobs, …/bridges and …/trigger_jobs.
 async fn pipeline_jobs_and_bridges(live: &mut Live) -> Result<()> {
     const JOBS: &str = "list_pipeline_jobs";
     const BRIDGES: &str = "list_pipeline_bridges";
+    const TRIGGER_JOBS: &str = "list_pipeline_trigger_jobs";
     let bob = live.token(tokens::DEVELOPER);
 
     // Pipeline 2: the retried lint (9) is hidden; counted pages of 2.
@@ -1013,11 +1029,15 @@ async fn pipeline_jobs_and_bridges(live: &mut Live) -> Result<()> {
         unknown.list_pipeline_jobs().id("1").pipeline_id(2).send(),
     )
     .await?;
+    // A guest of acme/infra (private, public pipelines off) may not read its pipelines.
     let dave = live.token(tokens::GUEST);
     live.refused_with(
         JOBS,
         FORBIDDEN,
-        dave.list_pipeline_jobs().id("1").pipeline_id(2).send(),
+        dave.list_pipeline_jobs()
+            .id("acme/infra")
+            .pipeline_id(2)
+            .send(),
     )
     .await?;
     live.refused_with(
@@ -1136,6 +1156,88 @@ async fn pipeline_jobs_and_bridges(live: &mut Live) -> Result<()> {
         bob.list_pipeline_bridges().id("1").pipeline_id(999).send(),
     )
     .await?;
+
+    // …/trigger_jobs (GitLab 19.2) runs the same helper as …/bridges: the same answers.
+    for (project, pipeline) in [("1", 1), ("acme/backend", 4), ("2", 7)] {
+        let (bridges, _) = live
+            .ok(
+                BRIDGES,
+                200,
+                bob.list_pipeline_bridges()
+                    .id(project)
+                    .pipeline_id(pipeline)
+                    .send(),
+            )
+            .await?;
+        let (trigger_jobs, _) = live
+            .ok(
+                TRIGGER_JOBS,
+                200,
+                bob.list_pipeline_trigger_jobs()
+                    .id(project)
+                    .pipeline_id(pipeline)
+                    .send(),
+            )
+            .await?;
+        ensure!(
+            serde_json::to_value(&*trigger_jobs)? == serde_json::to_value(&*bridges)?,
+            "{TRIGGER_JOBS} {project} pipeline {pipeline}: {trigger_jobs:?} is not {bridges:?}"
+        );
+    }
+    let (trigger_jobs, exchanges) = live
+        .pages(
+            TRIGGER_JOBS,
+            bob.items(
+                bob.list_pipeline_trigger_jobs()
+                    .id("acme/backend")
+                    .pipeline_id(4),
+            )
+            .try_collect::<Vec<_>>(),
+        )
+        .await?;
+    ensure!(
+        trigger_jobs.iter().map(|b| b.id).collect::<Vec<_>>() == [15] && exchanges.len() == 1,
+        "{TRIGGER_JOBS} pipeline 4: {trigger_jobs:?} in {} pages",
+        exchanges.len()
+    );
+    live.refused_with(
+        TRIGGER_JOBS,
+        PER_PAGE_ZERO,
+        bob.list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(1)
+            .per_page(0)
+            .send(),
+    )
+    .await?;
+    live.refused_with(
+        TRIGGER_JOBS,
+        UNAUTHORIZED,
+        unknown
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(1)
+            .send(),
+    )
+    .await?;
+    live.refused_with(
+        TRIGGER_JOBS,
+        FORBIDDEN,
+        dave.list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(1)
+            .send(),
+    )
+    .await?;
+    live.refused_with(
+        TRIGGER_JOBS,
+        RECORD_NOT_FOUND,
+        bob.list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(999)
+            .send(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -1178,10 +1280,21 @@ async fn current_job(live: &mut Live) -> Result<()> {
         )
         .await?;
     let agents = agents.into_inner();
+    // Current GitLab's compact project and user (lib/api/ci/jobs.rb), not the 13.11–15.x
+    // entities.
+    let types::AllowedAgentsProject::Compact(project) = &agents.project else {
+        bail!(
+            "{AGENTS}: not the current project shape: {:?}",
+            agents.project
+        );
+    };
+    let types::AllowedAgentsUser::Compact(user) = &agents.user else {
+        bail!("{AGENTS}: not the current user shape: {:?}", agents.user);
+    };
     ensure!(
-        agents.job.id == 13 && agents.pipeline.id == 4 && agents.project.id == 1,
+        agents.job.id == 13 && agents.pipeline.id == 4 && project.id == 1,
         "{AGENTS}: job/pipeline/project {:?}",
-        (agents.job.id, agents.pipeline.id, agents.project.id)
+        (agents.job.id, agents.pipeline.id, project.id)
     );
     ensure!(
         agents
@@ -1194,9 +1307,9 @@ async fn current_job(live: &mut Live) -> Result<()> {
         agents.allowed_agents
     );
     ensure!(
-        agents.user.username == "bob",
+        user.username == "bob",
         "{AGENTS}: the job's user is bob, got {}",
-        agents.user.username
+        user.username
     );
 
     let bob = live.token(tokens::DEVELOPER);
@@ -1487,9 +1600,7 @@ async fn cancel_and_retry(live: &mut Live) -> Result<()> {
     let (retried, _) = live
         .ok(RETRY, 201, bob.retry_job().id("1").job_id(8).send())
         .await?;
-    let types::JobOrBridge::Job(new_job) = retried.into_inner() else {
-        bail!("{RETRY} 8: a build's retry must decode as a Job");
-    };
+    let new_job = retried.into_inner();
     ensure!(
         new_job.id > LAST_DEMO_JOB
             && new_job.name == "rspec"
@@ -1537,22 +1648,20 @@ async fn cancel_and_retry(live: &mut Live) -> Result<()> {
         "list_pipeline_jobs include_retried after the retry of 8: {:?}",
         ids(&jobs)
     );
-    // A bridge retries as a bridge.
+    // A bridge retries as `Entities::Ci::Job` (lib/api/ci/jobs.rb): no runner, no artifacts,
+    // `tag_list` ["bridge"] (`Ci::Bridge#tags`).
     let (retried, _) = live
         .ok(RETRY, 201, bob.retry_job().id("1").job_id(4).send())
         .await?;
-    match retried.into_inner() {
-        types::JobOrBridge::Bridge(bridge) => ensure!(
-            bridge.id > new_job.id && bridge.name == "trigger-docs",
-            "{RETRY} 4: new bridge {} {}",
-            bridge.id,
-            bridge.name
-        ),
-        types::JobOrBridge::Job(job) => bail!(
-            "{RETRY} 4: a bridge's retry decoded as a Job (id {})",
-            job.id
-        ),
-    }
+    let bridge = retried.into_inner();
+    ensure!(
+        bridge.id > new_job.id
+            && bridge.name == "trigger-docs"
+            && bridge.runner.is_none()
+            && bridge.artifacts.is_empty()
+            && bridge.tag_list == ["bridge"],
+        "{RETRY} 4: new bridge as a Job {bridge:?}"
+    );
     live.raw(
         RETRY,
         400,

@@ -1,6 +1,6 @@
 //! Invalid requests (DESIGN.md, "Contract tests" item 6): against the reference server with the
 //! demo data set, every malformed request gets a 4xx that the document declares for the
-//! operation (checked with `live::conformance`), never a 5xx, and leaves the database as it
+//! operation (checked with `conformance::check`), never a 5xx, and leaves the database as it
 //! was (a snapshot of every job, log and archive through `server.store()`, before and after).
 //!
 //! Requests are written raw ([`wire::send`]) so that nothing normalises them on the way:
@@ -18,7 +18,8 @@ use gitlab_jobs_reference::model::{JobDetails, JobKind};
 use gitlab_jobs_reference::store::{JobFilter, Pagination, Store, StoredFile};
 use gitlab_jobs_reference::{Fixtures, TestServer};
 
-static SPEC: LazyLock<Spec> = LazyLock::new(|| Spec::load().expect("the document loads"));
+static SPEC: LazyLock<Spec> =
+    LazyLock::new(|| gitlab_jobs_contract_tests::load_spec().expect("the document loads"));
 
 /// One malformed request and what GitLab answers to it.
 struct Case {
@@ -1287,9 +1288,11 @@ async fn unknown_routes_get_404() {
         )
         .says(NOT_FOUND),
         case(
+            // `/` and `/openapi.yaml` serve the documentation; everything else outside
+            // `/api/v4` is GitLab's 404.
             "outside the API",
             "get_job",
-            Request::get("/").token(tokens::DEVELOPER),
+            Request::get("/index.html").token(tokens::DEVELOPER),
             404,
         )
         .says(NOT_FOUND),

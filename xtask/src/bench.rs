@@ -5,6 +5,10 @@
 //! them over loopback and prints the Markdown tables. ARGS go to `gitlab-jobs-bench run`
 //! (`--help` lists them); the report is also written to `target/bench/report.md`.
 //!
+//! GET one job is also measured against Prism mocking the document: the pinned
+//! `@stoplight/prism-cli` is installed into `.tools/prism` with npm on first use
+//! (`--no-prism`, taken here, leaves it out; `--prism PATH` names another).
+//!
 //! The PostgreSQL column needs a server: unless ARGS name one (`--postgres URL`) or ask for
 //! none (`--no-postgres`, taken here), the private cluster of `scripts/postgres.sh` is used,
 //! started (and installed from Debian's packages) when it is not running and stopped after
@@ -16,16 +20,33 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
+use crate::npm::Tool;
+
+/// Prism, the OpenAPI mock server GET one job is also measured against. 5.14.2 is the newest
+/// release that runs on Node.js 18 and 20 (5.15 needs Node.js 24).
+const PRISM: Tool = Tool {
+    dir: "prism",
+    package: "@stoplight/prism-cli",
+    version: "5.14.2",
+    bin: "prism",
+    needed_by: "cargo xtask bench",
+};
+
 /// How many times generation is timed (the report shows the median).
 const GENERATE_RUNS: usize = 3;
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let sqlite_only = args.iter().any(|arg| arg == "--no-postgres");
+    let without_prism = args.iter().any(|arg| arg == "--no-prism");
     let mut args: Vec<String> = args
         .iter()
-        .filter(|arg| *arg != "--no-postgres")
+        .filter(|arg| *arg != "--no-postgres" && *arg != "--no-prism")
         .cloned()
         .collect();
+    if !without_prism && !args.iter().any(|arg| arg.starts_with("--prism")) {
+        let prism = PRISM.ensure(root)?;
+        args.extend(["--prism".to_owned(), prism.display().to_string()]);
+    }
     let cluster = if sqlite_only || args.iter().any(|arg| arg.starts_with("--postgres")) {
         None
     } else {

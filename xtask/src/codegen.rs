@@ -10,14 +10,18 @@ use anyhow::Context;
 use quote::quote;
 
 use crate::files::Output;
-use crate::{presence, render, server, spec};
+use crate::{open_enums, presence, render, server, spec};
 
 pub const TYPES_FILE: &str = "crates/gitlab-jobs-types/src/generated.rs";
 pub const CLIENT_FILE: &str = "crates/gitlab-jobs-client/src/generated.rs";
 pub const SERVER_FILE: &str = "crates/gitlab-jobs-server/src/generated.rs";
+/// The contract crate's copy of the document, compiled into it (and so into `gitlab-jobs
+/// verify`). A copy inside the crate, not a path out of it, so that `cargo package` ships it.
+pub const CONTRACT_DOCUMENT: &str = "crates/gitlab-jobs-contract/openapi/gitlab-jobs.yaml";
 
-pub fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
+pub(crate) fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let document = spec::load(root)?;
+    let document_text = spec::read(root)?;
 
     let mut settings = progenitor::GenerationSettings::default();
     settings
@@ -33,14 +37,19 @@ pub fn generate_all(root: &Path) -> anyhow::Result<Vec<Output>> {
     let type_space = generator.get_type_space();
     let mut types = render::parse(type_space.to_stream(), "types crate")?;
     presence::keep_always_sent_keys(&document, &mut types)?;
-    let client = share_types(render::parse(client_tokens, "client")?)?;
+    open_enums::open_response_enums(&document, &mut types)?;
     let type_names = type_space.iter_types().map(|t| t.name()).collect();
+    let mut client = share_types(render::parse(client_tokens, "client")?)?;
+    client
+        .items
+        .extend(server::client_error_statuses(&document, &type_names)?);
     let server = render::parse(server::generate(&document, &type_names)?, "server crate")?;
 
     Ok(vec![
         output(TYPES_FILE, render::render(&types)?),
         output(CLIENT_FILE, render::render(&client)?),
         output(SERVER_FILE, render::render(&server)?),
+        output(CONTRACT_DOCUMENT, document_text),
     ])
 }
 
@@ -114,7 +123,7 @@ mod tests {
         std::fs::create_dir_all(root.join("openapi")).expect("scratch dir");
         std::fs::write(root.join(spec::SPEC_PATH), document).expect("scratch document");
         let real = crate::workspace_root();
-        for file in [TYPES_FILE, CLIENT_FILE, SERVER_FILE] {
+        for file in [TYPES_FILE, CLIENT_FILE, SERVER_FILE, CONTRACT_DOCUMENT] {
             let target = root.join(file);
             std::fs::create_dir_all(target.parent().expect("parent")).expect("dirs");
             std::fs::copy(real.join(file), target).expect("committed output");
@@ -154,7 +163,11 @@ mod tests {
 
         let outputs = generate_all(&root).expect("generate");
         let stale = files::diff_all(&root, &outputs).expect("diff");
-        assert_eq!(stale.len(), 2, "client and server docs carry the summary");
+        assert_eq!(
+            stale.len(),
+            3,
+            "client and server docs carry the summary; the contract crate copies the document"
+        );
         assert!(stale.iter().all(|diff| diff.contains("Get one single job")));
 
         files::write_all(&root, &outputs).expect("write");

@@ -9,6 +9,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::npm::Tool;
+
 /// The pinned `@redocly/cli` version.
 pub const REDOCLY_VERSION: &str = "2.77.0";
 
@@ -38,57 +40,16 @@ pub fn run(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Redocly CLI, pinned.
+pub const REDOCLY: Tool = Tool {
+    dir: "redocly",
+    package: "@redocly/cli",
+    version: REDOCLY_VERSION,
+    bin: "redocly",
+    needed_by: "cargo xtask lint",
+};
+
 /// Returns the path of the `redocly` executable under `<root>/.tools/redocly`, installing it first if missing.
 pub fn ensure_redocly(root: &Path) -> Result<PathBuf> {
-    let prefix = root.join(".tools").join("redocly");
-    let bin = prefix
-        .join("node_modules")
-        .join(".bin")
-        .join(if cfg!(windows) {
-            "redocly.cmd"
-        } else {
-            "redocly"
-        });
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    let npm_found = Command::new(npm)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !npm_found {
-        bail!(
-            "`npm` was not found on PATH; it is needed once to install @redocly/cli@{REDOCLY_VERSION} into {} \
-             (install Node.js >= 20.19 with npm, then rerun `cargo xtask lint`)",
-            prefix.display()
-        );
-    }
-    std::fs::create_dir_all(&prefix)
-        .with_context(|| format!("failed to create {}", prefix.display()))?;
-    println!(
-        "installing @redocly/cli@{REDOCLY_VERSION} into {}",
-        prefix.display()
-    );
-    let status = Command::new(npm)
-        .arg("install")
-        .arg("--prefix")
-        .arg(&prefix)
-        .arg("--no-audit")
-        .arg("--no-fund")
-        .arg(format!("@redocly/cli@{REDOCLY_VERSION}"))
-        .current_dir(root)
-        .status()
-        .context("failed to run `npm install`")?;
-    if !status.success() {
-        bail!(
-            "`npm install --prefix {} @redocly/cli@{REDOCLY_VERSION}` failed ({status})",
-            prefix.display()
-        );
-    }
-    if !bin.is_file() {
-        bail!("npm finished but {} does not exist", bin.display());
-    }
-    Ok(bin)
+    REDOCLY.ensure(root)
 }

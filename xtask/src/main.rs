@@ -5,8 +5,11 @@
 
 mod bench;
 mod codegen;
+mod docs;
 mod files;
 mod lint;
+mod npm;
+mod open_enums;
 mod presence;
 mod render;
 mod server;
@@ -19,8 +22,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  generate   regenerate the types, client and server crates from openapi/gitlab-jobs.yaml
+  generate   regenerate the types, client and server crates, the contract crate's copy of
+             the document and the API documentation page from openapi/gitlab-jobs.yaml
   check      fail (with a diff) when the committed generated files are stale
+  docs       render the API documentation page (crates/gitlab-jobs-reference/assets/api-docs.html,
+             served at / by the reference server) from the document and its errata
   lint       lint the OpenAPI document with Redocly CLI (installed into .tools/ on first use)
   bench      benchmark the reference server against a bare axum ceiling (Markdown report)
 ";
@@ -31,6 +37,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate(&root),
         Some("check") => check(&root),
+        Some("docs") => docs::run(&root),
         Some("lint") => lint::run(&root),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") => {
@@ -68,9 +75,16 @@ pub(crate) fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Every file generated from the document: the three crates and the documentation page.
+fn generated_files(root: &Path) -> anyhow::Result<Vec<files::Output>> {
+    let mut outputs = codegen::generate_all(root)?;
+    outputs.push(docs::generate(root)?);
+    Ok(outputs)
+}
+
 fn generate(root: &Path) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let outputs = codegen::generate_all(root)?;
+    let outputs = generated_files(root)?;
     let written = files::write_all(root, &outputs)?;
     println!(
         "generated {} files ({} changed) in {:.2?}",
@@ -82,7 +96,7 @@ fn generate(root: &Path) -> anyhow::Result<()> {
 }
 
 fn check(root: &Path) -> anyhow::Result<()> {
-    let outputs = codegen::generate_all(root)?;
+    let outputs = generated_files(root)?;
     let stale = files::diff_all(root, &outputs)?;
     if stale.is_empty() {
         println!("generated files are up to date ({} files)", outputs.len());

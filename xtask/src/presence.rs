@@ -78,7 +78,7 @@ fn always_sent(property: &ReferenceOr<Box<Schema>>) -> bool {
         )
 }
 
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+pub(crate) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("serde"))

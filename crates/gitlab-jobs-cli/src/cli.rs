@@ -17,6 +17,7 @@ Exit codes:
   4  GitLab could not be reached or failed (network error, 429 or 5xx, unreadable answer)
   5  a local file could not be read or written
   130  interrupted by Ctrl-C during a download (no partial file is left)
+  verify: 0 clean (warnings allowed), 1 drift from the Jobs API document, 2 could not run
 
 Environment:
   GITLAB_URL          GitLab instance (in GitLab CI: CI_SERVER_URL), default https://gitlab.com
@@ -87,6 +88,8 @@ pub enum Command {
     Play(commands::act::PlayArgs),
     Erase(commands::act::EraseArgs),
     Artifacts(commands::artifacts::ArtifactsArgs),
+    Verify(commands::verify::VerifyArgs),
+    Record(commands::record::RecordArgs),
 }
 
 #[cfg(test)]
@@ -102,16 +105,20 @@ mod tests {
 
     #[test]
     fn every_command_has_an_example() {
-        for command in Cli::command().get_subcommands() {
-            let help = command
-                .get_after_help()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            assert!(
-                help.contains("gitlab-jobs "),
-                "`{}` has no example in its help",
-                command.get_name()
-            );
+        fn check(command: &clap::Command, path: &str) {
+            for sub in command.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                let help = sub
+                    .get_after_help()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                assert!(
+                    help.contains(&format!("{name} ").replacen("gitlab-jobs ", "", 1)),
+                    "`{name}` has no example in its help"
+                );
+                check(sub, &name);
+            }
         }
+        check(&Cli::command(), "gitlab-jobs");
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Every command (including `verify` and `record`) starts with [`GlobalArgs::connect`].
 
-use gitlab_jobs_client::{Auth, Client, ProjectId, types};
+use gitlab_jobs_client::{Auth, Client, ProjectId, ResponseValue, types};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, Target};
@@ -45,6 +45,18 @@ impl Connection {
             what: None,
             credential_source: self.credential_source,
         })
+    }
+
+    /// The body of a successful answer about `job`, or its error in words.
+    pub async fn answered<T>(
+        &self,
+        answer: Result<ResponseValue<T>, gitlab_jobs_client::Error<types::Error>>,
+        job: i64,
+    ) -> Result<T, CliError> {
+        match answer {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(self.fail(e, Some(job)).await),
+        }
     }
 
     /// A client error in words, for a request about `what` (see [`Target::what`]).
@@ -111,7 +123,7 @@ impl GlobalArgs {
 
     /// The credential and where it came from: the one given on the command line (clap
     /// refuses two), else the first environment variable set.
-    fn credential(&self) -> Result<(Auth, &'static str), CliError> {
+    pub(crate) fn credential(&self) -> Result<(Auth, &'static str), CliError> {
         let given = [
             (
                 self.token.clone(),

@@ -67,6 +67,16 @@ impl CliError {
         }
     }
 
+    /// A failure outside the generated client's requests (`verify`, `record`), with its
+    /// exit code.
+    pub fn other(message: impl Into<String>, hint: Option<String>, exit: Exit) -> CliError {
+        CliError {
+            message: message.into(),
+            hint,
+            exit,
+        }
+    }
+
     /// A local failure (exit 5): `what` could not be done because of `error`.
     pub fn local(what: impl fmt::Display, error: impl fmt::Display) -> CliError {
         CliError {

@@ -45,5 +45,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Play(args) => commands::act::play(&global, args).await,
         Command::Erase(args) => commands::act::erase(&global, args).await,
         Command::Artifacts(args) => commands::artifacts::run(&global, args).await,
+        Command::Verify(args) => commands::verify::run(&global, args).await,
+        Command::Record(args) => commands::record::run(&global, args).await,
     }
 }

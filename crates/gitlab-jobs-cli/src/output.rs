@@ -47,6 +47,23 @@ impl Out {
     }
 }
 
+/// Prints `value` as one JSON line with `--json` (`json`), else the text `text` makes; the
+/// end of a command that shows one thing.
+pub fn print(
+    json: bool,
+    value: &impl Serialize,
+    text: impl FnOnce() -> String,
+) -> Result<std::process::ExitCode, CliError> {
+    let mut out = Out::stdout();
+    if json {
+        out.json(value)?;
+    } else {
+        out.line(text().trim_end())?;
+    }
+    out.flush()?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// A failed write to stdout; a closed pipe (`gitlab-jobs list | head`) ends quietly.
 pub fn write_error(error: io::Error) -> CliError {
     if error.kind() == io::ErrorKind::BrokenPipe {
@@ -68,7 +85,7 @@ pub fn bold(text: &str) -> String {
 
 /// The colour of a status: green success, red failed, blue running, yellow waiting, grey
 /// for what did not run.
-pub fn status_style(status: JobStatus) -> Style {
+pub fn status_style(status: &JobStatus) -> Style {
     let colour = match status {
         JobStatus::Success => AnsiColor::Green,
         JobStatus::Failed => AnsiColor::Red,
@@ -81,18 +98,27 @@ pub fn status_style(status: JobStatus) -> Style {
         | JobStatus::Scheduled => AnsiColor::Yellow,
         JobStatus::Manual => AnsiColor::Cyan,
         JobStatus::Canceled | JobStatus::Skipped => AnsiColor::BrightBlack,
+        // A status newer than the document: shown as sent, uncoloured.
+        JobStatus::Unknown(_) => return Style::new(),
     };
     Style::new().fg_color(Some(colour.into()))
 }
 
-/// A duration in seconds as `45s`, `6m 0s`, `2h 5m`; `-` when there is none.
+/// A duration in seconds as `45s`, `6m 0s`, `2h 5m`, `3d 4h`; `-` when there is none.
 pub fn duration(seconds: Option<f64>) -> String {
     let Some(seconds) = seconds.filter(|s| s.is_finite() && *s >= 0.0) else {
         return "-".into();
     };
     let total = seconds.round() as u64;
-    let (hours, minutes, seconds) = (total / 3600, total / 60 % 60, total % 60);
-    if hours > 0 {
+    let (days, hours, minutes, seconds) = (
+        total / 86_400,
+        total / 3600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
         format!("{hours}h {minutes}m")
     } else if minutes > 0 {
         format!("{minutes}m {seconds}s")
@@ -218,6 +244,10 @@ mod tests {
         assert_eq!(duration(Some(45.0)), "45s");
         assert_eq!(duration(Some(360.0)), "6m 0s");
         assert_eq!(duration(Some(7_500.0)), "2h 5m");
+        assert_eq!(
+            duration(Some(3.0 * 86_400.0 + 4.0 * 3_600.0 + 59.0)),
+            "3d 4h"
+        );
         assert_eq!(duration(Some(-1.0)), "-");
     }
 

@@ -107,7 +107,7 @@ pub enum TraceEvent {
 }
 
 /// Whether a job in `status` will not run (again) by itself: GitLab's completed statuses.
-pub fn is_finished(status: JobStatus) -> bool {
+pub fn is_finished(status: &JobStatus) -> bool {
     matches!(
         status,
         JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped
@@ -280,9 +280,9 @@ impl Follower<'_> {
             Ok(log) => log,
             Err(error) => return Polled::Failed(Box::new(error)),
         };
-        if self.status != Some(job.status) {
-            self.status = Some(job.status);
-            self.queue.push_back(TraceEvent::Status(job.status));
+        if self.status.as_ref() != Some(&job.status) {
+            self.status = Some(job.status.clone());
+            self.queue.push_back(TraceEvent::Status(job.status.clone()));
         }
         if log.starts_with(&self.seen) {
             if log.len() > self.seen.len() {
@@ -293,7 +293,7 @@ impl Follower<'_> {
             self.queue.push_back(TraceEvent::Rewritten(log.clone()));
         }
         self.seen = log;
-        if is_finished(job.status) {
+        if is_finished(&job.status) {
             self.done = true;
             self.queue.push_back(TraceEvent::Finished(Box::new(job)));
         }
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn only_gitlabs_completed_statuses_finish() {
-        assert!(is_finished(JobStatus::Canceled) && is_finished(JobStatus::Skipped));
-        assert!(!is_finished(JobStatus::Canceling) && !is_finished(JobStatus::Manual));
+        assert!(is_finished(&JobStatus::Canceled) && is_finished(&JobStatus::Skipped));
+        assert!(!is_finished(&JobStatus::Canceling) && !is_finished(&JobStatus::Manual));
     }
 }

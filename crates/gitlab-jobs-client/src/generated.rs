@@ -80,6 +80,8 @@ impl Client {
     ///
     /// Pagination: offset (`page`, `per_page`) by default, keyset with `pagination=keyset` (GitLab 15.9+). This list is never counted (`without_count`), so X-Total and X-Total-Pages are never sent and `Link` has no `rel="last"`. With keyset pagination only `Link: <...cursor=...>; rel="next"` is sent, and only while a next page exists; any ordering other than `order_by=id&sort=desc` gives 405.
     ///
+    /// Offset limit: GitLab refuses offset pagination past the plan's `offset_pagination_limit` (50,000 by default) with 405 `{"error":"Offset pagination has a maximum allowed offset of 50000 for requests that return objects of type Ci::Build. Remaining records can be retrieved using keyset pagination."}` only when the ops feature flag `enforce_ci_builds_pagination_limit` is enabled for the project (`CursorBasedKeyset.enforced_for_type?`, lib/gitlab/pagination/cursor_based_keyset.rb; the flag was introduced in GitLab 16.6 and is off by default, config/feature_flags/ops/enforce_ci_builds_pagination_limit.yml). The check is `page * per_page > limit` with the requested, unclamped `per_page` (`offset_limit_exceeded?`, lib/api/helpers/pagination_strategies.rb), and it applies to this list only: the pipeline lists use plain `paginate`. With the flag off (the default) any page answers 200 (`[]` past the end).
+    ///
     /// Access: needs authentication even on public projects (jobs.rb `before { authenticate! }`); guests get 403 (`authorize_read_builds!`). Rate limited (`jobs_index`) → 429. Job tokens are accepted (`job_token_allowed`).
     ///
     /// Docs vs code: the documentation types `scope` as "string or array" and lists 8 statuses; the code accepts every JobStatus value. GitLab's openapi_v2 also lists a `ref` filter that no checked jobs.rb version implements; it is not declared here. Source: lib/api/ci/jobs.rb.
@@ -88,11 +90,11 @@ impl Client {
     ///
     /// Arguments:
     /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
-    /// - `cursor`: Opaque keyset cursor, taken from the `rel="next"` link of the previous page.
+    /// - `cursor`: Opaque keyset cursor, taken from the `rel="next"` link of the previous page. A blank cursor (absent, empty or whitespace) asks for the first page (`decode_cursor_attributes`, lib/gitlab/pagination/keyset/paginator.rb).
     /// - `order_by`: Ordering column for keyset pagination; only `id` (the default) is supported: `pagination=keyset` with any other value gives 405 `{"error":"Keyset pagination is not yet available for this type of request"}`. jobs.rb does not declare this parameter, so Grape never validates it and offset pagination ignores it (jobs are always ordered by id descending).
-    /// - `page`: Page number (offset pagination), starting at 1. A page beyond the last gives 200 with `[]`.
+    /// - `page`: Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
     /// - `pagination`: `keyset` switches to keyset pagination (GitLab 15.9+): the response has a `Link: <...cursor=...>; rel="next"` header while more pages exist, and no offset headers. Absent means offset pagination.
-    /// - `per_page`: Items per page, 1..=100; larger values are silently capped to 100, and 0 is rejected with 400 `{"error":"per_page has a value not allowed"}`.
+    /// - `per_page`: Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
     /// - `scope`: Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
     /// - `sort`: Sort direction for keyset pagination. Only `desc` (the default) is supported: `pagination=keyset` with any other value gives 405 `{"error":"Keyset pagination is not yet available for this type of request"}`. Like `order_by`, undeclared in jobs.rb: never validated, and ignored by offset pagination.
     /// ```ignore
@@ -118,7 +120,7 @@ impl Client {
     ///
     /// Offset pagination with counts: X-Total/X-Total-Pages are sent unless there are more than 10,000 rows.
     ///
-    /// Access: anonymous on public projects (pipelines.rb `authenticate_non_get!`), job tokens accepted. An unknown pipeline gives 404 `{"message":"404 Not found"}`.
+    /// Access: anonymous on public projects (pipelines.rb `authenticate_non_get!`), job tokens accepted. The route asks for `read_pipeline` on the project (403 without it), then finds the pipeline (404 `{"message":"404 Not found"}`), then `Ci::JobsFinder` checks `read_build` on the pipeline: without it the finder's `AccessDeniedError` is rescued into `type.none`, so a user who may read pipelines but not jobs (for example a guest where public pipelines are on, app/policies/project_policy.rb `public_builds & guest_access`) gets 200 with `[]` and `X-Total: 0` (app/finders/ci/jobs_finder.rb `execute` and `pipeline_jobs`).
     ///
     /// Docs vs code: the docs list 8 scope values; the code accepts every JobStatus value. Source: lib/api/ci/pipelines.rb, app/finders/ci/jobs_finder.rb.
     ///
@@ -128,8 +130,8 @@ impl Client {
     /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
     /// - `pipeline_id`: ID of the pipeline. An unknown pipeline gives 404 `{"message":"404 Not found"}`; a non-integer value 400 `{"error":"pipeline_id is invalid"}`.
     /// - `include_retried`: Include retried jobs. Introduced in GitLab 13.9; defaults to false.
-    /// - `page`: Page number (offset pagination), starting at 1. A page beyond the last gives 200 with `[]`.
-    /// - `per_page`: Items per page, 1..=100; larger values are silently capped to 100, and 0 is rejected with 400 `{"error":"per_page has a value not allowed"}`.
+    /// - `page`: Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
+    /// - `per_page`: Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
     /// - `scope`: Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
     /// ```ignore
     /// let response = client.list_pipeline_jobs()
@@ -150,6 +152,8 @@ impl Client {
     ///
     /// Trigger jobs (bridges) of a pipeline, presented as `Entities::Ci::Bridge`. First documented in the GitLab 13.x documentation. Offset pagination with counts.
     ///
+    /// Deprecated in GitLab 19.2 in favour of GET /projects/{id}/pipelines/{pipeline_id}/trigger_jobs (`deprecated true`, "Deprecated in GitLab 19.2. Use trigger_jobs endpoint instead." in lib/api/ci/pipelines.rb); both routes run the same helper, `present_pipeline_trigger_jobs`, so they answer alike. Servers older than 19.2 have only this route.
+    ///
     /// Access: `authorize!(:read_build)`; anonymous on public projects in current GitLab (older versions called `authenticate!`), job tokens accepted in current GitLab.
     ///
     /// Docs vs code: the docs list 8 scope values; the code accepts every JobStatus value. Source: lib/api/ci/pipelines.rb.
@@ -159,8 +163,8 @@ impl Client {
     /// Arguments:
     /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
     /// - `pipeline_id`: ID of the pipeline. An unknown pipeline gives 404 `{"message":"404 Not found"}`; a non-integer value 400 `{"error":"pipeline_id is invalid"}`.
-    /// - `page`: Page number (offset pagination), starting at 1. A page beyond the last gives 200 with `[]`.
-    /// - `per_page`: Items per page, 1..=100; larger values are silently capped to 100, and 0 is rejected with 400 `{"error":"per_page has a value not allowed"}`.
+    /// - `page`: Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
+    /// - `per_page`: Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
     /// - `scope`: Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
     /// ```ignore
     /// let response = client.list_pipeline_bridges()
@@ -174,6 +178,36 @@ impl Client {
     /// ```
     pub fn list_pipeline_bridges(&self) -> builder::ListPipelineBridges<'_> {
         builder::ListPipelineBridges::new(self)
+    }
+
+    /// List the trigger jobs of a pipeline
+    ///
+    /// Trigger jobs (bridges) of a pipeline, presented as `Entities::Ci::Bridge`: the successor of GET /projects/{id}/pipelines/{pipeline_id}/bridges, added in GitLab 19.2 (servers before 19.2 answer 404 `{"error":"404 Not Found"}`). Offset pagination with counts.
+    ///
+    /// Access and behaviour are those of the bridges route, because both run `present_pipeline_trigger_jobs` (lib/api/ci/pipelines.rb): `authorize!(:read_build, user_project)` first (403), then `user_project.all_pipelines.find` (404 `Not found`), then `Ci::JobsFinder` with `type: ::Ci::Bridge` (latest tries only). Anonymous on public projects; job tokens accepted (`job_token_allowed: true`).
+    ///
+    /// Docs vs code: no documentation edition in this repository covers it; it is described from the code. Source: lib/api/ci/pipelines.rb.
+    ///
+    /// Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/trigger_jobs`
+    ///
+    /// Arguments:
+    /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
+    /// - `pipeline_id`: ID of the pipeline. An unknown pipeline gives 404 `{"message":"404 Not found"}`; a non-integer value 400 `{"error":"pipeline_id is invalid"}`.
+    /// - `page`: Page number (offset pagination), starting at 1; values below 1 read as 1. A page beyond the last gives 200 with `[]`. Grape's `Integer` has no size limit (Ruby integers are arbitrary-precision), so neither has this (lib/api/pagination_params.rb).
+    /// - `per_page`: Items per page. GitLab clamps rather than rejects: any integer is accepted (Grape's `Integer` has no size limit), values above 100 are read as 100 (`max_per_page`, config/initializers/kaminari_config.rb) and negative values as the default 20 (Kaminari's `per` ignores them); `X-Per-Page` shows the value used. Only 0 is rejected, with 400 `{"error":"per_page has a value not allowed"}` (`except_values: [0]`, lib/api/pagination_params.rb).
+    /// - `scope`: Only return jobs with these statuses (repeat the parameter: `scope[]=pending&scope[]=running`). Servers also accept a single `scope=value`. Every value must be a `JobStatus`; any other value gives 400 `{"error":"scope does not have a valid value"}`. All jobs are returned when absent.
+    /// ```ignore
+    /// let response = client.list_pipeline_trigger_jobs()
+    /// .id(id)
+    /// .pipeline_id(pipeline_id)
+    /// .page(page)
+    /// .per_page(per_page)
+    /// .scope(scope)
+    /// .send()
+    /// .await;
+    /// ```
+    pub fn list_pipeline_trigger_jobs(&self) -> builder::ListPipelineTriggerJobs<'_> {
+        builder::ListPipelineTriggerJobs::new(self)
     }
 
     /// Get the job of a job token
@@ -282,7 +316,7 @@ impl Client {
 
     /// Retry a job
     ///
-    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`); the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
+    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
     ///
     /// Docs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.
     ///
@@ -398,7 +432,7 @@ impl Client {
 
     /// Download the artifacts archive of the latest successful job on a ref
     ///
-    /// The artifacts archive of the latest successful job named `job` on `ref_name`. Introduced in GitLab 8.10. No such successful job → 404 `{"message":"404 Not found"}` (RecordNotFound); `job` missing → 400. `search_recent_successful_pipelines` (newer GitLab) widens the search. Same content and redirect behaviour as get_job_artifacts; anonymous access on public projects, job tokens accepted.
+    /// The artifacts archive of the latest successful job named `job` on `ref_name`. Introduced in GitLab 8.10. No such successful job → 404 `{"message":"404 Not found"}` (RecordNotFound); `job` missing → 400. `search_recent_successful_pipelines=true` searches up to 100 recent successful pipelines of the ref instead (404 `{"message":"404 Job Not Found"}` when none has the job with artifacts). Same content and redirect behaviour as get_job_artifacts; anonymous access on public projects, job tokens accepted.
     ///
     /// Docs vs code: the docs list only 200 and 404; GitLab also answers 302, 400 (`job` missing), 401 and 403. Source: lib/api/ci/job_artifacts.rb.
     ///
@@ -408,7 +442,7 @@ impl Client {
     /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
     /// - `ref_name`: Branch or tag name (not HEAD or a SHA). Any non-empty string; a name containing `/` must be percent-encoded. A merge request ref (`refs/merge-requests/:iid/head`) is accepted by newer GitLab.
     /// - `job`: Name of the job. Missing → 400 `{"error":"job is missing"}`.
-    /// - `search_recent_successful_pipelines`: Look for the job in the most recent successful pipelines of the ref, not only the latest one. Newer GitLab only (listed in GitLab's openapi_v2).
+    /// - `search_recent_successful_pipelines`: With `true`, the job is looked for in up to 100 most recent successful pipelines of the ref, newest first (`Ci::Build.latest_with_artifacts_for_ref`), not only in the latest one: the latest job of that name whose artifacts archive still exists. None → 404 `{"message":"404 Job Not Found"}` (`not_found!('Job')`). GitLab 18.7 (behind `ci_search_recent_successful_pipelines`, always on since 18.10), on both by-ref routes. Source: lib/api/ci/job_artifacts.rb.
     /// ```ignore
     /// let response = client.download_artifacts_by_ref()
     /// .id(id)
@@ -481,12 +515,14 @@ impl Client {
     /// - `ref_name`: Branch or tag name (not HEAD or a SHA). Any non-empty string; a name containing `/` must be percent-encoded. A merge request ref (`refs/merge-requests/:iid/head`) is accepted by newer GitLab.
     /// - `artifact_path`: Path of a file inside the artifacts archive. GitLab declares it as a wildcard (`*artifact_path`), so the value may contain `/` (for example `some/release/file.pdf`); clients may send the slashes literally or percent-encoded (`%2F`). An invalid path gives 400 `{"message":"400 Bad request"}`.
     /// - `job`: Name of the job. Missing → 400 `{"error":"job is missing"}`.
+    /// - `search_recent_successful_pipelines`: With `true`, the job is looked for in up to 100 most recent successful pipelines of the ref, newest first (`Ci::Build.latest_with_artifacts_for_ref`), not only in the latest one: the latest job of that name whose artifacts archive still exists. None → 404 `{"message":"404 Job Not Found"}` (`not_found!('Job')`). GitLab 18.7 (behind `ci_search_recent_successful_pipelines`, always on since 18.10), on both by-ref routes. Source: lib/api/ci/job_artifacts.rb.
     /// ```ignore
     /// let response = client.get_artifact_file_by_ref()
     /// .id(id)
     /// .ref_name(ref_name)
     /// .artifact_path(artifact_path)
     /// .job(job)
+    /// .search_recent_successful_pipelines(search_recent_successful_pipelines)
     /// .send()
     /// .await;
     /// ```
@@ -773,6 +809,9 @@ pub mod builder {
                 429u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -936,6 +975,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1080,6 +1122,156 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /// Builder for [`Client::list_pipeline_trigger_jobs`]
+    ///
+    /// [`Client::list_pipeline_trigger_jobs`]: super::Client::list_pipeline_trigger_jobs
+    #[derive(Debug, Clone)]
+    pub struct ListPipelineTriggerJobs<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_id: Result<i64, String>,
+        page: Result<Option<i64>, String>,
+        per_page: Result<Option<i64>, String>,
+        scope: Result<Option<::std::vec::Vec<types::JobStatus>>, String>,
+    }
+
+    impl<'a> ListPipelineTriggerJobs<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_id: Err("pipeline_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+                scope: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for id failed".to_string()
+            });
+            self
+        }
+
+        pub fn pipeline_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for pipeline_id failed".to_string());
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for per_page failed".to_string());
+            self
+        }
+
+        pub fn scope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::JobStatus>>,
+        {
+            self.scope = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: vec :: Vec < JobStatus >` for scope failed".to_string()
+            });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/trigger_jobs`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Bridge>>, Error<types::Error>> {
+            let Self {
+                client,
+                id,
+                pipeline_id,
+                page,
+                per_page,
+                scope,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let scope = scope.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipelines/{}/trigger_jobs",
+                client.baseurl,
+                encode_path(&id.to_string()),
+                encode_path(&pipeline_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("scope[]", &scope))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_pipeline_trigger_jobs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1133,6 +1325,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1190,6 +1385,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1283,6 +1481,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1364,6 +1565,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1477,6 +1681,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1544,7 +1751,7 @@ pub mod builder {
         }
 
         ///Sends a `POST` request to `/projects/{id}/jobs/{job_id}/retry`
-        pub async fn send(self) -> Result<ResponseValue<types::JobOrBridge>, Error<types::Error>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Job>, Error<types::Error>> {
             let Self {
                 client,
                 id,
@@ -1597,6 +1804,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1691,6 +1901,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1815,6 +2028,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1896,6 +2112,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -1990,6 +2209,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 409u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2117,6 +2339,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2219,6 +2444,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2310,6 +2538,9 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2325,6 +2556,7 @@ pub mod builder {
         ref_name: Result<::std::string::String, String>,
         artifact_path: Result<::std::string::String, String>,
         job: Result<::std::string::String, String>,
+        search_recent_successful_pipelines: Result<Option<bool>, String>,
     }
 
     impl<'a> GetArtifactFileByRef<'a> {
@@ -2335,6 +2567,7 @@ pub mod builder {
                 ref_name: Err("ref_name was not initialized".to_string()),
                 artifact_path: Err("artifact_path was not initialized".to_string()),
                 job: Err("job was not initialized".to_string()),
+                search_recent_successful_pipelines: Ok(None),
             }
         }
 
@@ -2378,6 +2611,16 @@ pub mod builder {
             self
         }
 
+        pub fn search_recent_successful_pipelines<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.search_recent_successful_pipelines = value.try_into().map(Some).map_err(|_| {
+                "conversion to `bool` for search_recent_successful_pipelines failed".to_string()
+            });
+            self
+        }
+
         ///Sends a `GET` request to `/projects/{id}/jobs/artifacts/{ref_name}/raw/{artifact_path}`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
             let Self {
@@ -2386,11 +2629,14 @@ pub mod builder {
                 ref_name,
                 artifact_path,
                 job,
+                search_recent_successful_pipelines,
             } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let ref_name = ref_name.map_err(Error::InvalidRequest)?;
             let artifact_path = artifact_path.map_err(Error::InvalidRequest)?;
             let job = job.map_err(Error::InvalidRequest)?;
+            let search_recent_successful_pipelines =
+                search_recent_successful_pipelines.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/jobs/artifacts/{}/raw/{}",
                 client.baseurl,
@@ -2408,6 +2654,10 @@ pub mod builder {
                 .client
                 .get(url)
                 .query(&progenitor_client::QueryParam::new("job", &job))
+                .query(&progenitor_client::QueryParam::new(
+                    "search_recent_successful_pipelines",
+                    &search_recent_successful_pipelines,
+                ))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -2429,6 +2679,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2511,6 +2764,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2607,6 +2863,9 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -2740,6 +2999,9 @@ pub mod builder {
                 416u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
+                500u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2749,4 +3011,130 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+
+impl builder::ListProjectJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 405, 429, 500];
+}
+
+impl builder::ListPipelineJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::ListPipelineBridges<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::ListPipelineTriggerJobs<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetCurrentJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[401, 403, 404, 500];
+}
+
+impl builder::GetCurrentJobAllowedAgents<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[401, 403, 404, 500];
+}
+
+impl builder::GetJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobTrace<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::CancelJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::RetryJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::EraseJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 500];
+}
+
+impl builder::PlayJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::DeleteJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 409, 500];
+}
+
+impl builder::DownloadArtifactsByRef<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetJobArtifactFile<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::KeepJobArtifacts<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::GetArtifactFileByRef<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 401, 403, 404, 500];
+}
+
+impl builder::RequestRunnerJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 403, 500];
+}
+
+impl builder::UpdateRunnerJob<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 403, 500];
+}
+
+impl builder::AppendRunnerJobTrace<'_> {
+    /// The statuses the document lists as errors of this operation.
+    #[doc(hidden)]
+    pub const ERROR_STATUSES: &'static [u16] = &[400, 403, 416, 500];
 }

@@ -34,8 +34,8 @@ mod sealed {
 }
 
 /// A generated list builder that [`Client::pages`] and [`Client::items`] can page through:
-/// [`builder::ListProjectJobs`], [`builder::ListPipelineJobs`] and
-/// [`builder::ListPipelineBridges`].
+/// [`builder::ListProjectJobs`], [`builder::ListPipelineJobs`],
+/// [`builder::ListPipelineBridges`] and [`builder::ListPipelineTriggerJobs`].
 ///
 /// Sealed: the stream relies on how these operations paginate.
 pub trait ListRequest<'a>: sealed::Sealed + Clone + Send + 'a {
@@ -58,12 +58,12 @@ pub trait ListRequest<'a>: sealed::Sealed + Clone + Send + 'a {
 }
 
 macro_rules! list_request {
-    ($builder:ident, $item:ty, $error_statuses:expr) => {
+    ($builder:ident, $item:ty) => {
         impl sealed::Sealed for builder::$builder<'_> {}
 
         impl<'a> ListRequest<'a> for builder::$builder<'a> {
             type Item = $item;
-            const ERROR_STATUSES: &'static [u16] = $error_statuses;
+            const ERROR_STATUSES: &'static [u16] = builder::$builder::ERROR_STATUSES;
 
             fn at_page(self, page: u64) -> Self {
                 self.page(page)
@@ -76,10 +76,10 @@ macro_rules! list_request {
     };
 }
 
-// The statuses match each operation's documented error responses in generated.rs.
-list_request!(ListProjectJobs, types::Job, &[400, 401, 403, 404, 405, 429]);
-list_request!(ListPipelineJobs, types::Job, &[400, 401, 403, 404]);
-list_request!(ListPipelineBridges, types::Bridge, &[400, 401, 403, 404]);
+list_request!(ListProjectJobs, types::Job);
+list_request!(ListPipelineJobs, types::Job);
+list_request!(ListPipelineBridges, types::Bridge);
+list_request!(ListPipelineTriggerJobs, types::Bridge);
 
 impl Client {
     /// Every page of a list, one [`Page`] (items and pagination headers) at a time.

@@ -3,7 +3,9 @@
 //! The folders follow a request: [`http`] → [`service`] → {[`service::auth`], [`rules`],
 //! [`store`], [`service::present`]}.
 //! - [`http`]: the generated router with its request log and graceful shutdown, and
-//!   [`Reference`] (`http::adapter`), the generated `JobsApi` trait answered by the service.
+//!   [`Reference`] (`http::adapter`), the generated `JobsApi` trait answered by the service;
+//!   beside the API, its documentation (`/`, `/openapi.yaml`: [`http::docs`]) and faults on
+//!   demand ([`http::faults`]).
 //! - [`service`]: [`JobsService`], one method per API operation, in GitLab's order of checks;
 //!   beside it who is asking ([`service::auth`]), GitLab's error bodies
 //!   ([`service::error_bodies`], [`ApiError`]) and the API entities
@@ -21,8 +23,8 @@
 //!   [`demo`]: deterministic demo data (its tokens in [`demo::tokens`]); [`archive`]:
 //!   artifacts zip archives.
 //!
-//! Where a rule comes from GitLab, the comment names the GitLab source file
-//! (see `/work/shared/gitlab-behaviour.md`).
+//! Where a rule comes from GitLab, the comment names the GitLab source file it follows
+//! (`lib/api/ci/jobs.rb`, `app/models/ci/build.rb`, …, in GitLab's own repository).
 
 pub mod archive;
 pub mod cli;

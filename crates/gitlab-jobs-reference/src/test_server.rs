@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::demo::demo_fixtures;
 use crate::fixtures::Fixtures;
-use crate::http;
+use crate::http::{self, Faults};
 use crate::service::JobsService;
 use crate::store::Store;
 use crate::store::open::open_store;
@@ -68,10 +68,40 @@ impl TestServer {
     /// `GITLAB_JOBS_TEST_POSTGRES` names instead (dropped with the server), so that the suites
     /// built on `TestServer` run against either store unchanged.
     pub async fn start(fixtures: Fixtures) -> anyhow::Result<TestServer> {
+        TestServer::start_with_faults(fixtures, None).await
+    }
+
+    /// [`TestServer::start`] with faults injected into the requests `faults`' rules pick
+    /// (429, 500, 502, latency, dropped connections; see [`http::faults`]), to test a
+    /// client's retries:
+    ///
+    /// ```
+    /// use gitlab_jobs_reference::http::faults::{Fault, FaultRule, Faults};
+    /// use gitlab_jobs_reference::{TestServer, demo::demo_fixtures};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> anyhow::Result<()> {
+    /// let faults = Faults::new(
+    ///     vec![
+    ///         // The first two job lists are answered 502 by "Workhorse".
+    ///         FaultRule::new(Fault::BadGateway).operation("list_project_jobs").count(2),
+    ///         "status=429,operation=get_job,rate=0.5".parse()?,
+    ///     ],
+    ///     42, // the seed: same seed, same faults
+    /// )?;
+    /// let server = TestServer::start_with_faults(demo_fixtures(), Some(faults)).await?;
+    /// # server.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_with_faults(
+        fixtures: Fixtures,
+        faults: Option<Faults>,
+    ) -> anyhow::Result<TestServer> {
         let Some(schema) = testing::selected_schema().map_err(anyhow::Error::msg)? else {
-            return TestServer::start_with_database("sqlite::memory:", fixtures).await;
+            return TestServer::launch("sqlite::memory:", fixtures, faults).await;
         };
-        let mut server = TestServer::start_with_database(&schema.url(), fixtures).await?;
+        let mut server = TestServer::launch(&schema.url(), fixtures, faults).await?;
         server.schema = Some(schema);
         Ok(server)
     }
@@ -87,6 +117,14 @@ impl TestServer {
     pub async fn start_with_database(
         database: &str,
         fixtures: Fixtures,
+    ) -> anyhow::Result<TestServer> {
+        TestServer::launch(database, fixtures, None).await
+    }
+
+    async fn launch(
+        database: &str,
+        fixtures: Fixtures,
+        faults: Option<Faults>,
     ) -> anyhow::Result<TestServer> {
         let database = database.to_owned();
         let store = tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<dyn Store>> {
@@ -108,7 +146,8 @@ impl TestServer {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         };
-        let task = tokio::spawn(http::run(listener, http::app(service), stopped));
+        let app = http::app_with_faults(service, faults);
+        let task = tokio::spawn(http::run(listener, app, stopped));
         Ok(TestServer {
             address,
             store,

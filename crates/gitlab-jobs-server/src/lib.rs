@@ -9,8 +9,11 @@
 //!
 //! An implementation answers each operation from its typed request; the router has already
 //! authenticated and validated it (here `job_id` is an integer and `credentials` holds a
-//! token in a form `get_job` accepts). Only `get_job` is shown; the other sixteen methods
-//! are written the same way. In a program the router is served with
+//! token in a form `get_job` accepts). Only `get_job` is implemented: every other method
+//! answers `404 {"error":"404 Not Found"}` until it is, as GitLab answers for a route it does
+//! not have. An error kept as a status and a GitLab error body becomes the documented variant
+//! of that status with [`runtime::ErrorResponse::from_error`] (a status the operation does not
+//! document becomes `Undocumented`, sent as it is). In a program the router is served with
 //! `axum::serve(tokio::net::TcpListener::bind("0.0.0.0:8080").await?, app)`; this example
 //! calls it in-process instead.
 //!
@@ -19,7 +22,6 @@
 //! use std::sync::Arc;
 //!
 //! use gitlab_jobs_server::{GetJobRequest, GetJobResponse, JobsApi, router, types};
-//! # use gitlab_jobs_server::*;
 //! use tower::ServiceExt as _;
 //!
 //! /// The jobs of project 1 (`group/project`), by id.
@@ -48,54 +50,6 @@
 //!             None => GetJobResponse::NotFound(message("404 Not found")),
 //!         }
 //!     }
-//! #     async fn list_project_jobs(&self, _: ListProjectJobsRequest) -> ListProjectJobsResponse {
-//! #         ListProjectJobsResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn list_pipeline_jobs(&self, _: ListPipelineJobsRequest) -> ListPipelineJobsResponse {
-//! #         ListPipelineJobsResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn list_pipeline_bridges(&self, _: ListPipelineBridgesRequest) -> ListPipelineBridgesResponse {
-//! #         ListPipelineBridgesResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn get_current_job(&self, _: GetCurrentJobRequest) -> GetCurrentJobResponse {
-//! #         GetCurrentJobResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn get_current_job_allowed_agents(&self, _: GetCurrentJobAllowedAgentsRequest) -> GetCurrentJobAllowedAgentsResponse {
-//! #         GetCurrentJobAllowedAgentsResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn get_job_trace(&self, _: GetJobTraceRequest) -> GetJobTraceResponse {
-//! #         GetJobTraceResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn cancel_job(&self, _: CancelJobRequest) -> CancelJobResponse {
-//! #         CancelJobResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn retry_job(&self, _: RetryJobRequest) -> RetryJobResponse {
-//! #         RetryJobResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn erase_job(&self, _: EraseJobRequest) -> EraseJobResponse {
-//! #         EraseJobResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn play_job(&self, _: PlayJobRequest) -> PlayJobResponse {
-//! #         PlayJobResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn get_job_artifacts(&self, _: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
-//! #         GetJobArtifactsResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn delete_job_artifacts(&self, _: DeleteJobArtifactsRequest) -> DeleteJobArtifactsResponse {
-//! #         DeleteJobArtifactsResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn download_artifacts_by_ref(&self, _: DownloadArtifactsByRefRequest) -> DownloadArtifactsByRefResponse {
-//! #         DownloadArtifactsByRefResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn get_job_artifact_file(&self, _: GetJobArtifactFileRequest) -> GetJobArtifactFileResponse {
-//! #         GetJobArtifactFileResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn keep_job_artifacts(&self, _: KeepJobArtifactsRequest) -> KeepJobArtifactsResponse {
-//! #         KeepJobArtifactsResponse::NotFound(message("404 Not Found"))
-//! #     }
-//! #     async fn get_artifact_file_by_ref(&self, _: GetArtifactFileByRefRequest) -> GetArtifactFileByRefResponse {
-//! #         GetArtifactFileByRefResponse::NotFound(message("404 Not Found"))
-//! #     }
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -137,6 +91,10 @@
 //! assert_eq!((status, body), (400, serde_json::json!({"error": "job_id is invalid"})));
 //! let (status, body) = call("/api/v4/projects/1/jobs/7", None).await;
 //! assert_eq!((status, body), (401, serde_json::json!({"message": "401 Unauthorized"})));
+//!
+//! // A method the implementation leaves out: the trait's default answer.
+//! let (status, body) = call("/api/v4/projects/1/jobs/7/trace", Some("secret")).await;
+//! assert_eq!((status, body), (404, serde_json::json!({"error": "404 Not Found"})));
 //! # }
 //! ```
 

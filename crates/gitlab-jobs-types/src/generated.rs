@@ -140,37 +140,41 @@ impl AllowedAgentsPipeline {
     }
 }
 
-///The project of the job. Newest GitLab sends `id` and `groups`; older sent `Entities::ProjectIdentity`.
+///The project of the job. Current GitLab sends exactly `{id, groups}` (`project: { id: project.id, groups: project_groups }`, lib/api/ci/jobs.rb, GET /job/allowed_agents); GitLab 13.11–15.x sent `Entities::ProjectIdentity`. The two shapes exclude each other: only the current one has `groups`, only the older one `name`.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
-pub struct AllowedAgentsProject {
-    ///When the project was created. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///Project description. Older GitLab only.
-    pub description: ::std::option::Option<::std::string::String>,
-    ///The project's group and its ancestors (empty for a personal project). Newest GitLab only.
-    #[serde(default)]
+#[serde(untagged)]
+pub enum AllowedAgentsProject {
+    Compact(AllowedAgentsProjectCompact),
+    Identity(AllowedAgentsProjectIdentity),
+}
+
+impl ::std::convert::From<AllowedAgentsProjectCompact> for AllowedAgentsProject {
+    fn from(value: AllowedAgentsProjectCompact) -> Self {
+        Self::Compact(value)
+    }
+}
+
+impl ::std::convert::From<AllowedAgentsProjectIdentity> for AllowedAgentsProject {
+    fn from(value: AllowedAgentsProjectIdentity) -> Self {
+        Self::Identity(value)
+    }
+}
+
+///The project as current GitLab sends it.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct AllowedAgentsProjectCompact {
+    ///The project's group and its ancestors (`project.group&.self_and_ancestor_ids`; empty for a personal project).
     pub groups: ::std::vec::Vec<AllowedAgentsGroup>,
     ///ID of the project.
     pub id: i64,
-    ///Project name. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    ///Name with namespace. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name_with_namespace: ::std::option::Option<::std::string::String>,
-    ///Path. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: ::std::option::Option<::std::string::String>,
-    ///Full path. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub path_with_namespace: ::std::option::Option<::std::string::String>,
 }
 
-impl AllowedAgentsProject {
-    pub fn builder() -> builder::AllowedAgentsProject {
+impl AllowedAgentsProjectCompact {
+    pub fn builder() -> builder::AllowedAgentsProjectCompact {
         Default::default()
     }
 }
@@ -188,8 +192,7 @@ pub struct AllowedAgentsProjectIdentity {
     ///ID of the project.
     pub id: i64,
     ///Project name.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: ::std::string::String,
     ///Name with namespace.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name_with_namespace: ::std::option::Option<::std::string::String>,
@@ -207,33 +210,70 @@ impl AllowedAgentsProjectIdentity {
     }
 }
 
-///The user the job runs as. Newest GitLab: id, username, roles_in_project; older: `Entities::UserBasic`.
+///The user the job runs as. Current GitLab sends exactly `{id, username, roles_in_project}` (lib/api/ci/jobs.rb, GET /job/allowed_agents); GitLab 13.11–15.x sent `Entities::UserBasic`. The two shapes exclude each other: only the current one has `roles_in_project`, only the older one `name`.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
-pub struct AllowedAgentsUser {
-    ///Avatar URL. Older GitLab only.
+#[serde(untagged)]
+pub enum AllowedAgentsUser {
+    Compact(AllowedAgentsUserCompact),
+    Basic(AllowedAgentsUserBasic),
+}
+
+impl ::std::convert::From<AllowedAgentsUserCompact> for AllowedAgentsUser {
+    fn from(value: AllowedAgentsUserCompact) -> Self {
+        Self::Compact(value)
+    }
+}
+
+impl ::std::convert::From<AllowedAgentsUserBasic> for AllowedAgentsUser {
+    fn from(value: AllowedAgentsUserBasic) -> Self {
+        Self::Basic(value)
+    }
+}
+
+///The user as GitLab 13.11–15.x sent it (`Entities::UserBasic`).
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct AllowedAgentsUserBasic {
+    ///Avatar URL.
     pub avatar_url: ::std::option::Option<::std::string::String>,
     ///ID of the user.
     pub id: i64,
-    ///Display name. Older GitLab only.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    ///Every role up to the user's access level (guest, planner, reporter, developer, maintainer, owner). Newest GitLab only.
-    #[serde(default)]
-    pub roles_in_project: ::std::vec::Vec<::std::string::String>,
-    ///Account state. Older GitLab only.
+    ///Display name.
+    pub name: ::std::string::String,
+    ///Account state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
     ///Username.
     pub username: ::std::string::String,
-    ///Profile URL. Older GitLab only.
+    ///Profile URL.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub web_url: ::std::option::Option<::std::string::String>,
 }
 
-impl AllowedAgentsUser {
-    pub fn builder() -> builder::AllowedAgentsUser {
+impl AllowedAgentsUserBasic {
+    pub fn builder() -> builder::AllowedAgentsUserBasic {
+        Default::default()
+    }
+}
+
+///The user as current GitLab sends it.
+#[derive(
+    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
+)]
+pub struct AllowedAgentsUserCompact {
+    ///ID of the user.
+    pub id: i64,
+    ///Every role up to the user's access level, lowest first (`Gitlab::Access.sym_options_with_owner` at or below `project.team.max_member_access`): guest, planner, reporter, developer, maintainer, owner.
+    pub roles_in_project: ::std::vec::Vec<::std::string::String>,
+    ///Username.
+    pub username: ::std::string::String,
+}
+
+impl AllowedAgentsUserCompact {
+    pub fn builder() -> builder::AllowedAgentsUserCompact {
         Default::default()
     }
 }
@@ -260,19 +300,10 @@ impl ArtifactFile {
 }
 
 ///Storage format.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum ArtifactFileFileFormat {
     #[serde(rename = "raw")]
     Raw,
@@ -280,15 +311,43 @@ pub enum ArtifactFileFileFormat {
     Zip,
     #[serde(rename = "gzip")]
     Gzip,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl ArtifactFileFileFormat {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Raw => "raw",
+            Self::Zip => "zip",
+            Self::Gzip => "gzip",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for ArtifactFileFileFormat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Raw => f.write_str("raw"),
-            Self::Zip => f.write_str("zip"),
-            Self::Gzip => f.write_str("gzip"),
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ArtifactFileFileFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ArtifactFileFileFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -524,19 +583,10 @@ impl ::std::convert::From<::std::collections::HashMap<::std::string::String, ::s
 }
 
 ///Failure reason of a failed job: the keys of `Enums::Ci::CommitStatus.failure_reasons` (app/models/concerns/enums/ci/commit_status.rb). A NULL database value is presented as `unknown_failure`. GitLab keeps adding reasons; clients should tolerate unknown values.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum FailureReason {
     #[serde(rename = "unknown_failure")]
     UnknownFailure,
@@ -642,82 +692,96 @@ pub enum FailureReason {
     IdTokenBurnedProjectPath,
     #[serde(rename = "downstream_project_trigger_resolved_to_empty")]
     DownstreamProjectTriggerResolvedToEmpty,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl FailureReason {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UnknownFailure => "unknown_failure",
+            Self::ScriptFailure => "script_failure",
+            Self::ApiFailure => "api_failure",
+            Self::StuckOrTimeoutFailure => "stuck_or_timeout_failure",
+            Self::RunnerSystemFailure => "runner_system_failure",
+            Self::MissingDependencyFailure => "missing_dependency_failure",
+            Self::RunnerUnsupported => "runner_unsupported",
+            Self::StaleSchedule => "stale_schedule",
+            Self::JobExecutionTimeout => "job_execution_timeout",
+            Self::ArchivedFailure => "archived_failure",
+            Self::UnmetPrerequisites => "unmet_prerequisites",
+            Self::SchedulerFailure => "scheduler_failure",
+            Self::DataIntegrityFailure => "data_integrity_failure",
+            Self::ForwardDeploymentFailure => "forward_deployment_failure",
+            Self::UserBlocked => "user_blocked",
+            Self::ProjectDeleted => "project_deleted",
+            Self::CiQuotaExceeded => "ci_quota_exceeded",
+            Self::PipelineLoopDetected => "pipeline_loop_detected",
+            Self::NoMatchingRunner => "no_matching_runner",
+            Self::TraceSizeExceeded => "trace_size_exceeded",
+            Self::BuildsDisabled => "builds_disabled",
+            Self::EnvironmentCreationFailure => "environment_creation_failure",
+            Self::DeploymentRejected => "deployment_rejected",
+            Self::FailedOutdatedDeploymentJob => "failed_outdated_deployment_job",
+            Self::JobExecutionServerTimeout => "job_execution_server_timeout",
+            Self::StuckPendingWithMatchingRunners => "stuck_pending_with_matching_runners",
+            Self::StuckPendingNoMatchingRunners => "stuck_pending_no_matching_runners",
+            Self::NoUpdatesRunning => "no_updates_running",
+            Self::NoUpdatesCanceling => "no_updates_canceling",
+            Self::ServerTimeoutRunning => "server_timeout_running",
+            Self::ServerTimeoutCanceling => "server_timeout_canceling",
+            Self::RunnerConfigurationError => "runner_configuration_error",
+            Self::RunnerExternalDependencyFailure => "runner_external_dependency_failure",
+            Self::RunnerInterrupted => "runner_interrupted",
+            Self::ProtectedEnvironmentFailure => "protected_environment_failure",
+            Self::InsufficientBridgePermissions => "insufficient_bridge_permissions",
+            Self::DownstreamBridgeProjectNotFound => "downstream_bridge_project_not_found",
+            Self::InvalidBridgeTrigger => "invalid_bridge_trigger",
+            Self::UpstreamBridgeProjectNotFound => "upstream_bridge_project_not_found",
+            Self::InsufficientUpstreamPermissions => "insufficient_upstream_permissions",
+            Self::BridgePipelineIsChildPipeline => "bridge_pipeline_is_child_pipeline",
+            Self::DownstreamPipelineCreationFailed => "downstream_pipeline_creation_failed",
+            Self::SecretsProviderNotFound => "secrets_provider_not_found",
+            Self::ReachedMaxDescendantPipelinesDepth => "reached_max_descendant_pipelines_depth",
+            Self::IpRestrictionFailure => "ip_restriction_failure",
+            Self::ReachedMaxPipelineHierarchySize => "reached_max_pipeline_hierarchy_size",
+            Self::ReachedDownstreamPipelineTriggerRateLimit => {
+                "reached_downstream_pipeline_trigger_rate_limit"
+            }
+            Self::DuoWorkflowNotAllowed => "duo_workflow_not_allowed",
+            Self::JobRouterFailure => "job_router_failure",
+            Self::JobTokenExpired => "job_token_expired",
+            Self::IdTokenBurnedProjectPath => "id_token_burned_project_path",
+            Self::DownstreamProjectTriggerResolvedToEmpty => {
+                "downstream_project_trigger_resolved_to_empty"
+            }
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for FailureReason {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::UnknownFailure => f.write_str("unknown_failure"),
-            Self::ScriptFailure => f.write_str("script_failure"),
-            Self::ApiFailure => f.write_str("api_failure"),
-            Self::StuckOrTimeoutFailure => f.write_str("stuck_or_timeout_failure"),
-            Self::RunnerSystemFailure => f.write_str("runner_system_failure"),
-            Self::MissingDependencyFailure => f.write_str("missing_dependency_failure"),
-            Self::RunnerUnsupported => f.write_str("runner_unsupported"),
-            Self::StaleSchedule => f.write_str("stale_schedule"),
-            Self::JobExecutionTimeout => f.write_str("job_execution_timeout"),
-            Self::ArchivedFailure => f.write_str("archived_failure"),
-            Self::UnmetPrerequisites => f.write_str("unmet_prerequisites"),
-            Self::SchedulerFailure => f.write_str("scheduler_failure"),
-            Self::DataIntegrityFailure => f.write_str("data_integrity_failure"),
-            Self::ForwardDeploymentFailure => f.write_str("forward_deployment_failure"),
-            Self::UserBlocked => f.write_str("user_blocked"),
-            Self::ProjectDeleted => f.write_str("project_deleted"),
-            Self::CiQuotaExceeded => f.write_str("ci_quota_exceeded"),
-            Self::PipelineLoopDetected => f.write_str("pipeline_loop_detected"),
-            Self::NoMatchingRunner => f.write_str("no_matching_runner"),
-            Self::TraceSizeExceeded => f.write_str("trace_size_exceeded"),
-            Self::BuildsDisabled => f.write_str("builds_disabled"),
-            Self::EnvironmentCreationFailure => f.write_str("environment_creation_failure"),
-            Self::DeploymentRejected => f.write_str("deployment_rejected"),
-            Self::FailedOutdatedDeploymentJob => f.write_str("failed_outdated_deployment_job"),
-            Self::JobExecutionServerTimeout => f.write_str("job_execution_server_timeout"),
-            Self::StuckPendingWithMatchingRunners => {
-                f.write_str("stuck_pending_with_matching_runners")
-            }
-            Self::StuckPendingNoMatchingRunners => f.write_str("stuck_pending_no_matching_runners"),
-            Self::NoUpdatesRunning => f.write_str("no_updates_running"),
-            Self::NoUpdatesCanceling => f.write_str("no_updates_canceling"),
-            Self::ServerTimeoutRunning => f.write_str("server_timeout_running"),
-            Self::ServerTimeoutCanceling => f.write_str("server_timeout_canceling"),
-            Self::RunnerConfigurationError => f.write_str("runner_configuration_error"),
-            Self::RunnerExternalDependencyFailure => {
-                f.write_str("runner_external_dependency_failure")
-            }
-            Self::RunnerInterrupted => f.write_str("runner_interrupted"),
-            Self::ProtectedEnvironmentFailure => f.write_str("protected_environment_failure"),
-            Self::InsufficientBridgePermissions => f.write_str("insufficient_bridge_permissions"),
-            Self::DownstreamBridgeProjectNotFound => {
-                f.write_str("downstream_bridge_project_not_found")
-            }
-            Self::InvalidBridgeTrigger => f.write_str("invalid_bridge_trigger"),
-            Self::UpstreamBridgeProjectNotFound => f.write_str("upstream_bridge_project_not_found"),
-            Self::InsufficientUpstreamPermissions => {
-                f.write_str("insufficient_upstream_permissions")
-            }
-            Self::BridgePipelineIsChildPipeline => f.write_str("bridge_pipeline_is_child_pipeline"),
-            Self::DownstreamPipelineCreationFailed => {
-                f.write_str("downstream_pipeline_creation_failed")
-            }
-            Self::SecretsProviderNotFound => f.write_str("secrets_provider_not_found"),
-            Self::ReachedMaxDescendantPipelinesDepth => {
-                f.write_str("reached_max_descendant_pipelines_depth")
-            }
-            Self::IpRestrictionFailure => f.write_str("ip_restriction_failure"),
-            Self::ReachedMaxPipelineHierarchySize => {
-                f.write_str("reached_max_pipeline_hierarchy_size")
-            }
-            Self::ReachedDownstreamPipelineTriggerRateLimit => {
-                f.write_str("reached_downstream_pipeline_trigger_rate_limit")
-            }
-            Self::DuoWorkflowNotAllowed => f.write_str("duo_workflow_not_allowed"),
-            Self::JobRouterFailure => f.write_str("job_router_failure"),
-            Self::JobTokenExpired => f.write_str("job_token_expired"),
-            Self::IdTokenBurnedProjectPath => f.write_str("id_token_burned_project_path"),
-            Self::DownstreamProjectTriggerResolvedToEmpty => {
-                f.write_str("downstream_project_trigger_resolved_to_empty")
-            }
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for FailureReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for FailureReason {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -923,19 +987,10 @@ impl JobProject {
 }
 
 ///Status of a job (or pipeline): `CommitStatus::AVAILABLE_STATUSES` from app/models/concerns/ci/has_status.rb. `waiting_for_callback` and `canceling` exist only in newer GitLab; the older documentation lists only created, pending, running, failed, success, canceled, skipped and manual.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum JobStatus {
     #[serde(rename = "created")]
     Created,
@@ -963,25 +1018,53 @@ pub enum JobStatus {
     Manual,
     #[serde(rename = "scheduled")]
     Scheduled,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl JobStatus {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::WaitingForResource => "waiting_for_resource",
+            Self::Preparing => "preparing",
+            Self::WaitingForCallback => "waiting_for_callback",
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::Canceling => "canceling",
+            Self::Canceled => "canceled",
+            Self::Skipped => "skipped",
+            Self::Manual => "manual",
+            Self::Scheduled => "scheduled",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for JobStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Created => f.write_str("created"),
-            Self::WaitingForResource => f.write_str("waiting_for_resource"),
-            Self::Preparing => f.write_str("preparing"),
-            Self::WaitingForCallback => f.write_str("waiting_for_callback"),
-            Self::Pending => f.write_str("pending"),
-            Self::Running => f.write_str("running"),
-            Self::Success => f.write_str("success"),
-            Self::Failed => f.write_str("failed"),
-            Self::Canceling => f.write_str("canceling"),
-            Self::Canceled => f.write_str("canceled"),
-            Self::Skipped => f.write_str("skipped"),
-            Self::Manual => f.write_str("manual"),
-            Self::Scheduled => f.write_str("scheduled"),
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for JobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -1281,7 +1364,7 @@ pub struct Runner {
     ///Scope of the runner.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub runner_type: ::std::option::Option<RunnerRunnerType>,
-    ///online, offline, stale or never_contacted (older: active, paused, not_connected).
+    ///The deprecated REST status (`deprecated_rest_status`, exposed as `status` by lib/api/entities/ci/runner.rb): `stale` when the runner is stale, else `never_contacted` when it never contacted GitLab, else `online` or `offline` when it is active, else `paused` (app/models/ci/runner.rb). Older GitLab also sent `active` and `not_connected`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::std::string::String>,
 }
@@ -1629,19 +1712,10 @@ impl RunnerManager {
 }
 
 ///Scope of the runner.
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-    schemars::JsonSchema,
-)]
+///
+/// Values a newer GitLab adds deserialise into `Unknown` and serialise back unchanged;
+/// `parse()` and `TryFrom` accept only the values listed here, as a request parameter must.
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
 pub enum RunnerRunnerType {
     #[serde(rename = "instance_type")]
     InstanceType,
@@ -1649,15 +1723,43 @@ pub enum RunnerRunnerType {
     GroupType,
     #[serde(rename = "project_type")]
     ProjectType,
+    /// A value the document does not list (a newer GitLab's), kept as sent.
+    #[schemars(skip)]
+    Unknown(::std::string::String),
+}
+
+impl RunnerRunnerType {
+    /// The value as GitLab spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InstanceType => "instance_type",
+            Self::GroupType => "group_type",
+            Self::ProjectType => "project_type",
+            Self::Unknown(value) => value,
+        }
+    }
 }
 
 impl ::std::fmt::Display for RunnerRunnerType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::InstanceType => f.write_str("instance_type"),
-            Self::GroupType => f.write_str("group_type"),
-            Self::ProjectType => f.write_str("project_type"),
-        }
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for RunnerRunnerType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RunnerRunnerType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::support::deserialize_open_enum(deserializer, Self::Unknown)
     }
 }
 
@@ -2500,78 +2602,24 @@ pub mod builder {
     }
 
     #[derive(Clone, Debug)]
-    pub struct AllowedAgentsProject {
-        created_at: ::std::result::Result<
-            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
-        >,
-        description: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
+    pub struct AllowedAgentsProjectCompact {
         groups: ::std::result::Result<
             ::std::vec::Vec<super::AllowedAgentsGroup>,
             ::std::string::String,
         >,
         id: ::std::result::Result<i64, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        name_with_namespace: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        path: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        path_with_namespace: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
     }
 
-    impl ::std::default::Default for AllowedAgentsProject {
+    impl ::std::default::Default for AllowedAgentsProjectCompact {
         fn default() -> Self {
             Self {
-                created_at: Ok(Default::default()),
-                description: Ok(Default::default()),
-                groups: Ok(Default::default()),
+                groups: Err("no value supplied for groups".to_string()),
                 id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
-                name_with_namespace: Ok(Default::default()),
-                path: Ok(Default::default()),
-                path_with_namespace: Ok(Default::default()),
             }
         }
     }
 
-    impl AllowedAgentsProject {
-        pub fn created_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.created_at = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
-            self
-        }
-
-        pub fn description<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.description = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for description: {e}"));
-            self
-        }
-
+    impl AllowedAgentsProjectCompact {
         pub fn groups<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<super::AllowedAgentsGroup>>,
@@ -2593,81 +2641,25 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for id: {e}"));
             self
         }
-
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-
-        pub fn name_with_namespace<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name_with_namespace = value.try_into().map_err(|e| {
-                format!("error converting supplied value for name_with_namespace: {e}")
-            });
-            self
-        }
-
-        pub fn path<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.path = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for path: {e}"));
-            self
-        }
-
-        pub fn path_with_namespace<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.path_with_namespace = value.try_into().map_err(|e| {
-                format!("error converting supplied value for path_with_namespace: {e}")
-            });
-            self
-        }
     }
 
-    impl ::std::convert::TryFrom<AllowedAgentsProject> for super::AllowedAgentsProject {
+    impl ::std::convert::TryFrom<AllowedAgentsProjectCompact> for super::AllowedAgentsProjectCompact {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: AllowedAgentsProject,
+            value: AllowedAgentsProjectCompact,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
-                created_at: value.created_at?,
-                description: value.description?,
                 groups: value.groups?,
                 id: value.id?,
-                name: value.name?,
-                name_with_namespace: value.name_with_namespace?,
-                path: value.path?,
-                path_with_namespace: value.path_with_namespace?,
             })
         }
     }
 
-    impl ::std::convert::From<super::AllowedAgentsProject> for AllowedAgentsProject {
-        fn from(value: super::AllowedAgentsProject) -> Self {
+    impl ::std::convert::From<super::AllowedAgentsProjectCompact> for AllowedAgentsProjectCompact {
+        fn from(value: super::AllowedAgentsProjectCompact) -> Self {
             Self {
-                created_at: Ok(value.created_at),
-                description: Ok(value.description),
                 groups: Ok(value.groups),
                 id: Ok(value.id),
-                name: Ok(value.name),
-                name_with_namespace: Ok(value.name_with_namespace),
-                path: Ok(value.path),
-                path_with_namespace: Ok(value.path_with_namespace),
             }
         }
     }
@@ -2683,10 +2675,7 @@ pub mod builder {
             ::std::string::String,
         >,
         id: ::std::result::Result<i64, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
         name_with_namespace: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2707,7 +2696,7 @@ pub mod builder {
                 created_at: Ok(Default::default()),
                 description: Ok(Default::default()),
                 id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
+                name: Err("no value supplied for name".to_string()),
                 name_with_namespace: Ok(Default::default()),
                 path: Ok(Default::default()),
                 path_with_namespace: Ok(Default::default()),
@@ -2753,7 +2742,7 @@ pub mod builder {
 
         pub fn name<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.name = value
@@ -2828,18 +2817,13 @@ pub mod builder {
     }
 
     #[derive(Clone, Debug)]
-    pub struct AllowedAgentsUser {
+    pub struct AllowedAgentsUserBasic {
         avatar_url: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
         id: ::std::result::Result<i64, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        roles_in_project:
-            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        name: ::std::result::Result<::std::string::String, ::std::string::String>,
         state: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -2851,13 +2835,12 @@ pub mod builder {
         >,
     }
 
-    impl ::std::default::Default for AllowedAgentsUser {
+    impl ::std::default::Default for AllowedAgentsUserBasic {
         fn default() -> Self {
             Self {
                 avatar_url: Ok(Default::default()),
                 id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
-                roles_in_project: Ok(Default::default()),
+                name: Err("no value supplied for name".to_string()),
                 state: Ok(Default::default()),
                 username: Err("no value supplied for username".to_string()),
                 web_url: Ok(Default::default()),
@@ -2865,7 +2848,7 @@ pub mod builder {
         }
     }
 
-    impl AllowedAgentsUser {
+    impl AllowedAgentsUserBasic {
         pub fn avatar_url<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2890,23 +2873,12 @@ pub mod builder {
 
         pub fn name<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+            T: ::std::convert::TryInto<::std::string::String>,
             T::Error: ::std::fmt::Display,
         {
             self.name = value
                 .try_into()
                 .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-
-        pub fn roles_in_project<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.roles_in_project = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for roles_in_project: {e}"));
             self
         }
 
@@ -2944,16 +2916,15 @@ pub mod builder {
         }
     }
 
-    impl ::std::convert::TryFrom<AllowedAgentsUser> for super::AllowedAgentsUser {
+    impl ::std::convert::TryFrom<AllowedAgentsUserBasic> for super::AllowedAgentsUserBasic {
         type Error = super::error::ConversionError;
         fn try_from(
-            value: AllowedAgentsUser,
+            value: AllowedAgentsUserBasic,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 avatar_url: value.avatar_url?,
                 id: value.id?,
                 name: value.name?,
-                roles_in_project: value.roles_in_project?,
                 state: value.state?,
                 username: value.username?,
                 web_url: value.web_url?,
@@ -2961,16 +2932,91 @@ pub mod builder {
         }
     }
 
-    impl ::std::convert::From<super::AllowedAgentsUser> for AllowedAgentsUser {
-        fn from(value: super::AllowedAgentsUser) -> Self {
+    impl ::std::convert::From<super::AllowedAgentsUserBasic> for AllowedAgentsUserBasic {
+        fn from(value: super::AllowedAgentsUserBasic) -> Self {
             Self {
                 avatar_url: Ok(value.avatar_url),
                 id: Ok(value.id),
                 name: Ok(value.name),
-                roles_in_project: Ok(value.roles_in_project),
                 state: Ok(value.state),
                 username: Ok(value.username),
                 web_url: Ok(value.web_url),
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct AllowedAgentsUserCompact {
+        id: ::std::result::Result<i64, ::std::string::String>,
+        roles_in_project:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        username: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+
+    impl ::std::default::Default for AllowedAgentsUserCompact {
+        fn default() -> Self {
+            Self {
+                id: Err("no value supplied for id".to_string()),
+                roles_in_project: Err("no value supplied for roles_in_project".to_string()),
+                username: Err("no value supplied for username".to_string()),
+            }
+        }
+    }
+
+    impl AllowedAgentsUserCompact {
+        pub fn id<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<i64>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for id: {e}"));
+            self
+        }
+
+        pub fn roles_in_project<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.roles_in_project = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for roles_in_project: {e}"));
+            self
+        }
+
+        pub fn username<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<::std::string::String>,
+            T::Error: ::std::fmt::Display,
+        {
+            self.username = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for username: {e}"));
+            self
+        }
+    }
+
+    impl ::std::convert::TryFrom<AllowedAgentsUserCompact> for super::AllowedAgentsUserCompact {
+        type Error = super::error::ConversionError;
+        fn try_from(
+            value: AllowedAgentsUserCompact,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+            Ok(Self {
+                id: value.id?,
+                roles_in_project: value.roles_in_project?,
+                username: value.username?,
+            })
+        }
+    }
+
+    impl ::std::convert::From<super::AllowedAgentsUserCompact> for AllowedAgentsUserCompact {
+        fn from(value: super::AllowedAgentsUserCompact) -> Self {
+            Self {
+                id: Ok(value.id),
+                roles_in_project: Ok(value.roles_in_project),
+                username: Ok(value.username),
             }
         }
     }

@@ -22,7 +22,9 @@ pub fn emit(api: &Api, routes: &[RoutePlan<'_>]) -> TokenStream {
         use axum::response::{IntoResponse, Response};
         use gitlab_jobs_types as types;
 
-        use crate::runtime::{self, Credentials, Input, RequestContext, Scheme, Security};
+        use crate::runtime::{
+            self, Credentials, ErrorResponse, Input, RequestContext, Scheme, Security,
+        };
 
         #(#types)*
 
@@ -30,7 +32,9 @@ pub fn emit(api: &Api, routes: &[RoutePlan<'_>]) -> TokenStream {
         ///
         /// Implement it and serve it with [`router`]. Requests arrive parsed and validated:
         /// malformed ids, unknown `scope` values, missing credentials and the like are
-        /// answered by the router in GitLab's own words before a method is called.
+        /// answered by the router in GitLab's own words before a method is called. A method
+        /// left unimplemented answers `404 {"error":"404 Not Found"}`, as GitLab answers for
+        /// a route it does not have ([`ErrorResponse::route_not_found`]).
         pub trait JobsApi: Send + Sync + 'static {
             #(#methods)*
         }
@@ -105,6 +109,14 @@ fn operation_types(operation: &OperationModel) -> TokenStream {
 
 fn request_struct(operation: &OperationModel) -> TokenStream {
     let name = request_ident(operation);
+    let schemes = operation.security.schemes.iter().map(|kind| scheme(*kind));
+    let anonymous = operation.security.anonymous;
+    let security = quote! {
+        Security {
+            schemes: &[#(#schemes),*],
+            anonymous: #anonymous,
+        }
+    };
     let title = doc(&format!(
         "The request of [`JobsApi::{}`]: `{} {}`.",
         operation.id,
@@ -133,6 +145,11 @@ fn request_struct(operation: &OperationModel) -> TokenStream {
             pub credentials: Credentials,
             /// The request line and headers, for building pagination links.
             pub context: RequestContext,
+        }
+
+        impl #name {
+            /// The credentials this operation accepts: the document's security requirements.
+            pub const SECURITY: Security = #security;
         }
     }
 }
@@ -183,6 +200,7 @@ fn response_enum(operation: &OperationModel) -> TokenStream {
         quote! { #docs #variant #fields, }
     });
     let arms = operation.responses.iter().map(response_arm);
+    let error_response = error_response_impl(operation);
     // A job is large and an error small; boxing the job would make every implementation
     // write `Box::new`, for a value that lives only until it is serialised.
     quote! {
@@ -191,15 +209,24 @@ fn response_enum(operation: &OperationModel) -> TokenStream {
         #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants)*
+            /// A status the document does not list for this operation (or a body that does not
+            /// fit its variant), sent as it is.
+            Undocumented {
+                status: http::StatusCode,
+                body: serde_json::Value,
+            },
         }
 
         impl IntoResponse for #name {
             fn into_response(self) -> Response {
                 match self {
                     #(#arms)*
+                    Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
                 }
             }
         }
+
+        #error_response
     }
 }
 
@@ -242,6 +269,66 @@ fn response_arm(response: &ResponseModel) -> TokenStream {
     }
 }
 
+/// `ErrorResponse` for one response enum: each documented error status to its variant.
+fn error_response_impl(operation: &OperationModel) -> TokenStream {
+    let name = response_ident(operation);
+    let errors: Vec<&ResponseModel> = operation
+        .responses
+        .iter()
+        .filter(|response| response.status >= 400)
+        .collect();
+    let statuses = errors
+        .iter()
+        .map(|response| proc_macro2::Literal::u16_unsuffixed(response.status));
+    let arms = errors.iter().filter_map(|response| {
+        let variant = ident(&response.variant);
+        let status = proc_macro2::Literal::u16_unsuffixed(response.status);
+        let has_headers = !response.headers.is_empty();
+        let headers_type = headers_ident(operation, response);
+        let build = match (&response.content, has_headers) {
+            (Content::Json(_), false) => quote! {
+                if let Some(body) = runtime::fit(&body) {
+                    return Self::#variant(body);
+                }
+            },
+            (Content::Json(_), true) => quote! {
+                if let (Some(body), Some(headers)) =
+                    (runtime::fit(&body), #headers_type::read_from(headers))
+                {
+                    return Self::#variant { body, headers };
+                }
+            },
+            (Content::None, false) => quote! { return Self::#variant; },
+            (Content::None, true) => quote! {
+                if let Some(headers) = #headers_type::read_from(headers) {
+                    return Self::#variant { headers };
+                }
+            },
+            // A text or binary error body cannot come from a JSON one.
+            (Content::Text | Content::Binary, _) => return None,
+        };
+        Some(quote! { #status => { #build } })
+    });
+    quote! {
+        impl ErrorResponse for #name {
+            const ERROR_STATUSES: &'static [u16] = &[#(#statuses),*];
+
+            #[allow(unused_variables)]
+            fn from_error(
+                status: http::StatusCode,
+                body: serde_json::Value,
+                headers: &http::HeaderMap,
+            ) -> Self {
+                match status.as_u16() {
+                    #(#arms)*
+                    _ => {}
+                }
+                Self::Undocumented { status, body }
+            }
+        }
+    }
+}
+
 fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> TokenStream {
     let name = headers_ident(operation, response);
     let title = doc(&format!(
@@ -259,6 +346,22 @@ fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> Token
         ));
         quote! { #docs pub #field: #ty, }
     });
+    let read_from = (response.status >= 400).then(|| {
+        let reads = response.headers.iter().map(|header| {
+            let field = ident(&header.field);
+            let name = &header.name;
+            if header.required {
+                quote! { #field: runtime::header_value(headers, #name)?, }
+            } else {
+                quote! { #field: runtime::header_value(headers, #name), }
+            }
+        });
+        quote! {
+            fn read_from(headers: &http::HeaderMap) -> Option<Self> {
+                Some(Self { #(#reads)* })
+            }
+        }
+    });
     let writes = response.headers.iter().map(|header| {
         let field = ident(&header.field);
         let name = &header.name;
@@ -275,6 +378,8 @@ fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> Token
             fn write_to(&self, headers: &mut http::HeaderMap) {
                 #(#writes)*
             }
+
+            #read_from
         }
     }
 }
@@ -302,7 +407,10 @@ fn trait_method(operation: &OperationModel) -> TokenStream {
     let docs = doc(&text);
     quote! {
         #docs
-        fn #name(&self, request: #request) -> impl Future<Output = #response> + Send;
+        fn #name(&self, request: #request) -> impl Future<Output = #response> + Send {
+            let _ = request;
+            std::future::ready(#response::route_not_found())
+        }
     }
 }
 
@@ -319,8 +427,6 @@ fn scheme(kind: SchemeKind) -> TokenStream {
 fn handler(operation: &OperationModel) -> TokenStream {
     let name = ident(&operation.id);
     let request = request_ident(operation);
-    let schemes = operation.security.schemes.iter().map(|kind| scheme(*kind));
-    let anonymous = operation.security.anonymous;
     let reads = operation.params.iter().map(read_param);
     let fields: Vec<Ident> = operation
         .params
@@ -374,11 +480,7 @@ fn handler(operation: &OperationModel) -> TokenStream {
     };
     quote! {
         async fn #name<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
-            const SECURITY: Security = Security {
-                schemes: &[#(#schemes),*],
-                anonymous: #anonymous,
-            };
-            let #binding = match Input::read(request, &SECURITY).await {
+            let #binding = match Input::read(request, &#request::SECURITY).await {
                 Ok(input) => input,
                 Err(response) => return response,
             };

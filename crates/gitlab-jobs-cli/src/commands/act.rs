@@ -7,13 +7,10 @@ use clap::Args;
 use gitlab_jobs_client::types::{
     JobOrBridge, JobStatus, JobVariableAttribute, JobVariableAttributeVariableType, PlayJobRequest,
 };
-use gitlab_jobs_client::{Error, ResponseValue, types};
-use serde::Serialize;
 
 use crate::cli::GlobalArgs;
-use crate::connection::Connection;
 use crate::error::CliError;
-use crate::output::{self, Out};
+use crate::output;
 
 /// Retry a finished job: GitLab creates a new job (its id is printed) in the same pipeline.
 #[derive(Debug, Args)]
@@ -76,10 +73,16 @@ pub async fn retry(global: &GlobalArgs, args: RetryArgs) -> Result<ExitCode, Cli
         .job_id(args.job)
         .send()
         .await;
-    let job = answered(&connection, answer, args.job).await?;
-    let (id, status, url) = summary(&job);
-    print(&connection, &job, || {
-        format!("Retried job {} as job {id} ({status}) {url}", args.job)
+    // GitLab presents the new job as `Entities::Ci::Job`, bridges included.
+    let job = connection.answered(answer, args.job).await?;
+    let url = job.web_url.clone().unwrap_or_default();
+    output::print(connection.json, &job, || {
+        format!(
+            "Retried job {} as job {} ({}) {url}",
+            args.job,
+            job.id,
+            painted(&job.status)
+        )
     })
 }
 
@@ -90,9 +93,9 @@ pub async fn cancel(global: &GlobalArgs, args: CancelArgs) -> Result<ExitCode, C
     if args.force {
         request = request.force(true);
     }
-    let job = answered(&connection, request.send().await, args.job).await?;
-    print(&connection, &job, || {
-        format!("Job {} is {}", job.id, painted(job.status))
+    let job = connection.answered(request.send().await, args.job).await?;
+    output::print(connection.json, &job, || {
+        format!("Job {} is {}", job.id, painted(&job.status))
     })
 }
 
@@ -114,9 +117,11 @@ pub async fn play(global: &GlobalArgs, args: PlayArgs) -> Result<ExitCode, CliEr
             job_variables_attributes,
         });
     }
-    let job = answered(&connection, request.send().await, args.job).await?;
+    let job = connection.answered(request.send().await, args.job).await?;
     let (id, status, url) = summary(&job);
-    print(&connection, &job, || format!("Job {id} is {status} {url}"))
+    output::print(connection.json, &job, || {
+        format!("Job {id} is {status} {url}")
+    })
 }
 
 pub async fn erase(global: &GlobalArgs, args: EraseArgs) -> Result<ExitCode, CliError> {
@@ -129,26 +134,14 @@ pub async fn erase(global: &GlobalArgs, args: EraseArgs) -> Result<ExitCode, Cli
         .job_id(args.job)
         .send()
         .await;
-    let job = answered(&connection, answer, args.job).await?;
-    print(&connection, &job, || {
+    let job = connection.answered(answer, args.job).await?;
+    output::print(connection.json, &job, || {
         format!(
             "Erased the log and artifacts of job {} ({})",
             job.id,
-            painted(job.status)
+            painted(&job.status)
         )
     })
-}
-
-/// The answer's body, or the error in words.
-async fn answered<T>(
-    connection: &Connection,
-    answer: Result<ResponseValue<T>, Error<types::Error>>,
-    job: i64,
-) -> Result<T, CliError> {
-    match answer {
-        Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(connection.fail(e, Some(job)).await),
-    }
 }
 
 /// The id, coloured status and web URL of a job or bridge.
@@ -156,29 +149,13 @@ fn summary(job: &JobOrBridge) -> (i64, String, String) {
     match job {
         JobOrBridge::Job(job) => (
             job.id,
-            painted(job.status),
+            painted(&job.status),
             job.web_url.clone().unwrap_or_default(),
         ),
-        JobOrBridge::Bridge(bridge) => (bridge.id, painted(bridge.status), bridge.web_url.clone()),
+        JobOrBridge::Bridge(bridge) => (bridge.id, painted(&bridge.status), bridge.web_url.clone()),
     }
 }
 
-fn painted(status: JobStatus) -> String {
+fn painted(status: &JobStatus) -> String {
     output::paint(output::status_style(status), &status.to_string())
-}
-
-/// Prints `value` as JSON with `--json`, else the line `text` makes.
-fn print(
-    connection: &Connection,
-    value: &impl Serialize,
-    text: impl FnOnce() -> String,
-) -> Result<ExitCode, CliError> {
-    let mut out = Out::stdout();
-    if connection.json {
-        out.json(value)?;
-    } else {
-        out.line(text().trim_end())?;
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
 }

@@ -156,21 +156,10 @@ pub async fn run(global: &GlobalArgs, args: ArtifactsArgs) -> Result<ExitCode, C
                 .job_id(args.job)
                 .send()
                 .await;
-            let job = match answer {
-                Ok(job) => job.into_inner(),
-                Err(e) => return Err(connection.fail(e, Some(args.job)).await),
-            };
-            let mut out = Out::stdout();
-            if connection.json {
-                out.json(&job)?;
-            } else {
-                out.line(format!(
-                    "Kept the artifacts of job {}: they will not expire",
-                    job.id
-                ))?;
-            }
-            out.flush()?;
-            Ok(ExitCode::SUCCESS)
+            let job = connection.answered(answer, args.job).await?;
+            output::print(connection.json, &job, || {
+                format!("Kept the artifacts of job {}: they will not expire", job.id)
+            })
         }
         ArtifactsCommand::Delete(args) => {
             let answer = client

@@ -71,40 +71,20 @@ pub async fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode, CliErr
     };
     let per_page = limit.map_or(MAX_PER_PAGE, |n| n.clamp(1, MAX_PER_PAGE));
     let client = &connection.client;
-    let scopes = args.scopes.clone();
+    // The three list builders are distinct types with the same setters.
+    macro_rules! show_all {
+        ($request:expr) => {{
+            let mut request = $request.id(project).per_page(per_page as i64);
+            if !args.scopes.is_empty() {
+                request = request.scope(args.scopes.clone());
+            }
+            show(&connection, client.pages(request), limit).await
+        }};
+    }
     match (args.pipeline, args.bridges) {
-        (Some(pipeline), true) => {
-            let mut request = client
-                .list_pipeline_bridges()
-                .id(project)
-                .pipeline_id(pipeline)
-                .per_page(per_page as i64);
-            if !scopes.is_empty() {
-                request = request.scope(scopes);
-            }
-            show(&connection, client.pages(request), limit).await
-        }
-        (Some(pipeline), false) => {
-            let mut request = client
-                .list_pipeline_jobs()
-                .id(project)
-                .pipeline_id(pipeline)
-                .per_page(per_page as i64);
-            if !scopes.is_empty() {
-                request = request.scope(scopes);
-            }
-            show(&connection, client.pages(request), limit).await
-        }
-        (None, _) => {
-            let mut request = client
-                .list_project_jobs()
-                .id(project)
-                .per_page(per_page as i64);
-            if !scopes.is_empty() {
-                request = request.scope(scopes);
-            }
-            show(&connection, client.pages(request), limit).await
-        }
+        (Some(pipeline), true) => show_all!(client.list_pipeline_bridges().pipeline_id(pipeline)),
+        (Some(pipeline), false) => show_all!(client.list_pipeline_jobs().pipeline_id(pipeline)),
+        (None, _) => show_all!(client.list_project_jobs()),
     }
 }
 
@@ -158,7 +138,7 @@ trait Row {
 #[allow(clippy::too_many_arguments)]
 fn row(
     id: i64,
-    status: JobStatus,
+    status: &JobStatus,
     stage: &str,
     name: &str,
     ref_: &str,
@@ -177,32 +157,24 @@ fn row(
     ]
 }
 
-impl Row for Job {
-    fn cells(&self, now: chrono::DateTime<Utc>) -> Vec<Cell> {
-        row(
-            self.id,
-            self.status,
-            &self.stage,
-            &self.name,
-            &self.ref_,
-            self.duration,
-            self.created_at,
-            now,
-        )
-    }
+// Jobs and bridges have the same columns under the same field names.
+macro_rules! rows {
+    ($($kind:ty),*) => {$(
+        impl Row for $kind {
+            fn cells(&self, now: chrono::DateTime<Utc>) -> Vec<Cell> {
+                row(
+                    self.id,
+                    &self.status,
+                    &self.stage,
+                    &self.name,
+                    &self.ref_,
+                    self.duration,
+                    self.created_at,
+                    now,
+                )
+            }
+        }
+    )*};
 }
 
-impl Row for Bridge {
-    fn cells(&self, now: chrono::DateTime<Utc>) -> Vec<Cell> {
-        row(
-            self.id,
-            self.status,
-            &self.stage,
-            &self.name,
-            &self.ref_,
-            self.duration,
-            self.created_at,
-            now,
-        )
-    }
-}
+rows!(Job, Bridge);

@@ -8,7 +8,7 @@ use gitlab_jobs_client::types::Job;
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
-use crate::output::{self, Out};
+use crate::output;
 
 /// Show one job: status, stage, pipeline, commit, times, runner, artifacts and URL.
 #[derive(Debug, Args)]
@@ -24,34 +24,22 @@ pub struct ShowArgs {
 pub async fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode, CliError> {
     let connection = global.connect()?;
     let project = connection.project()?;
-    let job = match connection
+    let answer = connection
         .client
         .get_job()
         .id(project)
         .job_id(args.job)
         .send()
-        .await
-    {
-        Ok(job) => job.into_inner(),
-        Err(e) => return Err(connection.fail(e, Some(args.job)).await),
-    };
-    let mut out = Out::stdout();
-    if connection.json {
-        out.json(&job)?;
-    } else {
-        for line in describe(&job) {
-            out.line(line)?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+        .await;
+    let job = connection.answered(answer, args.job).await?;
+    output::print(connection.json, &job, || describe(&job).join("\n"))
 }
 
 /// The lines `show` prints for `job`: a heading, then one aligned `key  value` line per field
 /// that has a value.
 pub fn describe(job: &Job) -> Vec<String> {
     let now = Utc::now();
-    let mut status = output::paint(output::status_style(job.status), &job.status.to_string());
+    let mut status = output::paint(output::status_style(&job.status), &job.status.to_string());
     if let Some(reason) = &job.failure_reason {
         status.push_str(&format!(" ({reason})"));
     }

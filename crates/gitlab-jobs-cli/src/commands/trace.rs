@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use futures::StreamExt;
 use gitlab_jobs_client::types::JobStatus;
-use gitlab_jobs_client::{FollowOptions, TraceEvent};
+use gitlab_jobs_client::{FollowOptions, TraceEvent, is_finished};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, Exit};
@@ -59,6 +59,12 @@ pub async fn run(global: &GlobalArgs, args: TraceArgs) -> Result<ExitCode, CliEr
         return Ok(ExitCode::SUCCESS);
     }
     let options = FollowOptions::default().with_poll_interval(args.interval);
+    // A note on stderr starts on a line of its own when the log so far ends mid-line.
+    let mut mid_line = false;
+    let note = |mid_line: bool, text: String| {
+        let gap = if mid_line { "\n" } else { "" };
+        eprintln!("{gap}gitlab-jobs: {text}");
+    };
     let mut events = client.follow_trace_with(project, args.job, options);
     while let Some(event) = events.next().await {
         let event = match event {
@@ -66,26 +72,27 @@ pub async fn run(global: &GlobalArgs, args: TraceArgs) -> Result<ExitCode, CliEr
             Err(e) => return Err(connection.fail(e, Some(args.job)).await),
         };
         match event {
-            TraceEvent::Output(bytes) => out.bytes(&bytes)?,
+            TraceEvent::Output(bytes) => {
+                out.bytes(&bytes)?;
+                mid_line = !bytes.ends_with(b"\n");
+            }
             TraceEvent::Rewritten(log) => {
                 out.flush()?;
-                if log.is_empty() {
-                    eprintln!(
-                        "gitlab-jobs: the log of job {} was erased on GitLab",
-                        args.job
-                    );
+                let what = if log.is_empty() {
+                    "was erased on GitLab"
                 } else {
-                    eprintln!(
-                        "gitlab-jobs: the log of job {} changed on GitLab (erased, shrunk or \
-                         rewritten); printing it again from the start",
-                        args.job
-                    );
-                }
+                    "changed on GitLab (erased, shrunk or rewritten); printing it again from \
+                     the start"
+                };
+                note(mid_line, format!("the log of job {} {what}", args.job));
                 out.bytes(&log)?;
+                mid_line = !log.is_empty() && !log.ends_with(b"\n");
             }
-            TraceEvent::Status(status) if status != JobStatus::Running => {
+            // Running is what following means, and a finished job is reported at the end.
+            TraceEvent::Status(status) if status != JobStatus::Running && !is_finished(&status) => {
                 out.flush()?;
-                eprintln!("gitlab-jobs: job {} is {status}", args.job);
+                note(mid_line, format!("job {} is {status}", args.job));
+                mid_line = false;
             }
             TraceEvent::Retrying {
                 reason,
@@ -93,14 +100,19 @@ pub async fn run(global: &GlobalArgs, args: TraceArgs) -> Result<ExitCode, CliEr
                 attempt,
                 ..
             } => {
-                eprintln!(
-                    "gitlab-jobs: GitLab answered {reason}; trying again in {:.1}s (attempt {attempt})",
-                    wait.as_secs_f64()
+                out.flush()?;
+                note(
+                    mid_line,
+                    format!(
+                        "GitLab answered {reason}; trying again in {:.1}s (attempt {attempt})",
+                        wait.as_secs_f64()
+                    ),
                 );
+                mid_line = false;
             }
             TraceEvent::Finished(job) => {
                 out.flush()?;
-                eprintln!("gitlab-jobs: job {} finished: {}", job.id, job.status);
+                note(mid_line, format!("job {} finished: {}", job.id, job.status));
                 let exit = if job.status == JobStatus::Success {
                     Exit::Success
                 } else {

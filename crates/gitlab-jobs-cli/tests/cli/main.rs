@@ -4,7 +4,9 @@
 mod act;
 mod artifacts;
 mod list;
+mod record;
 mod show;
 mod support;
 mod terminal;
 mod trace;
+mod verify;

@@ -169,7 +169,7 @@ async fn a_growing_log_is_yielded_once_through_429_500_and_502() {
 
     // Every byte once, in order, and the status changes.
     let finished = match events.last() {
-        Some(TraceEvent::Finished(job)) => job.status,
+        Some(TraceEvent::Finished(job)) => job.status.clone(),
         other => panic!("the last event is {other:?}"),
     };
     assert_eq!(finished, JobStatus::Success);

@@ -4,5 +4,6 @@ mod auth;
 mod download;
 mod encoding;
 mod follow;
+mod forward;
 mod pagination;
 mod server;

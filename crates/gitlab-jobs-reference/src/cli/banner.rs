@@ -5,6 +5,7 @@ use chrono::Utc;
 
 use super::data::Loaded;
 use crate::demo::tokens;
+use crate::http::Faults;
 use crate::store::{PersonalAccessToken, Store};
 
 /// A personal access token that works now, and a project its user can read.
@@ -97,12 +98,44 @@ pub fn lines(
                 .to_owned(),
         ),
     }
+    lines.push(format!(
+        "  docs      {url}/ (the API documentation; the OpenAPI document at {url}/openapi.yaml)"
+    ));
     lines.push("Stop it with Ctrl-C (or SIGTERM).".to_owned());
     lines
 }
 
-pub fn print(url: &str, base_url: &str, database: &str, loaded: &Loaded, hint: Option<&TokenHint>) {
-    for line in lines(url, base_url, database, loaded, hint) {
+/// The faults line(s): said loudly, since every client of this server will see them.
+pub fn fault_lines(faults: &Faults) -> Vec<String> {
+    if faults.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "  faults    ON (seed {}): some requests get injected faults",
+        faults.seed()
+    )];
+    lines.extend(
+        faults
+            .describe()
+            .into_iter()
+            .map(|rule| format!("            {rule}")),
+    );
+    lines
+}
+
+pub fn print(
+    url: &str,
+    base_url: &str,
+    database: &str,
+    loaded: &Loaded,
+    hint: Option<&TokenHint>,
+    faults: &Faults,
+) {
+    let mut lines = lines(url, base_url, database, loaded, hint);
+    let last = lines.pop();
+    lines.extend(fault_lines(faults));
+    lines.extend(last);
+    for line in lines {
         println!("{line}");
     }
 }
@@ -150,6 +183,30 @@ mod tests {
         assert!(lines.iter().any(|line| line.contains(
             "curl --header \"PRIVATE-TOKEN: demo-alice-token\" \"http://127.0.0.1:8080/api/v4/projects/acme%2Fbackend/jobs\""
         )), "{lines:?}");
+    }
+
+    #[test]
+    fn faults_are_announced_and_absent_by_default() {
+        let none = Faults::new(Vec::new(), 0).expect("no rules");
+        assert!(fault_lines(&none).is_empty());
+        let rules = vec![
+            "status=429,path=/api/v4/projects/*/jobs,rate=0.2"
+                .parse()
+                .expect("a rule"),
+            "drop,operation=retry_job,count=1".parse().expect("a rule"),
+        ];
+        let faults = Faults::new(rules, 7).expect("armed");
+        let lines = fault_lines(&faults);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("faults    ON (seed 7)"), "{lines:?}");
+        assert!(
+            lines[1].contains("429 Retry later (Rack::Attack, Retry-After 1) on path /api/v4/projects/*/jobs (rate 0.2)"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[2].contains("dropped connection on operation retry_job (rate 1, at most 1)"),
+            "{lines:?}"
+        );
     }
 
     #[test]

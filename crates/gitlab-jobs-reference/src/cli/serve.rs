@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 
 use super::banner;
 use super::data::load;
-use crate::http;
+use crate::http::{self, Faults, faults::FaultRule};
 use crate::service::JobsService;
 use crate::store::open::{DEFAULT_DATABASE, open_store, redacted};
 
@@ -42,6 +42,21 @@ pub struct ServeOptions {
     /// The instance URL that `web_url`s start with [default: the listening URL].
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    #[command(flatten)]
+    pub faults: FaultOptions,
+}
+
+/// Faults on demand (`--fault`, `--fault-seed`); none by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct FaultOptions {
+    /// Inject a fault into the requests a rule picks (repeatable; none by default), e.g.
+    /// `status=429,path=/api/v4/projects/*/jobs,rate=0.2`. `--help` shows the syntax.
+    #[arg(long = "fault", value_name = "SPEC", long_help = http::faults::SYNTAX)]
+    pub rules: Vec<FaultRule>,
+    /// The seed of the fault draws: the same seed gives the same faults to the same sequence
+    /// of requests.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fault_seed: u64,
 }
 
 impl Default for ServeOptions {
@@ -53,6 +68,7 @@ impl Default for ServeOptions {
             demo: false,
             demo_jobs: 0,
             base_url: None,
+            faults: FaultOptions::default(),
         }
     }
 }
@@ -69,6 +85,8 @@ pub async fn serve_until(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Refused before anything is opened: a fault naming an unknown operation.
+    let faults = Faults::new(options.faults.rules.clone(), options.faults.fault_seed)?;
     let prepared = {
         let options = options.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -87,13 +105,13 @@ pub async fn serve_until(
     let service = JobsService::new(Arc::clone(&store), &base_url);
     // The banner goes to terminals and logs: no password in it.
     let database = redacted(&options.database);
-    banner::print(&url, &base_url, &database, &loaded, hint.as_ref());
+    banner::print(&url, &base_url, &database, &loaded, hint.as_ref(), &faults);
     tracing::info!(
         ready_in = ?started.elapsed(),
         %url,
         "serving the Jobs API under /api/v4"
     );
-    http::run(listener, http::app(service), stop)
+    http::run(listener, http::app_with_faults(service, Some(faults)), stop)
         .await
         .context("serving")?;
     // The last handle: closing it checkpoints the WAL into the database file.

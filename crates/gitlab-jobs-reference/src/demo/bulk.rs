@@ -175,6 +175,7 @@ impl DemoJobs {
             created_at,
             updated_at,
             web_url: None,
+            artifacts_locked: true,
         }));
         for mut job in jobs {
             if job.kind == JobKind::Bridge {
@@ -192,6 +193,7 @@ impl DemoJobs {
                     created_at,
                     updated_at,
                     web_url: None,
+                    artifacts_locked: true,
                 }));
                 job.downstream_pipeline_id = Some(downstream_id);
             }

@@ -143,6 +143,9 @@ pub struct Pipeline {
     pub updated_at: DateTime<Utc>,
     /// Kept when a fixture gives it; derived from the project path otherwise.
     pub web_url: Option<String>,
+    /// `artifacts_locked?`: the store derives it on every read (see `store::artifacts_locked_sql`)
+    /// and never writes it; a pipeline built in memory starts locked, as GitLab creates them.
+    pub artifacts_locked: bool,
 }
 
 /// `Entities::Commit` (`lib/api/entities/commit.rb`). Commit dates keep the committer's

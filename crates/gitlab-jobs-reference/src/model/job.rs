@@ -150,7 +150,10 @@ pub struct JobDetails {
     /// Bridges: the triggered pipeline and its project (which may be another one).
     pub downstream_pipeline: Option<(Pipeline, Project)>,
     pub user: Option<User>,
-    pub commit: Commit,
+    /// The pipeline's commit, when the repository (the database) knows it. GitLab's
+    /// `build.commit` is `pipeline.commit`, `project.commit(sha)`: nil for an unknown sha, so
+    /// `Entities::Ci::JobBasic` shows `"commit": null` (lib/api/entities/ci/job_basic.rb).
+    pub commit: Option<Commit>,
     pub runner: Option<Runner>,
     pub runner_manager: Option<RunnerManager>,
     /// Stored artifacts (the archive and any other type), without the trace entry, which is

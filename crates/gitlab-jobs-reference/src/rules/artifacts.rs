@@ -17,6 +17,26 @@ pub fn has_downloadable_archive(details: &JobDetails, now: DateTime<Utc>) -> boo
     !expired(&details.job, now) && archive(details).is_some()
 }
 
+/// Whether GitLab's expiry worker has destroyed the job's artifacts by `now`:
+/// `Ci::JobArtifacts::DestroyAllExpiredService#destroy_unlocked_job_artifacts`
+/// (app/services/ci/job_artifacts/destroy_all_expired_service.rb) removes
+/// `expired_before(@start_at).non_trace.artifact_unlocked`: expired artifacts of pipelines
+/// whose artifacts are not locked, never the log. Modelled as done the moment they expire.
+pub fn artifacts_gone(details: &JobDetails, now: DateTime<Utc>) -> bool {
+    expired(&details.job, now) && !details.pipeline.artifacts_locked
+}
+
+/// Whether the archive can be downloaded, by id or by ref. Two GitLab checks reduce to this:
+/// the archive routes only check that the file exists (`present_artifacts_file!`, and
+/// `not_found! unless latest_build.artifacts_file&.exists?` in lib/api/ci/job_artifacts.rb),
+/// which it does until [`artifacts_gone`]; the single-file route asks `available_artifacts?`
+/// = `(!artifacts_expired? || pipeline.artifacts_locked?) && job_artifacts_archive&.exists?`
+/// (app/models/ci/build.rb), the same condition. Unlike [`has_downloadable_archive`], an
+/// expired archive of a locked pipeline (the latest of its ref) stays available.
+pub fn available_archive(details: &JobDetails, now: DateTime<Utc>) -> bool {
+    !artifacts_gone(details, now) && archive(details).is_some()
+}
+
 pub fn archive(details: &JobDetails) -> Option<&JobArtifact> {
     details
         .artifacts
@@ -24,11 +44,18 @@ pub fn archive(details: &JobDetails) -> Option<&JobArtifact> {
         .find(|artifact| artifact.file_type == JobArtifact::ARCHIVE)
 }
 
-/// The `artifacts` array of `Entities::Ci::Job`: the stored artifacts, plus the log once the
-/// job is complete (GitLab archives the live trace into a `trace` artifact, `job.log`, when the
-/// job finishes) unless a `trace` entry was stored explicitly.
-pub fn listed_artifacts(details: &JobDetails) -> Vec<JobArtifact> {
-    let mut artifacts = details.artifacts.clone();
+/// The `artifacts` array of `Entities::Ci::Job`: the stored artifacts that still exist (none
+/// but the log once [`artifacts_gone`]), plus the log once the job is complete (GitLab
+/// archives the live trace into a `trace` artifact, `job.log`, when the job finishes) unless a
+/// `trace` entry was stored explicitly.
+pub fn listed_artifacts(details: &JobDetails, now: DateTime<Utc>) -> Vec<JobArtifact> {
+    let gone = artifacts_gone(details, now);
+    let mut artifacts: Vec<JobArtifact> = details
+        .artifacts
+        .iter()
+        .filter(|artifact| !gone || artifact.file_type == JobArtifact::TRACE)
+        .cloned()
+        .collect();
     let has_trace_entry = artifacts.iter().any(|a| a.file_type == JobArtifact::TRACE);
     if let Some(size) = details.trace_size
         && size > 0
@@ -205,10 +232,11 @@ mod tests {
                 created_at: at(0),
                 updated_at: at(0),
                 web_url: None,
+                artifacts_locked: true,
             },
             downstream_pipeline: None,
             user: None,
-            commit: Commit::from_sha("abc"),
+            commit: Some(Commit::from_sha("abc")),
             runner: None,
             runner_manager: None,
             artifacts,
@@ -231,11 +259,10 @@ mod tests {
 
     #[test]
     fn finished_job_lists_its_log_as_a_trace_artifact() {
-        let listed = listed_artifacts(&details(
-            build(JobStatus::Success),
-            vec![archive_entry()],
-            Some(42),
-        ));
+        let listed = listed_artifacts(
+            &details(build(JobStatus::Success), vec![archive_entry()], Some(42)),
+            at(100),
+        );
         assert_eq!(listed.len(), 2);
         assert_eq!(
             (
@@ -245,7 +272,10 @@ mod tests {
             ),
             ("trace", 42, "job.log")
         );
-        let running = listed_artifacts(&details(build(JobStatus::Running), vec![], Some(42)));
+        let running = listed_artifacts(
+            &details(build(JobStatus::Running), vec![], Some(42)),
+            at(100),
+        );
         assert!(running.is_empty(), "a live log is not an artifact yet");
     }
 
@@ -258,5 +288,28 @@ mod tests {
         assert!(!has_downloadable_archive(&expired_job, at(100)));
         let without = details(build(JobStatus::Success), vec![], Some(3));
         assert!(!has_downloadable_archive(&without, at(100)));
+    }
+
+    #[test]
+    fn expired_artifacts_of_a_locked_pipeline_stay_available() {
+        let mut job = build(JobStatus::Success);
+        job.artifacts_expire_at = Some(at(50));
+        let locked = details(job, vec![archive_entry()], Some(7));
+        assert!(
+            !has_downloadable_archive(&locked, at(100)),
+            "artifacts? is false"
+        );
+        assert!(available_archive(&locked, at(100)));
+        assert!(!artifacts_gone(&locked, at(100)));
+        assert_eq!(listed_artifacts(&locked, at(100)).len(), 2);
+
+        let mut unlocked = locked.clone();
+        unlocked.pipeline.artifacts_locked = false;
+        assert!(available_archive(&unlocked, at(10)), "not expired yet");
+        assert!(artifacts_gone(&unlocked, at(100)));
+        assert!(!available_archive(&unlocked, at(100)));
+        let listed = listed_artifacts(&unlocked, at(100));
+        assert_eq!(listed.len(), 1, "only the log is left: {listed:?}");
+        assert_eq!(listed[0].file_type, JobArtifact::TRACE);
     }
 }

@@ -3,9 +3,14 @@
 use gitlab_jobs_types as types;
 
 use super::JobsService;
+use gitlab_jobs_server::{
+    DeleteJobArtifactsRequest, DownloadArtifactsByRefRequest, GetArtifactFileByRefRequest,
+    GetJobArtifactFileRequest, GetJobArtifactsRequest, KeepJobArtifactsRequest,
+};
+
 use crate::archive::{self, ArchiveError};
 use crate::model::{Id, JobDetails, JobKind};
-use crate::rules::artifacts::{ArtifactPath, has_downloadable_archive};
+use crate::rules::artifacts::{ArtifactPath, available_archive};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
 use crate::store::StoreError;
@@ -18,10 +23,10 @@ pub struct Download {
 }
 
 impl JobsService {
-    /// The archive of a job, if it can be downloaded now (`present_artifacts_file!`:
-    /// `404 Not Found` otherwise).
+    /// The archive of a job, if it still exists (`present_artifacts_file!`,
+    /// `available_artifacts?`: see [`available_archive`]); `404 Not Found` otherwise.
     fn archive_of(&self, details: &JobDetails) -> Result<Download, ApiError> {
-        if !has_downloadable_archive(details, self.now()) {
+        if !available_archive(details, self.now()) {
             return Err(ApiError::not_found(None));
         }
         let file = self
@@ -51,19 +56,32 @@ impl JobsService {
         })
     }
 
-    /// `latest_successful_build_for_ref!`: `404 Not found` (RecordNotFound) when none.
+    /// The build both by-ref routes serve (lib/api/ci/job_artifacts.rb, `get
+    /// ':id/jobs/artifacts/:ref_name/download'` and `.../raw/*artifact_path`): with
+    /// `search_recent_successful_pipelines`, `Ci::Build.latest_with_artifacts_for_ref` and
+    /// `not_found!('Job')` (`404 Job Not Found`) when none; otherwise
+    /// `user_project.latest_successful_build_for_ref!`, `404 Not found` (RecordNotFound).
     fn latest_build_for_ref(
         &self,
+        route: Route,
         credentials: &Credentials,
         project: &str,
         ref_name: &str,
         job_name: &str,
+        search_recent: bool,
     ) -> Result<JobDetails, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
-        self.store()
-            .latest_successful_build_for_ref(access.project.id, ref_name, job_name, self.now())?
-            .ok_or_else(ApiError::record_not_found)
+        let (project_id, now) = (access.project.id, self.now());
+        if search_recent {
+            self.store()
+                .latest_build_with_artifacts_for_ref(project_id, ref_name, job_name, now)?
+                .ok_or_else(|| ApiError::not_found(Some("Job")))
+        } else {
+            self.store()
+                .latest_successful_build_for_ref(project_id, ref_name, job_name, now)?
+                .ok_or_else(ApiError::record_not_found)
+        }
     }
 
     /// GET /projects/:id/jobs/:job_id/artifacts.
@@ -73,21 +91,34 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(GetJobArtifactsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         self.archive_of(&details)
     }
 
-    /// GET /projects/:id/jobs/artifacts/:ref_name/download?job=NAME.
+    /// GET /projects/:id/jobs/artifacts/:ref_name/download?job=NAME
+    /// [&search_recent_successful_pipelines=true].
     pub fn download_artifacts_by_ref(
         &self,
         credentials: &Credentials,
         project: &str,
         ref_name: &str,
         job_name: &str,
+        search_recent: bool,
     ) -> Result<Download, ApiError> {
-        let details = self.latest_build_for_ref(credentials, project, ref_name, job_name)?;
+        let details = self.latest_build_for_ref(
+            Route::of(DownloadArtifactsByRefRequest::SECURITY),
+            credentials,
+            project,
+            ref_name,
+            job_name,
+            search_recent,
+        )?;
         self.archive_of(&details)
     }
 
@@ -100,7 +131,11 @@ impl JobsService {
         job_id: Id,
         artifact_path: &str,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(GetJobArtifactFileRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         // `not_found! unless build.available_artifacts?` comes before the path check.
@@ -109,7 +144,8 @@ impl JobsService {
         Self::entry_of(&archive, &path)
     }
 
-    /// GET /projects/:id/jobs/artifacts/:ref_name/raw/*artifact_path?job=NAME.
+    /// GET /projects/:id/jobs/artifacts/:ref_name/raw/*artifact_path?job=NAME
+    /// [&search_recent_successful_pipelines=true].
     pub fn get_artifact_file_by_ref(
         &self,
         credentials: &Credentials,
@@ -117,8 +153,16 @@ impl JobsService {
         ref_name: &str,
         artifact_path: &str,
         job_name: &str,
+        search_recent: bool,
     ) -> Result<Download, ApiError> {
-        let details = self.latest_build_for_ref(credentials, project, ref_name, job_name)?;
+        let details = self.latest_build_for_ref(
+            Route::of(GetArtifactFileByRefRequest::SECURITY),
+            credentials,
+            project,
+            ref_name,
+            job_name,
+            search_recent,
+        )?;
         let path = Self::artifact_path(artifact_path)?;
         Self::entry_of(&self.archive_of(&details)?, &path)
     }
@@ -131,7 +175,11 @@ impl JobsService {
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
         // A POST: `authenticate_non_get!` needs a user; job tokens are not accepted here.
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(KeepJobArtifactsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::UpdateBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
@@ -149,7 +197,11 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<(), ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(DeleteJobArtifactsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::DestroyArtifacts, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::DestroyArtifacts, Some(&details.job))?;

@@ -12,6 +12,7 @@ use crate::store::{ProjectKey, Store};
 /// in GitLab's order of lookup (personal token, then Bearer, then job token) and drops the
 /// forms an operation does not accept, so the service takes the runtime's type as it is.
 pub use gitlab_jobs_server::runtime::Credentials;
+use gitlab_jobs_server::runtime::Security;
 
 /// Which credentials a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,22 +26,15 @@ pub struct Route {
 }
 
 impl Route {
-    /// Single-job routes of jobs.rb: a personal token only.
-    pub const JOB: Route = Route {
-        job_token_allowed: false,
-        anonymous_allowed: false,
-    };
-    /// GET /projects/:id/jobs, and `/job`, `/job/allowed_agents`.
-    pub const JOB_TOKEN: Route = Route {
-        job_token_allowed: true,
-        anonymous_allowed: false,
-    };
-    /// The pipeline jobs and bridges lists and artifact downloads: GETs that public projects
-    /// answer anonymously and job tokens may use.
-    pub const PUBLIC_READ: Route = Route {
-        job_token_allowed: true,
-        anonymous_allowed: true,
-    };
+    /// What the document's security requirements of an operation say (the generated
+    /// `…Request::SECURITY`): job tokens where it lists a job token scheme, anonymous
+    /// requests where it lists the empty requirement.
+    pub fn of(security: Security) -> Route {
+        Route {
+            job_token_allowed: security.accepts_job_tokens(),
+            anonymous_allowed: security.anonymous,
+        }
+    }
 }
 
 /// Who a request acts as.
@@ -133,6 +127,8 @@ fn job_token_actor(store: &dyn Store, token: &str) -> Result<Actor, ApiError> {
 /// What the jobs API asks of a project or job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ability {
+    /// `read_pipeline` on the project (the pipeline jobs list asks for it first).
+    ReadPipeline,
     /// `read_build` (lists, a job, its log, its artifacts).
     ReadBuild,
     /// `update_build` (cancel, retry, play, keep): developers.
@@ -197,6 +193,18 @@ impl ProjectAccess {
     /// The policy decision. `job` is needed for `EraseBuild` (who triggered it).
     pub fn can(&self, ability: Ability, job: Option<&Job>) -> bool {
         match ability {
+            // app/policies/project_policy.rb: reporters (`reporter_access`), everyone who can
+            // see a public or internal project (`public_access`), and members of any level
+            // when the project has public pipelines (`public_builds & guest_access`).
+            Ability::ReadPipeline => {
+                self.at_least(AccessLevel::REPORTER)
+                    || match self.project.visibility {
+                        Visibility::Public => true,
+                        Visibility::Internal => self.actor.user().is_some(),
+                        Visibility::Private => false,
+                    }
+                    || (self.project.public_builds && self.at_least(AccessLevel::GUEST))
+            }
             // Reporters read jobs; so does everyone who can see a public (signed-in users:
             // internal) project with public pipelines. Guests of a private project cannot.
             Ability::ReadBuild => {
@@ -229,5 +237,38 @@ impl ProjectAccess {
         } else {
             Err(ApiError::forbidden(None))
         }
+    }
+}
+
+#[cfg(test)]
+mod route_tests {
+    use gitlab_jobs_server::{
+        GetCurrentJobRequest, GetJobRequest, ListPipelineJobsRequest, ListProjectJobsRequest,
+    };
+
+    use super::Route;
+
+    #[test]
+    fn routes_come_from_the_documents_security_requirements() {
+        let route = |job_token_allowed, anonymous_allowed| Route {
+            job_token_allowed,
+            anonymous_allowed,
+        };
+        // jobs.rb single-job routes: a personal token only.
+        assert_eq!(Route::of(GetJobRequest::SECURITY), route(false, false));
+        // `route_setting :authentication, job_token_allowed: true` with `authenticate!`.
+        assert_eq!(
+            Route::of(ListProjectJobsRequest::SECURITY),
+            route(true, false)
+        );
+        assert_eq!(
+            Route::of(GetCurrentJobRequest::SECURITY),
+            route(true, false)
+        );
+        // pipelines.rb `authenticate_non_get!`: public projects answer anonymous GETs.
+        assert_eq!(
+            Route::of(ListPipelineJobsRequest::SECURITY),
+            route(true, true)
+        );
     }
 }

@@ -4,6 +4,11 @@ use gitlab_jobs_types as types;
 use serde_json::Value;
 
 use super::JobsService;
+use gitlab_jobs_server::{
+    CancelJobRequest, EraseJobRequest, GetCurrentJobAllowedAgentsRequest, GetCurrentJobRequest,
+    GetJobRequest, GetJobTraceRequest, PlayJobRequest, RetryJobRequest,
+};
+
 use crate::model::{Id, JobKind, JobVariable};
 use crate::service::auth::{Ability, Actor, Credentials, Route};
 use crate::service::error_bodies::ApiError;
@@ -26,7 +31,7 @@ impl JobsService {
     /// GET /job: the job of the job token. Another kind of valid credential → `404 Job Not
     /// Found`; a job token of a job that is not running → 401.
     pub fn get_current_job(&self, credentials: &Credentials) -> Result<types::Job, ApiError> {
-        let actor = self.authenticate(credentials, Route::JOB_TOKEN)?;
+        let actor = self.authenticate(credentials, Route::of(GetCurrentJobRequest::SECURITY))?;
         let Actor::Job { job, .. } = actor else {
             return Err(ApiError::job_not_found());
         };
@@ -42,7 +47,10 @@ impl JobsService {
         &self,
         credentials: &Credentials,
     ) -> Result<Value, ApiError> {
-        let actor = self.authenticate(credentials, Route::JOB_TOKEN)?;
+        let actor = self.authenticate(
+            credentials,
+            Route::of(GetCurrentJobAllowedAgentsRequest::SECURITY),
+        )?;
         let Actor::Job { job, user } = actor else {
             return Err(ApiError::job_not_found());
         };
@@ -67,7 +75,8 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access =
+            self.project_access(credentials, Route::of(GetJobRequest::SECURITY), project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         self.presenter().job(&details)
@@ -80,7 +89,11 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Trace, ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(GetJobTraceRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         let content = self.store().trace(details.job.id)?.unwrap_or_default();
@@ -96,7 +109,8 @@ impl JobsService {
         job_id: Id,
         force: bool,
     ) -> Result<types::Job, ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access =
+            self.project_access(credentials, Route::of(CancelJobRequest::SECURITY), project)?;
         // `authorize_cancel_builds!` on the project comes before `find_build!`.
         access.authorize(Ability::UpdateBuild, None)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
@@ -116,17 +130,17 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<types::JobOrBridge, ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+    ) -> Result<types::Job, ApiError> {
+        let access =
+            self.project_access(credentials, Route::of(RetryJobRequest::SECURITY), project)?;
         let details = self.find_job(&access, job_id, None)?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
         let actor = Self::actor_id(&access)?;
         let retried = self
             .store()
             .retry_job(access.project.id, job_id, actor, self.now())?;
-        // `present response[:job], with: Entities::Ci::Job`, for bridges too; a bridge has
-        // nothing of the Job additions, so it is shown as what it is.
-        self.presenter().entity(&retried)
+        // `present response[:job], with: Entities::Ci::Job` (lib/api/ci/jobs.rb), bridges too.
+        self.presenter().job(&retried)
     }
 
     /// POST /projects/:id/jobs/:job_id/erase → 201 with the erased job.
@@ -136,7 +150,8 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access =
+            self.project_access(credentials, Route::of(EraseJobRequest::SECURITY), project)?;
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::EraseBuild, Some(&details.job))?;
         let actor = Self::actor_id(&access)?;
@@ -155,7 +170,8 @@ impl JobsService {
         job_id: Id,
         variables: &[JobVariable],
     ) -> Result<types::JobOrBridge, ApiError> {
-        let access = self.project_access(credentials, Route::JOB, project)?;
+        let access =
+            self.project_access(credentials, Route::of(PlayJobRequest::SECURITY), project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, None)?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;

@@ -1,8 +1,13 @@
-//! The three list endpoints.
+//! The list endpoints.
 
 use gitlab_jobs_types as types;
 
 use super::JobsService;
+use gitlab_jobs_server::{
+    ListPipelineBridgesRequest, ListPipelineJobsRequest, ListPipelineTriggerJobsRequest,
+    ListProjectJobsRequest,
+};
+
 use crate::model::{Id, JobKind, JobStatus};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
@@ -19,7 +24,11 @@ impl JobsService {
         scope: &[JobStatus],
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
-        let access = self.project_access(credentials, Route::JOB_TOKEN, project)?;
+        let access = self.project_access(
+            credentials,
+            Route::of(ListProjectJobsRequest::SECURITY),
+            project,
+        )?;
         access.authorize(Ability::ReadBuild, None)?;
         let pagination = match pagination {
             Pagination::Offset { page, per_page, .. } => Pagination::Offset {
@@ -37,7 +46,10 @@ impl JobsService {
 
     /// GET /projects/:id/pipelines/:pipeline_id/jobs (`lib/api/ci/pipelines.rb`,
     /// `Ci::JobsFinder`): the pipeline's builds, latest tries only unless `include_retried`;
-    /// counted pages. Anonymous on public projects; job tokens accepted.
+    /// counted pages. Anonymous on public projects; job tokens accepted. The route asks for
+    /// `read_pipeline` (403); the finder's `read_build` on the pipeline is no error: its
+    /// `AccessDeniedError` is rescued into `type.none`, an empty page
+    /// (app/finders/ci/jobs_finder.rb `execute` and `pipeline_jobs`).
     pub fn list_pipeline_jobs(
         &self,
         credentials: &Credentials,
@@ -47,24 +59,32 @@ impl JobsService {
         include_retried: bool,
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
-        // `user_project.all_pipelines.find(params[:pipeline_id])`, then `read_build`.
+        let access = self.project_access(
+            credentials,
+            Route::of(ListPipelineJobsRequest::SECURITY),
+            project,
+        )?;
+        // `authorize!(:read_pipeline, user_project)`, then
+        // `user_project.all_pipelines.find(params[:pipeline_id])`, then the finder.
+        access.authorize(Ability::ReadPipeline, None)?;
         self.store()
             .pipeline(access.project.id, pipeline_id)?
             .ok_or_else(ApiError::record_not_found)?;
-        access.authorize(Ability::ReadBuild, None)?;
+        let pagination = counted(pagination);
+        if !access.can(Ability::ReadBuild, None) {
+            return Ok(Page::empty(&pagination));
+        }
         let filter = JobFilter {
             include_retried,
             ..JobFilter::pipeline(access.project.id, pipeline_id, JobKind::Build)
         }
         .with_statuses(scope.to_vec());
-        let page = self.store().list_jobs(&filter, &counted(pagination))?;
+        let page = self.store().list_jobs(&filter, &pagination)?;
         let presenter = self.presenter();
         page.try_map(|details| presenter.job(&details))
     }
 
-    /// GET /projects/:id/pipelines/:pipeline_id/bridges: `authorize!(:read_build)` first,
-    /// then the pipeline; bridges only (retried ones hidden, as `Ci::JobsFinder` does).
+    /// GET /projects/:id/pipelines/:pipeline_id/bridges: see [`JobsService::list_trigger_jobs`].
     pub fn list_pipeline_bridges(
         &self,
         credentials: &Credentials,
@@ -73,7 +93,38 @@ impl JobsService {
         scope: &[JobStatus],
         pagination: Pagination,
     ) -> Result<Page<types::Bridge>, ApiError> {
-        let access = self.project_access(credentials, Route::PUBLIC_READ, project)?;
+        let route = Route::of(ListPipelineBridgesRequest::SECURITY);
+        self.list_trigger_jobs(route, credentials, project, pipeline_id, scope, pagination)
+    }
+
+    /// GET /projects/:id/pipelines/:pipeline_id/trigger_jobs (GitLab 19.2): see
+    /// [`JobsService::list_trigger_jobs`].
+    pub fn list_pipeline_trigger_jobs(
+        &self,
+        credentials: &Credentials,
+        project: &str,
+        pipeline_id: Id,
+        scope: &[JobStatus],
+        pagination: Pagination,
+    ) -> Result<Page<types::Bridge>, ApiError> {
+        let route = Route::of(ListPipelineTriggerJobsRequest::SECURITY);
+        self.list_trigger_jobs(route, credentials, project, pipeline_id, scope, pagination)
+    }
+
+    /// `present_pipeline_trigger_jobs` (lib/api/ci/pipelines.rb), which both …/bridges and
+    /// …/trigger_jobs run, each with the credentials its own route accepts:
+    /// `authorize!(:read_build)` first, then the pipeline; bridges only (retried ones hidden,
+    /// as `Ci::JobsFinder` does).
+    fn list_trigger_jobs(
+        &self,
+        route: Route,
+        credentials: &Credentials,
+        project: &str,
+        pipeline_id: Id,
+        scope: &[JobStatus],
+        pagination: Pagination,
+    ) -> Result<Page<types::Bridge>, ApiError> {
+        let access = self.project_access(credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         self.store()
             .pipeline(access.project.id, pipeline_id)?

@@ -617,25 +617,41 @@ fn archives_download_by_job_and_by_ref(backend: &Backend) {
         .expect("found");
     assert_eq!(archive.filename, "artifacts.zip");
     assert_eq!(&archive.content[..2], b"PK");
-    assert_eq!(
-        status_of(service.get_job_artifacts(&reporter, "1", 140)),
-        404,
-        "expired"
-    );
+    // Expired, but pipeline 14 is the latest of `release`, so its artifacts are locked.
+    let kept = service
+        .get_job_artifacts(&reporter, "1", 140)
+        .expect("locked artifacts outlive their expiry");
+    assert_eq!(&kept.content[..2], b"PK");
     let by_ref = service
-        .download_artifacts_by_ref(&reporter, "1", "main", "child-build")
+        .download_artifacts_by_ref(&reporter, "1", "main", "child-build", false)
         .expect("found");
     assert_eq!(&by_ref.content[..2], b"PK");
     assert_eq!(
-        body_of(service.download_artifacts_by_ref(&reporter, "1", "main", "compile")),
+        body_of(service.download_artifacts_by_ref(&reporter, "1", "main", "compile", false)),
         json!({"message": "404 Not found"})
     );
+    // `search_recent_successful_pipelines`: pipeline 13 is the only successful one of `main`.
+    assert_eq!(
+        body_of(service.download_artifacts_by_ref(&reporter, "1", "main", "compile", true)),
+        json!({"message": "404 Job Not Found"})
+    );
+    let searched = service
+        .download_artifacts_by_ref(&reporter, "1", "main", "child-build", true)
+        .expect("found");
+    assert_eq!(searched.content, by_ref.content);
     let raw = service
-        .get_artifact_file_by_ref(&reporter, "1", "main", "child.txt", "child-build")
+        .get_artifact_file_by_ref(&reporter, "1", "main", "child.txt", "child-build", false)
         .expect("found");
     assert_eq!(raw.content, b"from the child pipeline");
     assert_eq!(
-        status_of(service.get_artifact_file_by_ref(&reporter, "1", "main", "../x", "child-build")),
+        status_of(service.get_artifact_file_by_ref(
+            &reporter,
+            "1",
+            "main",
+            "../x",
+            "child-build",
+            false
+        )),
         400
     );
 }

@@ -116,6 +116,15 @@ pub(crate) trait Queries: BatchRead {
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError>;
 
+    /// The id of the job [`Store::latest_build_with_artifacts_for_ref`] answers.
+    fn latest_build_id_with_artifacts_for_ref(
+        &mut self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Id>, StoreError>;
+
     /// The ids of every job of a pipeline, retried ones included (pipeline processing).
     fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError>;
 
@@ -266,6 +275,21 @@ impl<B: Backend> Store for B {
     ) -> Result<Option<JobDetails>, StoreError> {
         self.read(|tx| {
             match tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)? {
+                Some(job_id) => hydrate::job_details(tx, project_id, job_id),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn latest_build_with_artifacts_for_ref(
+        &self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<JobDetails>, StoreError> {
+        self.read(|tx| {
+            match tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)? {
                 Some(job_id) => hydrate::job_details(tx, project_id, job_id),
                 None => Ok(None),
             }

@@ -205,11 +205,10 @@ pub(crate) fn details(
                 }
                 None => None,
             };
-            // A commit the database does not describe is shown from its sha alone.
+            // A commit the database does not describe is unknown to the repository: null.
             let commit = commits
                 .get(&(job.project_id, pipeline.sha.clone()))
-                .cloned()
-                .unwrap_or_else(|| Commit::from_sha(&pipeline.sha));
+                .cloned();
             Ok(JobDetails {
                 artifacts: artifacts.remove(&job.id).unwrap_or_default(),
                 trace_size: trace_sizes.get(&job.id).copied(),

@@ -6,6 +6,43 @@
 //! (`crate::service::auth`) before it calls these methods. [`open_store`] opens the store a
 //! database URL names.
 
+/// SQL (the same on both engines) for whether the pipeline row `$p` has its artifacts locked
+/// (`Ci::Pipeline#artifacts_locked?`, the `locked` enum of app/models/ci/pipeline.rb).
+///
+/// GitLab creates pipelines `artifacts_locked` (the column's default) and unlocks them from
+/// `after_transition any => UNLOCKABLE_STATUSES` (completed statuses + `manual`):
+/// `Ci::Refs::UnlockPreviousPipelinesWorker` takes the ref's
+/// `last_unlockable_ci_source_pipeline` (app/models/ci/ref.rb: its newest pipeline in such a
+/// status) and `Ci::Refs::EnqueuePipelinesToUnlockService` unlocks every locked pipeline of the
+/// ref before it, except that pipeline's own parent/child family. So a pipeline stays locked
+/// until a newer pipeline of the same project and ref reaches an unlockable status; the latest
+/// pipeline of each ref keeps its artifacts past their expiry. Derived here when a pipeline
+/// is read rather than stored: fixtures and demo data then get the state GitLab's workers
+/// would have left, with no extra write on a status change. Child pipelines
+/// (`source = 'parent_pipeline'`) never unlock: they share their parent's ref and family.
+/// Where this differs from GitLab: a newer pipeline that is retried back to running locks the
+/// older ones again here, where GitLab never re-locks.
+macro_rules! artifacts_locked_sql {
+    ($p:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pipelines newer WHERE newer.project_id = ",
+            $p,
+            ".project_id AND newer.ref = ",
+            $p,
+            ".ref AND newer.status IN ('success', 'failed', 'canceled', 'skipped', 'manual') \
+             AND newer.id > ",
+            $p,
+            ".id AND coalesce(newer.source, '') <> 'parent_pipeline')"
+        )
+    };
+}
+pub(crate) use artifacts_locked_sql;
+
+/// How many of a ref's newest successful pipelines `search_recent_successful_pipelines`
+/// searches: "up to 100 recent successful pipelines for the specified ref" (GitLab's
+/// doc/api/job_artifacts.md, "Download job artifacts by reference name", GitLab 18.7+).
+pub const RECENT_SUCCESSFUL_PIPELINES: i64 = 100;
+
 mod backend;
 mod error;
 mod hydrate;
@@ -169,6 +206,18 @@ pub trait Store: Send + Sync {
     /// `Project#latest_successful_build_for_ref`: in the newest successful pipeline of the ref,
     /// the latest build with this name whose archive can be downloaded at `now`.
     fn latest_successful_build_for_ref(
+        &self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<JobDetails>, StoreError>;
+
+    /// `Ci::Build.latest_with_artifacts_for_ref` (lib/api/ci/job_artifacts.rb, by-ref routes
+    /// with `search_recent_successful_pipelines=true`): the latest build with this name whose
+    /// archive still exists in the [`RECENT_SUCCESSFUL_PIPELINES`] newest successful pipelines
+    /// of the ref, newest pipeline first.
+    fn latest_build_with_artifacts_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,

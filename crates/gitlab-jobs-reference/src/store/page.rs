@@ -227,6 +227,26 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page of an empty relation (`type.none`), with the headers Kaminari gives it: no
+    /// neighbours, and when counted a total of 0 on 1 page.
+    pub fn empty(pagination: &Pagination) -> Page<T> {
+        let info = match pagination {
+            Pagination::Offset {
+                page,
+                per_page,
+                count,
+            } => PageInfo::offset(*page, *per_page, 0, count.then_some(0)),
+            Pagination::Keyset { per_page, .. } => PageInfo::Keyset {
+                per_page: *per_page,
+                next_cursor: None,
+            },
+        };
+        Page {
+            items: Vec::new(),
+            info,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),

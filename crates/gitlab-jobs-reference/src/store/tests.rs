@@ -6,8 +6,6 @@ use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::sync::{Arc, Barrier};
 
-use chrono::Duration;
-
 use super::*;
 use crate::model::{JobKind, JobStatus, JobVariable};
 use crate::test_support::{Backend, TempDatabase, now, small_fixtures, small_store, store_suite};
@@ -84,7 +82,10 @@ fn loaded_jobs_have_their_relations(backend: &Backend) {
         Some("dev")
     );
     assert_eq!(compile.pipeline.id, 10);
-    assert_eq!(compile.commit.title.as_deref(), Some("Add app"));
+    assert_eq!(
+        compile.commit.as_ref().and_then(|c| c.title.as_deref()),
+        Some("Add app")
+    );
     assert_eq!(compile.runner.as_ref().map(|r| r.id), Some(5));
     assert_eq!(compile.trace_size, Some(13));
     let archive = compile
@@ -418,15 +419,48 @@ fn latest_successful_build_for_ref_skips_failed_pipelines(backend: &Backend) {
         .latest_successful_build_for_ref(1, "main", "child-build", now())
         .expect("reads");
     assert_eq!(child.map(|d| d.job.id), Some(130));
+    // Job 140's archive expired in 2024, but pipeline 14 is the only one of `release`: locked.
     let expired = store
         .latest_successful_build_for_ref(1, "release", "package", now())
-        .expect("reads");
-    assert_eq!(expired, None, "expired archives are not downloadable");
-    let earlier = now() - Duration::days(1);
-    let before_expiry = store
-        .latest_successful_build_for_ref(1, "release", "package", earlier)
-        .expect("reads");
-    assert_eq!(before_expiry.map(|d| d.job.id), Some(140));
+        .expect("reads")
+        .expect("an expired archive of a locked pipeline is found");
+    assert_eq!(expired.job.id, 140);
+    assert!(expired.pipeline.artifacts_locked);
+}
+
+/// `Ci::Build.latest_with_artifacts_for_ref`: every recent successful pipeline of the ref,
+/// newest first, not only the latest.
+fn latest_build_with_artifacts_searches_recent_successful_pipelines(backend: &Backend) {
+    let store = backend.small_store();
+    let found = |ref_name, job_name| {
+        store
+            .latest_build_with_artifacts_for_ref(1, ref_name, job_name, now())
+            .expect("reads")
+            .map(|details| details.job.id)
+    };
+    assert_eq!(found("main", "child-build"), Some(130));
+    assert_eq!(found("main", "compile"), None, "pipeline 10 failed");
+    assert_eq!(found("release", "package"), Some(140), "expired but locked");
+    assert_eq!(found("feature", "compile"), None, "pipeline 12 is running");
+}
+
+/// `Ci::Pipeline#artifacts_locked?` as the store derives it: a pipeline is unlocked once a
+/// newer pipeline of its project and ref reached a completed status or `manual`; child
+/// pipelines (`parent_pipeline`) never unlock their family.
+fn pipelines_unlock_when_a_newer_one_of_their_ref_finishes(backend: &Backend) {
+    let store = backend.small_store();
+    let locked = |id| {
+        store
+            .pipeline(1, id)
+            .expect("reads")
+            .map(|pipeline| pipeline.artifacts_locked)
+    };
+    // main: 10 failed, 11 failed, 13 (a child of 10, success); feature: 12; release: 14.
+    assert_eq!(locked(10), Some(false), "11 finished after it");
+    assert_eq!(locked(11), Some(true), "13 is a child pipeline");
+    assert_eq!(locked(12), Some(true));
+    assert_eq!(locked(13), Some(true));
+    assert_eq!(locked(14), Some(true), "the only pipeline of `release`");
 }
 
 // --- lists ---------------------------------------------------------------------------------
@@ -729,6 +763,8 @@ store_suite! {
     delete_artifacts_keeps_the_log,
     archives_are_stored_as_zip_files,
     latest_successful_build_for_ref_skips_failed_pipelines,
+    pipelines_unlock_when_a_newer_one_of_their_ref_finishes,
+    latest_build_with_artifacts_searches_recent_successful_pipelines,
     project_list_shows_builds_newest_first_with_retried_ones,
     pipeline_lists_hide_retried_jobs_unless_asked,
     bridges_are_listed_apart,

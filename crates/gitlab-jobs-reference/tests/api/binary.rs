@@ -4,7 +4,6 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use gitlab_jobs_client::types::JobOrBridge;
 use gitlab_jobs_client::{Auth, connect};
 
 use crate::support::BACKEND;
@@ -98,9 +97,6 @@ async fn serve_prints_a_usable_token_stops_on_sigterm_and_keeps_its_changes() {
         .await
         .expect("the banner's token may retry")
         .into_inner();
-    let JobOrBridge::Job(retried) = retried else {
-        panic!("a Job")
-    };
     let output = first.terminate();
     assert!(output.status.success(), "exit status {:?}", output.status);
     let log = String::from_utf8_lossy(&output.stderr);

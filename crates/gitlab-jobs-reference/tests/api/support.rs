@@ -2,7 +2,8 @@
 
 use gitlab_jobs_client::types;
 use gitlab_jobs_client::{Auth, Client, Error, ResponseValue, connect};
-use gitlab_jobs_reference::TestServer;
+use gitlab_jobs_reference::{Fixtures, TestServer};
+use serde_json::Value;
 
 pub use gitlab_jobs_reference::demo::tokens;
 
@@ -28,6 +29,15 @@ pub fn anonymous(server: &TestServer) -> Client {
 
 pub async fn demo() -> TestServer {
     TestServer::demo().await.expect("the demo server starts")
+}
+
+/// testdata/small.json with `edit` applied to its JSON.
+pub async fn small_with(edit: impl FnOnce(&mut Value)) -> TestServer {
+    let mut value: Value =
+        serde_json::from_str(include_str!("../../testdata/small.json")).expect("JSON");
+    edit(&mut value);
+    let fixtures = Fixtures::from_json(&value.to_string()).expect("the edited fixture");
+    TestServer::start(fixtures).await.expect("starts")
 }
 
 /// The status and body of an error answer; panics on success.

@@ -59,6 +59,12 @@ impl Security {
         self.schemes.contains(&scheme)
     }
 
+    /// Whether the operation takes CI job tokens (GitLab's `job_token_allowed` routes): a
+    /// `Bearer` token may then be a job token too.
+    pub fn accepts_job_tokens(&self) -> bool {
+        self.accepts(Scheme::JobTokenHeader) || self.accepts(Scheme::JobTokenQuery)
+    }
+
     /// The first accepted credentials, in GitLab's order of lookup: personal tokens, then
     /// Bearer, then job tokens.
     pub(crate) fn find(&self, headers: &HeaderMap, query: &[(String, String)]) -> Credentials {

@@ -2,6 +2,8 @@
 //! the validation errors Grape would answer (`lib/api/api.rb` renders them as
 //! `{"error": "<param> is invalid, <param> is missing"}` with status 400).
 
+use std::str::FromStr;
+
 use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::response::Response;
 use http::{HeaderMap, Method, Uri};
@@ -293,10 +295,12 @@ impl Input {
         self.body.clone()
     }
 
-    /// An optional query parameter restricted to the values of an enum.
-    pub fn query_enum<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+    /// An optional query parameter restricted to the values of an enum. The generated enums'
+    /// `FromStr` accepts only the values the document lists, even where their `Deserialize`
+    /// keeps unknown values of a response.
+    pub fn query_enum<T: FromStr>(&mut self, name: &str) -> Option<T> {
         let raw = self.last(name)?;
-        let parsed = from_string::<T>(&raw);
+        let parsed = raw.parse::<T>().ok();
         if parsed.is_none() {
             self.errors
                 .push(format!("{name} does not have a valid value"));
@@ -305,8 +309,10 @@ impl Input {
     }
 
     /// An array query parameter: `name[]=a&name[]=b`, `name[0]=a`, or a single `name=a`
-    /// (Grape coerces a string to a one-element array). Empty when absent.
-    pub fn query_array<T: DeserializeOwned>(&mut self, name: &str) -> Vec<T> {
+    /// (Grape coerces a string to a one-element array). Empty when absent. Items are read with
+    /// `FromStr`, strict as [`Input::query_enum`] (every array parameter of the document is
+    /// an array of an enum).
+    pub fn query_array<T: FromStr>(&mut self, name: &str) -> Vec<T> {
         let bracketed = format!("{name}[");
         let raw: Vec<String> = self
             .query
@@ -314,7 +320,7 @@ impl Input {
             .filter(|(key, _)| key == name || (key.starts_with(&bracketed) && key.ends_with(']')))
             .map(|(_, value)| value.clone())
             .collect();
-        let parsed: Option<Vec<T>> = raw.iter().map(|value| from_string(value)).collect();
+        let parsed: Option<Vec<T>> = raw.iter().map(|value| value.parse().ok()).collect();
         if parsed.is_some() && !raw.is_empty() {
             // `coerce_with` makes a single `name=a` an array: it is `name[]=a` in `params`.
             self.context.params.set_many(name, raw);
@@ -488,10 +494,6 @@ fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
 fn url_pairs(query: &str) -> Vec<(String, String)> {
     // serde_urlencoded is lenient: bad escapes are kept as text, never an error.
     serde_urlencoded::from_str(query).unwrap_or_default()
-}
-
-fn from_string<T: DeserializeOwned>(text: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }
 
 /// Grape names a nested parameter `outer[0][inner]`; serde's path reads `outer[0].inner`.

@@ -6,6 +6,9 @@
 //! Values are strings, or `null` for a name without `=`; `[]` appends to an array, `[name]`
 //! nests a hash, and `a[][k]` starts a new hash in the array when the last one already has
 //! `k`. Conflicting shapes (`a[]=1&a[b]=2`) are Rack's `ParameterTypeError`.
+//!
+//! Ours on purpose: the maintained query-string crates (`serde_urlencoded`, `serde_qs`) follow
+//! their own nesting rules, not Rack's, and GitLab's answers depend on Rack's exact ones.
 
 use serde_json::{Map, Value};
 

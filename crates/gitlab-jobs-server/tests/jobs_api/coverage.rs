@@ -33,7 +33,11 @@ pub fn generated_variants() -> BTreeMap<String, BTreeMap<String, u16>> {
             let indent = line.len() - trimmed.len();
             if let Some(doc) = trimmed.strip_prefix("/// ") {
                 status = doc.get(..3).and_then(|code| code.parse().ok());
-            } else if indent == 4 && trimmed.starts_with(|c: char| c.is_ascii_uppercase()) {
+            } else if indent == 4
+                && trimmed.starts_with(|c: char| c.is_ascii_uppercase())
+                // The generator's variant for statuses the document does not list.
+                && !trimmed.starts_with("Undocumented")
+            {
                 let name: String = trimmed
                     .chars()
                     .take_while(char::is_ascii_alphanumeric)
@@ -149,7 +153,7 @@ impl Coverage {
 fn the_generated_answers_are_the_documented_ones() {
     let generated = generated_variants();
     let documented = documented_statuses();
-    assert_eq!(documented.len(), 17, "operations in the document");
+    assert_eq!(documented.len(), 18, "operations in the document");
     let generated_statuses: BTreeMap<String, BTreeSet<u16>> = generated
         .iter()
         .map(|(op, variants)| (op.clone(), variants.values().copied().collect()))
@@ -160,5 +164,5 @@ fn the_generated_answers_are_the_documented_ones() {
         let statuses: BTreeSet<u16> = variants.values().copied().collect();
         assert_eq!(statuses.len(), variants.len(), "{op}: {variants:?}");
     }
-    assert_eq!(generated.values().map(BTreeMap::len).sum::<usize>(), 91);
+    assert_eq!(generated.values().map(BTreeMap::len).sum::<usize>(), 114);
 }

@@ -21,6 +21,7 @@ use crate::{Auth, Server};
 const MAINT: Auth = Auth::PrivateToken(MAINTAINER);
 const EXPIRED_BEARER: Auth = Auth::Bearer(EXPIRED);
 const GUEST_TOKEN: Auth = Auth::PrivateToken(GUEST);
+const BROKEN_TOKEN: Auth = Auth::PrivateToken(fake::BROKEN);
 
 type Sent<T> = Result<ResponseValue<T>, Error<types::Error>>;
 
@@ -114,6 +115,13 @@ macro_rules! common_refusals {
             $coverage.reached(server, $op, "Unauthorized", 401);
         }
         {
+            let $client = server.client(BROKEN_TOKEN);
+            let $job: i64 = 1;
+            let (_, body) = refused($call, 500);
+            assert_eq!(body, message("500 Internal Server Error"));
+            $coverage.reached(server, $op, "InternalServerError", 500);
+        }
+        {
             let $client = server.client(GUEST_TOKEN);
             let $job: i64 = 1;
             let (_, body) = refused($call, 403);
@@ -136,6 +144,7 @@ async fn every_variant_of_every_operation_over_the_wire() {
     list_project_jobs(&mut coverage).await;
     list_pipeline_jobs(&mut coverage).await;
     list_pipeline_bridges(&mut coverage).await;
+    list_pipeline_trigger_jobs(&mut coverage).await;
     current_job(&mut coverage).await;
     allowed_agents(&mut coverage).await;
     get_job(&mut coverage).await;
@@ -151,7 +160,7 @@ async fn every_variant_of_every_operation_over_the_wire() {
     keep(&mut coverage).await;
     artifact_file_by_ref(&mut coverage).await;
     coverage.assert_complete();
-    assert_eq!(coverage.count(), (17, 91));
+    assert_eq!(coverage.count(), (18, 114));
 }
 
 fn list_headers(headers: &HeaderMap) -> ListProjectJobsOkHeaders {
@@ -296,6 +305,17 @@ async fn list_project_jobs(coverage: &mut Coverage) {
     assert_eq!(body, message("400 Bad request - Invalid cursor"));
     coverage.reached(&server, "list_project_jobs", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_project_jobs()
+            .id("1")
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "list_project_jobs", "InternalServerError", 500);
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -348,7 +368,7 @@ async fn list_project_jobs(coverage: &mut Coverage) {
     );
     coverage.reached(&server, "list_project_jobs", "MethodNotAllowed", 405);
 
-    let (_, body) = refused(
+    let (headers, body) = refused(
         server
             .client(Auth::PrivateToken(fake::RATE_LIMITED))
             .list_project_jobs()
@@ -358,6 +378,14 @@ async fn list_project_jobs(coverage: &mut Coverage) {
         429,
     );
     assert_eq!(body, fake::rate_limited_body());
+    assert_eq!(
+        ListProjectJobsTooManyRequestsHeaders {
+            retry_after: number(&headers, "retry-after")
+        },
+        ListProjectJobsTooManyRequestsHeaders {
+            retry_after: Some(fake::RETRY_AFTER)
+        }
+    );
     coverage.reached(&server, "list_project_jobs", "TooManyRequests", 429);
 }
 
@@ -453,6 +481,18 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
     assert_eq!(body, error("pipeline_id is invalid"));
     coverage.reached(&server, "list_pipeline_jobs", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "list_pipeline_jobs", "InternalServerError", 500);
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -583,6 +623,18 @@ async fn list_pipeline_bridges(coverage: &mut Coverage) {
     assert_eq!(body, error("pipeline_id is invalid"));
     coverage.reached(&server, "list_pipeline_bridges", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_bridges()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "list_pipeline_bridges", "InternalServerError", 500);
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -628,6 +680,104 @@ async fn list_pipeline_bridges(coverage: &mut Coverage) {
     );
     assert_eq!(body, message("404 Not found"));
     coverage.reached(&server, "list_pipeline_bridges", "NotFound", 404);
+}
+
+/// The successor of …/bridges (GitLab 19.2): the same answers under its own route.
+async fn list_pipeline_trigger_jobs(coverage: &mut Coverage) {
+    const OP: &str = "list_pipeline_trigger_jobs";
+    let server = Server::start().await;
+    let api = server.api();
+    let client = server.client(MAINT);
+    let trigger_jobs = success(
+        client
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        200,
+    );
+    // Grape's `params.merge(page:, per_page:)`: the path parameters too.
+    let url = format!(
+        "{api}/projects/1/pipelines/10/trigger_jobs?id=1&page=1&per_page=20&pipeline_id=10"
+    );
+    assert_eq!(
+        text(trigger_jobs.headers(), "link"),
+        Some(format!("<{url}>; rel=\"first\", <{url}>; rel=\"last\""))
+    );
+    assert_eq!(number(trigger_jobs.headers(), "x-total"), Some(2));
+    assert_eq!(
+        trigger_jobs.into_inner(),
+        vec![server.fake.bridge(7), server.fake.bridge(6)]
+    );
+    coverage.reached(&server, OP, "Ok", 200);
+
+    let (_, body) = refused(
+        client
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(0)
+            .send()
+            .await,
+        400,
+    );
+    assert_eq!(body, error("pipeline_id is invalid"));
+    coverage.reached(&server, OP, "BadRequest", 400);
+
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, OP, "InternalServerError", 500);
+
+    let (headers, body) = refused(
+        server
+            .client(EXPIRED_BEARER)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        401,
+    );
+    assert_eq!(body, fake::expired_body());
+    assert_eq!(
+        text(&headers, "www-authenticate"),
+        Some(EXPIRED_CHALLENGE.into())
+    );
+    coverage.reached(&server, OP, "Unauthorized", 401);
+
+    let (_, body) = refused(
+        server
+            .client(GUEST_TOKEN)
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(10)
+            .send()
+            .await,
+        403,
+    );
+    assert_eq!(body, message("403 Forbidden"));
+    coverage.reached(&server, OP, "Forbidden", 403);
+
+    let (_, body) = refused(
+        client
+            .list_pipeline_trigger_jobs()
+            .id("1")
+            .pipeline_id(99)
+            .send()
+            .await,
+        404,
+    );
+    assert_eq!(body, message("404 Not found"));
+    coverage.reached(&server, OP, "NotFound", 404);
 }
 
 async fn current_job(coverage: &mut Coverage) {
@@ -681,6 +831,12 @@ async fn current_job(coverage: &mut Coverage) {
         GetCurrentJobUnauthorizedHeaders::default()
     );
     coverage.reached(&server, "get_current_job", "Unauthorized", 401);
+    let (_, body) = refused(
+        server.client(BROKEN_TOKEN).get_current_job().send().await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(&server, "get_current_job", "InternalServerError", 500);
 
     let (_, body) = refused(
         server
@@ -719,10 +875,16 @@ async fn allowed_agents(coverage: &mut Coverage) {
     .into_inner();
     assert_eq!(agents.job.id, 3);
     assert_eq!(agents.pipeline.id, 10);
-    assert_eq!(agents.project.id, 1);
-    assert_eq!(agents.project.groups.len(), 1);
-    assert_eq!(agents.user.username, "root");
-    assert_eq!(agents.user.roles_in_project, ["maintainer"]);
+    let types::AllowedAgentsProject::Compact(project) = &agents.project else {
+        panic!("not the current project shape: {:?}", agents.project);
+    };
+    assert_eq!(project.id, 1);
+    assert_eq!(project.groups.len(), 1);
+    let types::AllowedAgentsUser::Compact(user) = &agents.user else {
+        panic!("not the current user shape: {:?}", agents.user);
+    };
+    assert_eq!(user.username, "root");
+    assert_eq!(user.roles_in_project, ["maintainer"]);
     assert_eq!(agents.allowed_agents.len(), 1);
     assert_eq!(agents.allowed_agents[0].config_project.id, 1);
     assert_eq!(
@@ -738,6 +900,21 @@ async fn allowed_agents(coverage: &mut Coverage) {
     );
     coverage.reached(&server, "get_current_job_allowed_agents", "Ok", 200);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .get_current_job_allowed_agents()
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(
+        &server,
+        "get_current_job_allowed_agents",
+        "InternalServerError",
+        500,
+    );
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -919,21 +1096,16 @@ async fn cancel(coverage: &mut Coverage) {
 async fn retry(coverage: &mut Coverage) {
     let server = Server::start().await;
     let client = server.client(MAINT);
-    let created = success(client.retry_job().id("1").job_id(2).send().await, 201).into_inner();
-    let types::JobOrBridge::Job(job) = created else {
-        panic!("retrying a build gives a build: {created:?}");
-    };
+    let job = success(client.retry_job().id("1").job_id(2).send().await, 201).into_inner();
     assert_eq!(
-        (job.id, job.name.as_str(), job.status),
-        (100, "rspec", JobStatus::Pending)
+        (job.id, job.name.as_str(), &job.status),
+        (100, "rspec", &JobStatus::Pending)
     );
     assert_eq!(job, server.fake.job(100));
     coverage.reached(&server, "retry_job", "Created", 201);
 
-    let created = success(client.retry_job().id("1").job_id(6).send().await, 201).into_inner();
-    let types::JobOrBridge::Bridge(bridge) = created else {
-        panic!("retrying a bridge gives a bridge: {created:?}");
-    };
+    // A bridge is presented as a Job too.
+    let bridge = success(client.retry_job().id("1").job_id(6).send().await, 201).into_inner();
     assert_eq!((bridge.id, bridge.status), (101, JobStatus::Pending));
 
     let mut inputs = serde_json::Map::new();
@@ -1064,10 +1236,12 @@ async fn artifacts(coverage: &mut Coverage) {
     );
     assert_eq!(
         GetJobArtifactsOkHeaders {
-            content_disposition: text(response.headers(), "content-disposition")
+            content_disposition: text(response.headers(), "content-disposition"),
+            e_tag: text(response.headers(), "etag"),
         },
         GetJobArtifactsOkHeaders {
-            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into())
+            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into()),
+            e_tag: Some(fake::ARCHIVE_ETAG.into()),
         }
     );
     assert_eq!(
@@ -1196,10 +1370,12 @@ async fn download_by_ref(coverage: &mut Coverage) {
     );
     assert_eq!(
         DownloadArtifactsByRefOkHeaders {
-            content_disposition: text(response.headers(), "content-disposition")
+            content_disposition: text(response.headers(), "content-disposition"),
+            e_tag: text(response.headers(), "etag"),
         },
         DownloadArtifactsByRefOkHeaders {
-            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into())
+            content_disposition: Some("attachment; filename=\"artifacts.zip\"".into()),
+            e_tag: Some(fake::ARCHIVE_ETAG.into()),
         }
     );
     assert_eq!(bytes_of(response).await, fake::archive_bytes(1));
@@ -1271,6 +1447,24 @@ async fn download_by_ref(coverage: &mut Coverage) {
     assert_eq!(body, error("job is empty"));
     coverage.reached(&server, "download_artifacts_by_ref", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .download_artifacts_by_ref()
+            .id("1")
+            .ref_name("main")
+            .job("build")
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(
+        &server,
+        "download_artifacts_by_ref",
+        "InternalServerError",
+        500,
+    );
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)
@@ -1488,6 +1682,25 @@ async fn artifact_file_by_ref(coverage: &mut Coverage) {
     assert_eq!(body, message("400 Bad request"));
     coverage.reached(&server, "get_artifact_file_by_ref", "BadRequest", 400);
 
+    let (_, body) = refused(
+        server
+            .client(BROKEN_TOKEN)
+            .get_artifact_file_by_ref()
+            .id("1")
+            .ref_name("main")
+            .artifact_path("a/b/c.txt")
+            .job("build")
+            .send()
+            .await,
+        500,
+    );
+    assert_eq!(body, message("500 Internal Server Error"));
+    coverage.reached(
+        &server,
+        "get_artifact_file_by_ref",
+        "InternalServerError",
+        500,
+    );
     let (headers, body) = refused(
         server
             .client(EXPIRED_BEARER)

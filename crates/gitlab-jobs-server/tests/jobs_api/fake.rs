@@ -27,6 +27,9 @@ pub const GUEST: &str = "guest-token";
 pub const EXPIRED: &str = "expired-oauth-token";
 /// An OAuth token with only `read_user`: 403 `insufficient_scope`.
 pub const NARROW_SCOPE: &str = "read-user-oauth-token";
+/// A token whose lookup fails inside the implementation (a database outage): every operation
+/// answers GitLab's 500.
+pub const BROKEN: &str = "broken-store-token";
 /// A maintainer token that has used up its `jobs_index` rate limit.
 pub const RATE_LIMITED: &str = "rate-limited-token";
 /// The CI job token of job 3, which is running.
@@ -168,6 +171,8 @@ enum Refusal {
     NotFound(types::Error),
     BadRequest(types::Error),
     Conflict(types::Error),
+    /// An internal failure: GitLab's 500 (`handle_api_exception`, lib/api/helpers.rb).
+    Internal(types::Error),
 }
 
 trait Refuse {
@@ -186,6 +191,7 @@ macro_rules! refuse {
                     },
                     Refusal::Forbidden(body) => Self::Forbidden(body),
                     Refusal::NotFound(body) => Self::NotFound(body),
+                    Refusal::Internal(body) => Self::InternalServerError(body),
                     $(Refusal::$extra(body) => Self::$extra(body),)*
                     other => panic!("{} has no variant for {other:?}", stringify!($response)),
                 }
@@ -207,6 +213,11 @@ refuse!(
 refuse!(
     ListPipelineBridgesResponse,
     ListPipelineBridgesUnauthorizedHeaders,
+    [BadRequest]
+);
+refuse!(
+    ListPipelineTriggerJobsResponse,
+    ListPipelineTriggerJobsUnauthorizedHeaders,
     [BadRequest]
 );
 refuse!(GetCurrentJobResponse, GetCurrentJobUnauthorizedHeaders, []);
@@ -301,6 +312,12 @@ pub fn insufficient_scope_body() -> types::Error {
     }
 }
 
+/// `Retry-After` of the rate limit: `jobs_index`'s interval, one minute.
+pub const RETRY_AFTER: i64 = 60;
+
+/// The `ETag` the fake sends with an archive.
+pub const ARCHIVE_ETAG: &str = "\"archive-etag\"";
+
 pub fn rate_limited_body() -> types::Error {
     types::Error {
         message: Some(types::ErrorMessage::Object(
@@ -334,15 +351,15 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn finished(status: JobStatus) -> bool {
+fn finished(status: &JobStatus) -> bool {
     matches!(
         status,
         JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped
     )
 }
 
-fn started(status: JobStatus) -> bool {
-    finished(status) && status != JobStatus::Skipped
+fn started(status: &JobStatus) -> bool {
+    finished(status) && *status != JobStatus::Skipped
         || matches!(status, JobStatus::Running | JobStatus::Canceling)
 }
 
@@ -593,11 +610,11 @@ fn basic_json(state: &State, entry: &Entry) -> Value {
         "coverage": null,
         "allow_failure": false,
         "created_at": TIME,
-        "started_at": started(entry.status).then_some(STARTED),
-        "finished_at": finished(entry.status).then_some(FINISHED),
+        "started_at": started(&entry.status).then_some(STARTED),
+        "finished_at": finished(&entry.status).then_some(FINISHED),
         "erased_at": entry.erased.then_some(FINISHED),
-        "duration": finished(entry.status).then_some(150.0),
-        "queued_duration": started(entry.status).then_some(1.5),
+        "duration": finished(&entry.status).then_some(150.0),
+        "queued_duration": started(&entry.status).then_some(1.5),
         "user": entry.user.map(user_json),
         "commit": {
             "id": pipeline.sha,
@@ -635,6 +652,17 @@ fn render_job(state: &State, entry: &Entry) -> types::Job {
             job["artifacts_expire_at"] = json!("2024-06-01T10:00:00Z");
         }
     }
+    serde_json::from_value(job).expect("the fake renders valid jobs")
+}
+
+/// A retried bridge as `Entities::Ci::Job` shows it (`Ci::Bridge`'s stand-ins).
+fn render_bridge_as_job(state: &State, entry: &Entry) -> types::Job {
+    assert_eq!(entry.kind, Kind::Bridge, "job {} is a build", entry.id);
+    let mut job = basic_json(state, entry);
+    job["runner"] = Value::Null;
+    job["archived"] = json!(false);
+    job["tag_list"] = json!(["bridge"]);
+    job["artifacts_expire_at"] = Value::Null;
     serde_json::from_value(job).expect("the fake renders valid jobs")
 }
 
@@ -707,6 +735,7 @@ fn authenticate(
             Some(EXPIRED_CHALLENGE.to_string()),
         )),
         NARROW_SCOPE => Err(Refusal::Forbidden(insufficient_scope_body())),
+        BROKEN => Err(Refusal::Internal(message("500 Internal Server Error"))),
         _ => Err(unauthorized()),
     }
 }
@@ -915,7 +944,12 @@ impl Fake {
             rate_limited: true, ..
         } = caller
         {
-            return Ok(ListProjectJobsResponse::TooManyRequests(rate_limited_body()));
+            return Ok(ListProjectJobsResponse::TooManyRequests {
+                body: rate_limited_body(),
+                headers: ListProjectJobsTooManyRequestsHeaders {
+                    retry_after: Some(RETRY_AFTER),
+                },
+            });
         }
         let project = find_project(&state, &request.id, caller)?;
         may_read(caller)?;
@@ -1095,7 +1129,12 @@ impl Fake {
         let mut body = json!({
             "allowed_agents": [{
                 "id": 1,
-                "config_project": {"id": project.id, "path_with_namespace": project.path},
+                // `Entities::ProjectIdentity` always has the name.
+                "config_project": {
+                    "id": project.id,
+                    "name": project.path,
+                    "path_with_namespace": project.path,
+                },
                 "configuration": {"default_namespace": "production"},
             }],
             "job": {"id": job.id},
@@ -1170,7 +1209,7 @@ impl Fake {
         )?;
         may_update(caller)?;
         let entry = state.jobs.get_mut(&job).expect("job");
-        entry.status = match (entry.status, request.force.unwrap_or(false)) {
+        entry.status = match (entry.status.clone(), request.force.unwrap_or(false)) {
             // The runner is asked to stop first, unless forced.
             (JobStatus::Running, false) => JobStatus::Canceling,
             (JobStatus::Running | JobStatus::Canceling, true) => JobStatus::Canceled,
@@ -1239,7 +1278,12 @@ impl Fake {
             ..old
         };
         state.jobs.insert(id, new);
-        Ok(RetryJobResponse::Created(render(&state, &state.jobs[&id])))
+        // `present response[:job], with: Entities::Ci::Job`, bridges too.
+        let entry = &state.jobs[&id];
+        Ok(RetryJobResponse::Created(match entry.kind {
+            Kind::Build => render_job(&state, entry),
+            Kind::Bridge => render_bridge_as_job(&state, entry),
+        }))
     }
 
     fn erase_job_now(&self, request: &EraseJobRequest) -> Result<EraseJobResponse, Refusal> {
@@ -1253,7 +1297,7 @@ impl Fake {
         )?;
         may_update(caller)?;
         let entry = &state.jobs[&job];
-        if !(finished(entry.status) && (entry.archive.is_some() || !entry.trace.is_empty())) {
+        if !(finished(&entry.status) && (entry.archive.is_some() || !entry.trace.is_empty())) {
             return Err(Refusal::Forbidden(message(
                 "403 Forbidden - Job is not erasable!",
             )));
@@ -1322,6 +1366,7 @@ impl Fake {
                 body,
                 headers: GetJobArtifactsOkHeaders {
                     content_disposition: attachment("artifacts.zip"),
+                    e_tag: Some(ARCHIVE_ETAG.into()),
                 },
             },
             Err(location) => GetJobArtifactsResponse::Found {
@@ -1372,6 +1417,7 @@ impl Fake {
                 body,
                 headers: DownloadArtifactsByRefOkHeaders {
                     content_disposition: attachment("artifacts.zip"),
+                    e_tag: Some(ARCHIVE_ETAG.into()),
                 },
             },
             Err(location) => DownloadArtifactsByRefResponse::Found {
@@ -1520,6 +1566,52 @@ impl JobsApi for Fake {
         ];
         self.record(
             "list_pipeline_bridges",
+            &response,
+            &request.credentials,
+            params,
+        );
+        response
+    }
+
+    async fn list_pipeline_trigger_jobs(
+        &self,
+        request: ListPipelineTriggerJobsRequest,
+    ) -> ListPipelineTriggerJobsResponse {
+        // GitLab runs one helper for both routes (`present_pipeline_trigger_jobs`).
+        let bridges = ListPipelineBridgesRequest {
+            id: request.id.clone(),
+            pipeline_id: request.pipeline_id,
+            scope: request.scope.clone(),
+            page: request.page,
+            per_page: request.per_page,
+            credentials: request.credentials.clone(),
+            context: request.context.clone(),
+        };
+        let response = match self.list_pipeline_bridges_now(&bridges) {
+            Ok(ListPipelineBridgesResponse::Ok { body, headers }) => {
+                ListPipelineTriggerJobsResponse::Ok {
+                    body,
+                    headers: ListPipelineTriggerJobsOkHeaders {
+                        x_page: headers.x_page,
+                        x_per_page: headers.x_per_page,
+                        x_next_page: headers.x_next_page,
+                        x_prev_page: headers.x_prev_page,
+                        x_total: headers.x_total,
+                        x_total_pages: headers.x_total_pages,
+                        link: headers.link,
+                    },
+                }
+            }
+            Ok(other) => panic!("the bridges list answered {other:?}"),
+            Err(refusal) => Refuse::refuse(refusal),
+        };
+        let params = vec![
+            ("id", request.id.clone()),
+            ("pipeline_id", request.pipeline_id.to_string()),
+            ("scope", scope_text(&request.scope)),
+        ];
+        self.record(
+            "list_pipeline_trigger_jobs",
             &response,
             &request.credentials,
             params,

@@ -1,8 +1,21 @@
-//! `Content-Disposition` values of the trace and the downloads.
+//! `Content-Disposition` values of the trace and the downloads, and the archives' `ETag`.
+
+use md5::{Digest, Md5};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::service::Trace;
+
+/// The `ETag` of an artifacts archive: GitLab itself sets none (`present_artifacts_file!` in
+/// `lib/api/helpers.rb`); from object storage, which Workhorse proxies (`send_url` keeps the
+/// store's `ETag`) or GitLab redirects to, the client gets the store's: the quoted hex MD5 of
+/// a single-part object in S3-compatible stores. The reference server keeps archives as an
+/// object store would, so it sends that one.
+pub fn archive_etag(content: &[u8]) -> String {
+    let digest = Md5::digest(content);
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("\"{hex}\"")
+}
 
 /// The trace: `infile; filename="<id>.log"` (`lib/api/ci/jobs.rb`, GET …/trace).
 pub fn trace(trace: &Trace) -> String {
@@ -48,6 +61,16 @@ const RFC_5987_ESCAPED: &AsciiSet = &TOKEN_ESCAPED.remove(b'&');
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_etag_is_the_quoted_md5_of_the_bytes() {
+        // RFC 1321's test vectors.
+        assert_eq!(archive_etag(b""), "\"d41d8cd98f00b204e9800998ecf8427e\"");
+        assert_eq!(
+            archive_etag(b"The quick brown fox jumps over the lazy dog"),
+            "\"9e107d9d372bb6826bd81d3542a419d6\""
+        );
+    }
 
     #[test]
     fn trace_is_an_infile_log() {

@@ -15,12 +15,15 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use gitlab_jobs_server::*;
 
-use self::pages::ProjectJobsPaging;
+use gitlab_jobs_server::runtime::RequestContext;
+
+use self::pages::{PageHeaders, ProjectJobsPaging};
 use self::respond::{FromApiError, entity};
 use crate::model::{JobStatus, JobVariable};
+use crate::service::auth::Credentials;
 use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService};
-use crate::store::Pagination;
+use crate::store::{Page, Pagination};
 
 /// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
 #[derive(Clone)]
@@ -37,6 +40,34 @@ impl Reference {
 
     pub fn service(&self) -> &JobsService {
         &self.service
+    }
+
+    /// GET …/bridges and its successor GET …/trigger_jobs (GitLab 19.2): both routes run
+    /// `present_pipeline_trigger_jobs` (`lib/api/ci/pipelines.rb`), so one implementation.
+    async fn trigger_jobs(
+        &self,
+        query: TriggerJobsQuery,
+        context: &RequestContext,
+    ) -> Result<(Vec<types::Bridge>, PageHeaders), ApiError> {
+        let scope = scope(&query.scope);
+        let pagination = pages::offset(query.page, query.per_page);
+        let credentials = query.credentials;
+        let (project, pipeline_id) = (query.project, query.pipeline_id);
+        let use_case = query.use_case;
+        let page = self
+            .call(move |service| {
+                use_case(
+                    service,
+                    &credentials,
+                    &project,
+                    pipeline_id,
+                    &scope,
+                    pagination,
+                )
+            })
+            .await?;
+        let headers = pages::headers(context, &page);
+        Ok((page.items, headers))
     }
 
     /// Runs one service call on the blocking pool. A panic there is answered as GitLab answers
@@ -56,10 +87,34 @@ impl Reference {
     }
 }
 
-/// `scope[]` values in the model's status type. The router has checked them against the
-/// document's enum, which has the model's statuses (`service::present` maps them both ways).
+/// The request of either trigger jobs route (their generated request types are alike).
+struct TriggerJobsQuery {
+    /// The route's own use case (each accepts the credentials its operation's SECURITY lists).
+    use_case: TriggerJobsUseCase,
+    credentials: Credentials,
+    project: String,
+    pipeline_id: i64,
+    scope: Vec<types::JobStatus>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// `JobsService::list_pipeline_bridges` or `JobsService::list_pipeline_trigger_jobs`.
+type TriggerJobsUseCase = fn(
+    &JobsService,
+    &Credentials,
+    &str,
+    i64,
+    &[JobStatus],
+    Pagination,
+) -> Result<Page<types::Bridge>, ApiError>;
+
+/// `scope[]` values in the model's status type. The router has read them with the enum's
+/// strict `FromStr` (an unlisted value is answered 400 before the adapter runs), so no
+/// `Unknown` reaches here; the model has the document's statuses (`service::present` maps
+/// them both ways).
 fn scope(values: &[types::JobStatus]) -> Vec<JobStatus> {
-    values.iter().copied().map(JobStatus::from).collect()
+    values.iter().filter_map(JobStatus::from_document).collect()
 }
 
 fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
@@ -78,6 +133,13 @@ fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
 fn attachment(download: Download) -> (Bytes, Option<String>) {
     let disposition = disposition::attachment(&download.filename);
     (Bytes::from(download.content), Some(disposition))
+}
+
+/// An archive download's body, `Content-Disposition` and `ETag`.
+fn archive(download: Download) -> (Bytes, Option<String>, Option<String>) {
+    let e_tag = disposition::archive_etag(&download.content);
+    let (body, content_disposition) = attachment(download);
+    (body, content_disposition, Some(e_tag))
 }
 
 impl JobsApi for Reference {
@@ -153,29 +215,46 @@ impl JobsApi for Reference {
         &self,
         request: ListPipelineBridgesRequest,
     ) -> ListPipelineBridgesResponse {
-        let result = async {
-            let scope = scope(&request.scope);
-            let pagination = pages::offset(request.page, request.per_page);
-            let credentials = request.credentials;
-            let (project, pipeline_id) = (request.id, request.pipeline_id);
-            let page = self
-                .call(move |service| {
-                    service.list_pipeline_bridges(
-                        &credentials,
-                        &project,
-                        pipeline_id,
-                        &scope,
-                        pagination,
-                    )
-                })
-                .await?;
-            let headers = pages::headers(&request.context, &page).into();
-            Ok(ListPipelineBridgesResponse::Ok {
-                body: page.items,
-                headers,
-            })
+        let query = TriggerJobsQuery {
+            use_case: JobsService::list_pipeline_bridges,
+            credentials: request.credentials,
+            project: request.id,
+            pipeline_id: request.pipeline_id,
+            scope: request.scope,
+            page: request.page,
+            per_page: request.per_page,
         };
-        result.await.unwrap_or_else(FromApiError::from_error)
+        self.trigger_jobs(query, &request.context)
+            .await
+            .map_or_else(FromApiError::from_error, |(body, headers)| {
+                ListPipelineBridgesResponse::Ok {
+                    body,
+                    headers: headers.into(),
+                }
+            })
+    }
+
+    async fn list_pipeline_trigger_jobs(
+        &self,
+        request: ListPipelineTriggerJobsRequest,
+    ) -> ListPipelineTriggerJobsResponse {
+        let query = TriggerJobsQuery {
+            use_case: JobsService::list_pipeline_trigger_jobs,
+            credentials: request.credentials,
+            project: request.id,
+            pipeline_id: request.pipeline_id,
+            scope: request.scope,
+            page: request.page,
+            per_page: request.per_page,
+        };
+        self.trigger_jobs(query, &request.context)
+            .await
+            .map_or_else(FromApiError::from_error, |(body, headers)| {
+                ListPipelineTriggerJobsResponse::Ok {
+                    body,
+                    headers: headers.into(),
+                }
+            })
     }
 
     async fn get_current_job(&self, request: GetCurrentJobRequest) -> GetCurrentJobResponse {
@@ -261,15 +340,17 @@ impl JobsApi for Reference {
         let (project, job_id) = (request.id, request.job_id);
         self.call(move |service| service.get_job_artifacts(&credentials, &project, job_id))
             .await
-            .map(attachment)
-            .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
-                GetJobArtifactsResponse::Ok {
+            .map(archive)
+            .map_or_else(
+                FromApiError::from_error,
+                |(body, content_disposition, e_tag)| GetJobArtifactsResponse::Ok {
                     body,
                     headers: GetJobArtifactsOkHeaders {
                         content_disposition,
+                        e_tag,
                     },
-                }
-            })
+                },
+            )
     }
 
     async fn delete_job_artifacts(
@@ -291,19 +372,28 @@ impl JobsApi for Reference {
     ) -> DownloadArtifactsByRefResponse {
         let credentials = request.credentials;
         let (project, ref_name, job) = (request.id, request.ref_name, request.job);
+        let search_recent = request.search_recent_successful_pipelines.unwrap_or(false);
         self.call(move |service| {
-            service.download_artifacts_by_ref(&credentials, &project, &ref_name, &job)
+            service.download_artifacts_by_ref(
+                &credentials,
+                &project,
+                &ref_name,
+                &job,
+                search_recent,
+            )
         })
         .await
-        .map(attachment)
-        .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
-            DownloadArtifactsByRefResponse::Ok {
+        .map(archive)
+        .map_or_else(
+            FromApiError::from_error,
+            |(body, content_disposition, e_tag)| DownloadArtifactsByRefResponse::Ok {
                 body,
                 headers: DownloadArtifactsByRefOkHeaders {
                     content_disposition,
+                    e_tag,
                 },
-            }
-        })
+            },
+        )
     }
 
     async fn get_job_artifact_file(
@@ -345,8 +435,16 @@ impl JobsApi for Reference {
         let credentials = request.credentials;
         let (project, ref_name) = (request.id, request.ref_name);
         let (path, job) = (request.artifact_path, request.job);
+        let search_recent = request.search_recent_successful_pipelines.unwrap_or(false);
         self.call(move |service| {
-            service.get_artifact_file_by_ref(&credentials, &project, &ref_name, &path, &job)
+            service.get_artifact_file_by_ref(
+                &credentials,
+                &project,
+                &ref_name,
+                &path,
+                &job,
+                search_recent,
+            )
         })
         .await
         .map(attachment)

@@ -8,7 +8,8 @@ use gitlab_jobs_server::runtime::pagination::{
 };
 use gitlab_jobs_server::types::ListProjectJobsPagination;
 use gitlab_jobs_server::{
-    ListPipelineBridgesOkHeaders, ListPipelineJobsOkHeaders, ListProjectJobsOkHeaders,
+    ListPipelineBridgesOkHeaders, ListPipelineJobsOkHeaders, ListPipelineTriggerJobsOkHeaders,
+    ListProjectJobsOkHeaders,
 };
 
 use crate::service::error_bodies::ApiError;
@@ -51,7 +52,13 @@ pub fn project_jobs(paging: ProjectJobsPaging<'_>) -> Result<Pagination, ApiErro
                     "Keyset pagination is not yet available for this type of request",
                 ));
             }
-            let cursor = paging.cursor.map(Cursor::parse).transpose()?;
+            // A blank cursor asks for the first page (`decode_cursor_attributes` in
+            // lib/gitlab/pagination/keyset/paginator.rb: `cursor.blank? ? {} : parse(cursor)`).
+            let cursor = paging
+                .cursor
+                .filter(|cursor| !cursor.trim().is_empty())
+                .map(Cursor::parse)
+                .transpose()?;
             let per_page = PageRequest::new(None, paging.per_page).per_page;
             Ok(Pagination::keyset(Some(per_page), cursor))
         }
@@ -103,7 +110,11 @@ macro_rules! counted_list_headers {
     )*};
 }
 
-counted_list_headers!(ListPipelineJobsOkHeaders, ListPipelineBridgesOkHeaders);
+counted_list_headers!(
+    ListPipelineJobsOkHeaders,
+    ListPipelineBridgesOkHeaders,
+    ListPipelineTriggerJobsOkHeaders
+);
 
 /// Offset pages get every `X-*` header and `Link` (prev, next, first, last when counted); a
 /// keyset page only `Link: <…cursor=…>; rel="next"`, and only when a next page exists.

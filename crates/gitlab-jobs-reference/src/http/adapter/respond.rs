@@ -1,14 +1,15 @@
 //! Service results into the generated response variants: each [`ApiError`] into the variant of
 //! its status (the job entities come from the service in the generated types already).
 //!
-//! The document lists no 500 for any operation, although GitLab answers
-//! `{"message":"500 Internal Server Error"}` to uncaught exceptions (`lib/api/api.rb`). So a
-//! status an operation does not document (a database failure, an entity that does not fit its
-//! generated type: both bugs or outages, never the client's doing) is logged with
-//! `tracing::error!` and sent as the operation's 400 (403 where there is no 400), with the
-//! original body, so that the client still reads "500 Internal Server Error".
+//! Which variant a status is, the document decides: the generated
+//! [`ErrorResponse::from_error`](gitlab_jobs_server::runtime::ErrorResponse) of each response
+//! enum maps every documented error status (500 included: GitLab answers
+//! `{"message":"500 Internal Server Error"}` to uncaught exceptions, `handle_api_exception` in
+//! lib/api/helpers.rb) to its variant, and any other status to `Undocumented`, sent as it is.
+//! An internal failure is an honest 500, never a documented 4xx in disguise.
 
-use gitlab_jobs_server::*;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use gitlab_jobs_server::runtime::ErrorResponse;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -19,96 +20,34 @@ pub trait FromApiError: Sized {
     fn from_error(error: ApiError) -> Self;
 }
 
-fn undocumented(operation: &str, error: &ApiError) {
-    tracing::error!(
-        operation,
-        status = error.status,
-        body = %error.json(),
-        "status not documented for this operation; answering with a documented one"
-    );
-}
-
-/// One `FromApiError` impl per operation: 401 carries `WWW-Authenticate` (OAuth token errors,
-/// `lib/api/api_guard.rb`), the other documented statuses map to their variants, and anything
-/// else goes to the fallback variant (see the module comment).
-macro_rules! documented_errors {
-    ($($response:ident($unauthorized:ident) {
-        $($status:literal => $variant:ident),* $(,)?
-    } else $fallback:ident;)*) => {$(
-        impl FromApiError for $response {
-            fn from_error(error: ApiError) -> Self {
-                let body = *error.body.clone();
-                match error.status {
-                    401 => Self::Unauthorized {
-                        body,
-                        headers: $unauthorized {
-                            www_authenticate: error.www_authenticate(),
-                        },
-                    },
-                    $($status => Self::$variant(body),)*
-                    _ => {
-                        undocumented(stringify!($response), &error);
-                        Self::$fallback(body)
-                    }
-                }
-            }
+/// Every generated response enum: 401 carries `WWW-Authenticate` (OAuth token errors,
+/// `lib/api/api_guard.rb`); a 5xx and a status the operation does not document are logged.
+impl<R: ErrorResponse> FromApiError for R {
+    fn from_error(error: ApiError) -> Self {
+        let status = StatusCode::from_u16(error.status).unwrap_or_else(|_| {
+            tracing::error!(status = error.status, "an error status out of HTTP's range");
+            StatusCode::INTERNAL_SERVER_ERROR
+        });
+        if status.is_server_error() {
+            tracing::error!(status = error.status, body = %error.json(), "internal failure");
         }
-    )*};
-}
-
-documented_errors! {
-    ListProjectJobsResponse(ListProjectJobsUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound, 405 => MethodNotAllowed,
-        429 => TooManyRequests,
-    } else BadRequest;
-    ListPipelineJobsResponse(ListPipelineJobsUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    ListPipelineBridgesResponse(ListPipelineBridgesUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    GetCurrentJobResponse(GetCurrentJobUnauthorizedHeaders) {
-        403 => Forbidden, 404 => NotFound,
-    } else Forbidden;
-    GetCurrentJobAllowedAgentsResponse(GetCurrentJobAllowedAgentsUnauthorizedHeaders) {
-        403 => Forbidden, 404 => NotFound,
-    } else Forbidden;
-    GetJobResponse(GetJobUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    GetJobTraceResponse(GetJobTraceUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    CancelJobResponse(CancelJobUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    RetryJobResponse(RetryJobUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    EraseJobResponse(EraseJobUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound, 409 => Conflict,
-    } else BadRequest;
-    PlayJobResponse(PlayJobUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    GetJobArtifactsResponse(GetJobArtifactsUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    DeleteJobArtifactsResponse(DeleteJobArtifactsUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound, 409 => Conflict,
-    } else BadRequest;
-    DownloadArtifactsByRefResponse(DownloadArtifactsByRefUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    GetJobArtifactFileResponse(GetJobArtifactFileUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    KeepJobArtifactsResponse(KeepJobArtifactsUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
-    GetArtifactFileByRefResponse(GetArtifactFileByRefUnauthorizedHeaders) {
-        400 => BadRequest, 403 => Forbidden, 404 => NotFound,
-    } else BadRequest;
+        if !R::ERROR_STATUSES.contains(&status.as_u16()) {
+            tracing::error!(
+                operation = std::any::type_name::<R>(),
+                status = error.status,
+                body = %error.json(),
+                "status not documented for this operation; answered as it is"
+            );
+        }
+        let mut headers = HeaderMap::new();
+        if let Some(value) = error
+            .www_authenticate()
+            .and_then(|value| HeaderValue::from_str(&value).ok())
+        {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        <R as ErrorResponse>::from_error(status, error.json(), &headers)
+    }
 }
 
 /// A presented `serde_json::Value` (only `/job/allowed_agents` still is one) in its generated

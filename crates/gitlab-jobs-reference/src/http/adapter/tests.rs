@@ -133,7 +133,7 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
             for (ref_name, job) in by_ref.into_iter().chain([("nope", "x")]) {
                 seen.check::<DownloadArtifactsByRefResponse, _>(
                     "download_artifacts_by_ref",
-                    service.download_artifacts_by_ref(&credentials, project, ref_name, job),
+                    service.download_artifacts_by_ref(&credentials, project, ref_name, job, false),
                 );
                 for path in ["public/index.html", "missing.txt", "../secret", ""] {
                     seen.check::<GetArtifactFileByRefResponse, _>(
@@ -144,6 +144,7 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
                             ref_name,
                             path,
                             job,
+                            false,
                         ),
                     );
                 }
@@ -268,10 +269,10 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
 }
 
 #[test]
-fn undocumented_statuses_fall_back_to_a_documented_one_with_the_body() {
+fn an_internal_failure_is_a_500_on_every_operation() {
     let response = GetJobResponse::from_error(ApiError::internal());
-    let GetJobResponse::BadRequest(body) = response else {
-        panic!("not the fallback: {response:?}")
+    let GetJobResponse::InternalServerError(body) = response else {
+        panic!("not 500: {response:?}")
     };
     assert_eq!(
         body.message,
@@ -280,7 +281,28 @@ fn undocumented_statuses_fall_back_to_a_documented_one_with_the_body() {
         ))
     );
     let response = GetCurrentJobResponse::from_error(ApiError::internal());
-    assert!(matches!(response, GetCurrentJobResponse::Forbidden(_)));
+    assert!(matches!(
+        response,
+        GetCurrentJobResponse::InternalServerError(_)
+    ));
+    assert_eq!(
+        ListProjectJobsResponse::from_error(ApiError::internal())
+            .into_response()
+            .status(),
+        500
+    );
+}
+
+#[test]
+fn an_undocumented_status_is_sent_as_it_is() {
+    // /job documents no 400: it is not turned into another status.
+    let error = ApiError::message(400, "400 Bad request");
+    let response = GetCurrentJobResponse::from_error(error.clone());
+    let GetCurrentJobResponse::Undocumented { status, body } = &response else {
+        panic!("not undocumented: {response:?}")
+    };
+    assert_eq!((status.as_u16(), body), (400, &error.json()));
+    assert_eq!(response.into_response().status(), 400);
 }
 
 #[test]

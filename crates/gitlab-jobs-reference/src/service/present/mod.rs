@@ -67,10 +67,13 @@ macro_rules! same_statuses {
             }
         }
 
-        impl From<types::JobStatus> for JobStatus {
-            fn from(status: types::JobStatus) -> JobStatus {
+        impl JobStatus {
+            /// The model's status of a listed value; `None` for a value the document does
+            /// not list (`types::JobStatus::Unknown`, which only a response can carry).
+            pub fn from_document(status: &types::JobStatus) -> Option<JobStatus> {
                 match status {
-                    $(types::JobStatus::$status => JobStatus::$status,)*
+                    $(types::JobStatus::$status => Some(JobStatus::$status),)*
+                    types::JobStatus::Unknown(_) => None,
                 }
             }
         }
@@ -118,7 +121,7 @@ struct Basic {
     duration: Option<f64>,
     queued_duration: Option<f64>,
     user: Option<types::User>,
-    commit: types::Commit,
+    commit: Option<types::Commit>,
     pipeline: types::PipelineBasic,
     failure_reason: Option<types::FailureReason>,
     web_url: String,
@@ -162,7 +165,10 @@ impl Presenter {
             duration: finite(rules::duration(job, self.now)),
             queued_duration: finite(rules::queued_duration(job, self.now)),
             user: details.user.as_ref().map(|user| self.user(user)),
-            commit: self.commit(&details.commit, project, &details.pipeline)?,
+            commit: match &details.commit {
+                Some(commit) => Some(self.commit(commit, project, &details.pipeline)?),
+                None => None,
+            },
             pipeline: self.pipeline(&details.pipeline, project),
             failure_reason,
             web_url: self.job_web_url(job, project),
@@ -178,8 +184,15 @@ impl Presenter {
         })
     }
 
-    /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags.
+    /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags. Retry presents a bridge
+    /// with it too, through `Ci::Bridge`'s stand-ins (app/models/ci/bridge.rb): `artifacts?`
+    /// false, `job_artifacts` none, `runner` and `artifacts_expire_at` nil, `tags` `[:bridge]`.
+    /// GitLab leaves `runner_manager` out for a bridge (`if: job.is_a?(::Ci::Build)`); the
+    /// generated `Job` always sends that key, so a bridge shows `runner_manager: null`.
     pub fn job(&self, details: &JobDetails) -> Result<types::Job, ApiError> {
+        if details.job.kind == JobKind::Bridge {
+            return self.bridge_as_job(details);
+        }
         let job = &details.job;
         let basic = self.job_basic(details)?;
         // `expose :artifacts_file, if: -> (job, opts) { job.artifacts? }`.
@@ -191,7 +204,7 @@ impl Presenter {
         } else {
             None
         };
-        let artifacts = artifacts::listed_artifacts(details)
+        let artifacts = artifacts::listed_artifacts(details, self.now)
             .into_iter()
             .map(|artifact| types::ArtifactFile {
                 file_format: file_format(artifact.file_format),
@@ -214,7 +227,7 @@ impl Presenter {
             artifacts,
             artifacts_expire_at: job.artifacts_expire_at.map(millis),
             artifacts_file,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             duration: basic.duration,
@@ -234,6 +247,40 @@ impl Presenter {
             status: basic.status,
             tag: basic.tag,
             tag_list: job.tag_list.clone(),
+            user: basic.user,
+            web_url: Some(basic.web_url),
+        })
+    }
+
+    fn bridge_as_job(&self, details: &JobDetails) -> Result<types::Job, ApiError> {
+        let basic = self.job_basic(details)?;
+        Ok(types::Job {
+            allow_failure: Some(basic.allow_failure),
+            archived: Some(details.job.archived),
+            artifacts: Vec::new(),
+            artifacts_expire_at: None,
+            artifacts_file: None,
+            commit: basic.commit,
+            coverage: basic.coverage,
+            created_at: basic.created_at,
+            duration: basic.duration,
+            erased_at: basic.erased_at,
+            failure_reason: basic.failure_reason,
+            finished_at: basic.finished_at,
+            id: basic.id,
+            name: basic.name,
+            pipeline: basic.pipeline,
+            project: Some(basic.project),
+            queued_duration: basic.queued_duration,
+            ref_: basic.ref_,
+            runner: None,
+            runner_manager: None,
+            stage: basic.stage,
+            started_at: basic.started_at,
+            status: basic.status,
+            tag: basic.tag,
+            // `job.tags.map(&:name).sort` of `[:bridge]`.
+            tag_list: vec!["bridge".to_owned()],
             user: basic.user,
             web_url: Some(basic.web_url),
         })
@@ -263,7 +310,7 @@ impl Presenter {
                 });
         Ok(types::Bridge {
             allow_failure: basic.allow_failure,
-            commit: Some(basic.commit),
+            commit: basic.commit,
             coverage: basic.coverage,
             created_at: basic.created_at,
             downstream_pipeline,
@@ -476,7 +523,21 @@ fn runner_entity(runner: &Runner) -> Result<types::Runner, ApiError> {
         online: runner.online,
         paused: Some(runner.paused),
         runner_type: Some(runner_type),
-        status: runner.status.clone(),
+        status: deprecated_rest_status(runner),
+    })
+}
+
+/// `Ci::Runner#deprecated_rest_status` (app/models/ci/runner.rb), which the REST entity shows
+/// as `status` (lib/api/entities/ci/runner.rb): `stale` and `never_contacted` first, then
+/// `online`/`offline` for an active runner, else `paused`. The stored status is the first
+/// three's outcome; a runner that is not active turns online/offline into `paused`.
+fn deprecated_rest_status(runner: &Runner) -> Option<String> {
+    let stored = runner.status.clone()?;
+    let contacted = matches!(stored.as_str(), "online" | "offline");
+    Some(if contacted && !runner.active {
+        "paused".to_owned()
+    } else {
+        stored
     })
 }
 
@@ -550,6 +611,7 @@ mod tests {
             created_at: created,
             updated_at: created,
             web_url: None,
+            artifacts_locked: true,
         };
         let presenter = Presenter {
             base_url: "https://gitlab.example.com".into(),

@@ -124,8 +124,10 @@ pub fn job_from_row(row: &Row) -> Result<Job, StoreError> {
     })
 }
 
-pub const PIPELINE_COLUMNS: &str =
-    "id, iid, project_id, sha, ref, status, source, created_at, updated_at, web_url";
+pub const PIPELINE_COLUMNS: &str = concat!(
+    "id, iid, project_id, sha, ref, status, source, created_at, updated_at, web_url, ",
+    crate::store::artifacts_locked_sql!("pipelines")
+);
 
 pub fn pipeline_from_row(row: &Row) -> Result<Pipeline, StoreError> {
     Ok(Pipeline {
@@ -139,6 +141,7 @@ pub fn pipeline_from_row(row: &Row) -> Result<Pipeline, StoreError> {
         created_at: get(row, 7)?,
         updated_at: get(row, 8)?,
         web_url: get(row, 9)?,
+        artifacts_locked: get(row, 10)?,
     })
 }
 

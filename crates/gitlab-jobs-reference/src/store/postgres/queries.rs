@@ -69,6 +69,16 @@ impl Queries for Tx<'_> {
         read::latest_successful_build_id_for_ref(self, project_id, ref_name, job_name, now)
     }
 
+    fn latest_build_id_with_artifacts_for_ref(
+        &mut self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Id>, StoreError> {
+        read::latest_build_id_with_artifacts_for_ref(self, project_id, ref_name, job_name, now)
+    }
+
     fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {
         read::pipeline_job_ids(self, pipeline_id)
     }

@@ -13,6 +13,7 @@ use super::codec::{
 };
 use super::tx::Tx;
 use crate::model::{AgentAuthorization, Id, JobDetails, JobStatus, Pipeline, Project, User};
+use crate::store::RECENT_SUCCESSFUL_PIPELINES;
 use crate::store::hydrate;
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
@@ -246,7 +247,8 @@ pub fn list_jobs(
 
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
-/// order) the latest build of that name with a downloadable archive.
+/// order) the latest build of that name whose archive still exists (not expired, or its
+/// pipeline's artifacts locked: `rules::artifacts::available_archive`).
 pub fn latest_successful_build_id_for_ref(
     tx: &mut Tx<'_>,
     project_id: Id,
@@ -264,21 +266,67 @@ pub fn latest_successful_build_id_for_ref(
     };
     let pipeline_id: Id = get(&row, 0)?;
     let Some(row) = tx.query_opt(
-        "WITH RECURSIVE tree(id) AS (
-             SELECT $1::bigint
-             UNION
-             SELECT j.downstream_pipeline_id FROM jobs j
-             JOIN tree ON j.pipeline_id = tree.id
-             JOIN pipelines p ON p.id = j.downstream_pipeline_id
-             WHERE j.kind = 'bridge' AND p.project_id = $2
-         )
-         SELECT j.id FROM jobs j
-         JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
-         WHERE j.pipeline_id IN (SELECT id FROM tree) AND j.kind = 'build' AND j.name = $3
-           AND NOT j.retried
-           AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= $4)
-         ORDER BY j.pipeline_id ASC, j.id DESC LIMIT 1",
+        concat!(
+            "WITH RECURSIVE tree(id) AS (
+                 SELECT $1::bigint
+                 UNION
+                 SELECT j.downstream_pipeline_id FROM jobs j
+                 JOIN tree ON j.pipeline_id = tree.id
+                 JOIN pipelines p ON p.id = j.downstream_pipeline_id
+                 WHERE j.kind = 'bridge' AND p.project_id = $2
+             )
+             SELECT j.id FROM jobs j
+             JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
+             JOIN pipelines p ON p.id = j.pipeline_id
+             WHERE j.pipeline_id IN (SELECT id FROM tree) AND j.kind = 'build' AND j.name = $3
+               AND NOT j.retried
+               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= $4 OR ",
+            artifacts_locked_sql!("p"),
+            ")
+             ORDER BY j.pipeline_id ASC, j.id DESC LIMIT 1"
+        ),
         &[&pipeline_id, &project_id, &job_name, &now],
+    )?
+    else {
+        return Ok(None);
+    };
+    get(&row, 0).map(Some)
+}
+
+/// `Ci::Build.latest_with_artifacts_for_ref`: in the ref's newest
+/// [`RECENT_SUCCESSFUL_PIPELINES`] successful pipelines (ids grow with creation time; child
+/// pipelines share their parent's ref and are among them), newest first, the latest build of
+/// that name whose archive still exists.
+pub fn latest_build_id_with_artifacts_for_ref(
+    tx: &mut Tx<'_>,
+    project_id: Id,
+    ref_name: &str,
+    job_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Id>, StoreError> {
+    let Some(row) = tx.query_opt(
+        concat!(
+            "WITH recent(id) AS (
+                 SELECT id FROM pipelines WHERE project_id = $1 AND ref = $2 AND status = 'success'
+                 ORDER BY id DESC LIMIT $5
+             )
+             SELECT j.id FROM jobs j
+             JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
+             JOIN pipelines p ON p.id = j.pipeline_id
+             WHERE j.pipeline_id IN (SELECT id FROM recent) AND j.kind = 'build' AND j.name = $3
+               AND NOT j.retried
+               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= $4 OR ",
+            artifacts_locked_sql!("p"),
+            ")
+             ORDER BY j.pipeline_id DESC, j.id DESC LIMIT 1"
+        ),
+        &[
+            &project_id,
+            &ref_name,
+            &job_name,
+            &now,
+            &RECENT_SUCCESSFUL_PIPELINES,
+        ],
     )?
     else {
         return Ok(None);

@@ -119,8 +119,10 @@ pub fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     })
 }
 
-pub const PIPELINE_COLUMNS: &str =
-    "id, iid, project_id, sha, ref, status, source, created_at, updated_at, web_url";
+pub const PIPELINE_COLUMNS: &str = concat!(
+    "id, iid, project_id, sha, ref, status, source, created_at, updated_at, web_url, ",
+    crate::store::artifacts_locked_sql!("pipelines")
+);
 
 pub fn pipeline_from_row(row: &Row<'_>) -> rusqlite::Result<Pipeline> {
     Ok(Pipeline {
@@ -134,6 +136,7 @@ pub fn pipeline_from_row(row: &Row<'_>) -> rusqlite::Result<Pipeline> {
         created_at: time_at(row, 7)?,
         updated_at: time_at(row, 8)?,
         web_url: row.get(9)?,
+        artifacts_locked: row.get(10)?,
     })
 }
 

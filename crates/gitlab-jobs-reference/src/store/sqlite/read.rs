@@ -12,6 +12,7 @@ use super::codec::{
     Json, PIPELINE_COLUMNS, PROJECT_COLUMNS, pipeline_from_row, project_from_row, to_micros,
 };
 use crate::model::{AgentAuthorization, Id, JobDetails, Pipeline, Project, User};
+use crate::store::RECENT_SUCCESSFUL_PIPELINES;
 use crate::store::hydrate;
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
@@ -280,7 +281,8 @@ pub fn list_jobs(
 
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
-/// order) the latest build of that name with a downloadable archive.
+/// order) the latest build of that name whose archive still exists (not expired, or its
+/// pipeline's artifacts locked: `rules::artifacts::available_archive`).
 pub fn latest_successful_build_id_for_ref(
     connection: &Connection,
     project_id: Id,
@@ -299,7 +301,7 @@ pub fn latest_successful_build_id_for_ref(
         return Ok(None);
     };
     Ok(connection
-        .prepare_cached(
+        .prepare_cached(concat!(
             "WITH RECURSIVE tree(id) AS (
                  SELECT ?1
                  UNION
@@ -310,12 +312,54 @@ pub fn latest_successful_build_id_for_ref(
              )
              SELECT j.id FROM jobs j
              JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
+             JOIN pipelines p ON p.id = j.pipeline_id
              WHERE j.pipeline_id IN tree AND j.kind = 'build' AND j.name = ?3 AND j.retried = 0
-               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= ?4)
+               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= ?4 OR ",
+            artifacts_locked_sql!("p"),
+            ")
              ORDER BY j.pipeline_id ASC, j.id DESC LIMIT 1",
-        )?
+        ))?
         .query_row(
             params![pipeline_id, project_id, job_name, to_micros(now)],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// `Ci::Build.latest_with_artifacts_for_ref`: in the ref's newest
+/// [`RECENT_SUCCESSFUL_PIPELINES`] successful pipelines (ids grow with creation time; child
+/// pipelines share their parent's ref and are among them), newest first, the latest build of
+/// that name whose archive still exists.
+pub fn latest_build_id_with_artifacts_for_ref(
+    connection: &Connection,
+    project_id: Id,
+    ref_name: &str,
+    job_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Id>, StoreError> {
+    Ok(connection
+        .prepare_cached(concat!(
+            "WITH recent(id) AS (
+                 SELECT id FROM pipelines WHERE project_id = ?1 AND ref = ?2 AND status = 'success'
+                 ORDER BY id DESC LIMIT ?5
+             )
+             SELECT j.id FROM jobs j
+             JOIN job_artifacts a ON a.job_id = j.id AND a.file_type = 'archive'
+             JOIN pipelines p ON p.id = j.pipeline_id
+             WHERE j.pipeline_id IN recent AND j.kind = 'build' AND j.name = ?3 AND j.retried = 0
+               AND (j.artifacts_expire_at IS NULL OR j.artifacts_expire_at >= ?4 OR ",
+            artifacts_locked_sql!("p"),
+            ")
+             ORDER BY j.pipeline_id DESC, j.id DESC LIMIT 1",
+        ))?
+        .query_row(
+            params![
+                project_id,
+                ref_name,
+                job_name,
+                to_micros(now),
+                RECENT_SUCCESSFUL_PIPELINES
+            ],
             |row| row.get(0),
         )
         .optional()?)

@@ -31,6 +31,8 @@ pub struct Violation {
     pub schema_path: String,
     /// For `anyOf`/`oneOf`: the violations of each branch, in branch order.
     pub branches: Vec<Vec<Violation>>,
+    /// For `required`: the missing key; for `additionalProperties`: the undeclared keys.
+    pub keys: Vec<String>,
 }
 
 impl Violation {
@@ -41,6 +43,17 @@ impl Violation {
                 .iter()
                 .map(|branch| branch.iter().map(Violation::from_error).collect())
                 .collect(),
+            _ => Vec::new(),
+        };
+        let keys = match error.kind() {
+            ValidationErrorKind::Required { property } => {
+                vec![
+                    property
+                        .as_str()
+                        .map_or_else(|| property.to_string(), str::to_owned),
+                ]
+            }
+            ValidationErrorKind::AdditionalProperties { unexpected } => unexpected.clone(),
             _ => Vec::new(),
         };
         let mut message = error.to_string();
@@ -58,6 +71,7 @@ impl Violation {
             message,
             schema_path: error.schema_path().as_str().to_owned(),
             branches,
+            keys,
         }
     }
 

@@ -1,9 +1,10 @@
-//! Loading the OpenAPI document and resolving local `$ref`s.
+//! The OpenAPI document (compiled in, or read from a file) and resolution of local `$ref`s.
 //!
 //! The document is kept as a plain `serde_json::Value`: `openapiv3` does not round-trip
-//! (it drops unknown keys and normalises others), and contract tests must see what is written.
+//! (it drops unknown keys and normalises others), and contract checks must see what is written.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
@@ -12,6 +13,19 @@ use crate::pointer;
 
 /// Path of the document, relative to the workspace root.
 pub const DOCUMENT: &str = "openapi/gitlab-jobs.yaml";
+
+/// The text of `openapi/gitlab-jobs.yaml`, compiled in. The crate holds its own copy (the one
+/// file `cargo package` can ship); `cargo xtask generate` writes it and `cargo xtask check`
+/// fails when it differs from the workspace's document.
+pub const EMBEDDED_TEXT: &str = include_str!("../openapi/gitlab-jobs.yaml");
+
+static EMBEDDED: LazyLock<Result<Spec, String>> = LazyLock::new(|| {
+    Spec::parse(
+        EMBEDDED_TEXT,
+        Path::new("<compiled-in openapi/gitlab-jobs.yaml>"),
+    )
+    .map_err(|error| format!("{error:#}"))
+});
 
 /// `$ref` chains longer than this are treated as cycles.
 const MAX_REF_HOPS: usize = 32;
@@ -24,23 +38,28 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Reads `openapi/gitlab-jobs.yaml` of this workspace.
-    pub fn load() -> Result<Spec> {
-        Spec::load_from(&workspace_root()?.join(DOCUMENT))
+    /// The compiled-in `openapi/gitlab-jobs.yaml`, parsed once per process.
+    pub fn embedded() -> Result<&'static Spec> {
+        EMBEDDED.as_ref().map_err(|error| anyhow!("{error}"))
     }
 
     /// Reads a YAML (or JSON, a subset of YAML) OpenAPI document from `path`.
     pub fn load_from(path: &Path) -> Result<Spec> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let doc: Value = serde_yaml::from_str(&text)
-            .with_context(|| format!("parsing {} as YAML", path.display()))?;
+        Spec::parse(&text, path)
+    }
+
+    /// Parses the text of a YAML (or JSON) OpenAPI document; `source` names it in messages.
+    pub fn parse(text: &str, source: &Path) -> Result<Spec> {
+        let doc: Value = serde_yaml::from_str(text)
+            .with_context(|| format!("parsing {} as YAML", source.display()))?;
         if !doc.is_object() {
-            bail!("{} is not a YAML mapping", path.display());
+            bail!("{} is not a YAML mapping", source.display());
         }
         Ok(Spec {
             doc,
-            source: path.to_path_buf(),
+            source: source.to_path_buf(),
         })
     }
 
@@ -116,14 +135,6 @@ pub fn ref_target(reference: &Value) -> Result<&str> {
         bail!("`$ref: {text}` is percent-encoded, which this checker does not decode");
     }
     Ok(fragment)
-}
-
-/// The root of this workspace: the parent of this crate's manifest directory.
-pub fn workspace_root() -> Result<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .ok_or_else(|| anyhow!("CARGO_MANIFEST_DIR has no parent"))
 }
 
 fn collect_refs(value: &Value, at: &str, found: &mut Vec<(String, Value)>) {
