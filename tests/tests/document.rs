@@ -12,7 +12,7 @@ use gitlab_jobs_contract_tests::validate::describe;
 use gitlab_jobs_contract_tests::{Operation, Spec, Validators, Violation, errata, pointer};
 use serde_json::Value;
 
-const OPERATION_IDS: [&str; 18] = [
+const OPERATION_IDS: [&str; 21] = [
     "list_project_jobs",
     "list_pipeline_jobs",
     "list_pipeline_bridges",
@@ -31,6 +31,9 @@ const OPERATION_IDS: [&str; 18] = [
     "keep_job_artifacts",
     "delete_job_artifacts",
     "get_artifact_file_by_ref",
+    "request_runner_job",
+    "update_runner_job",
+    "append_runner_job_trace",
 ];
 const LIST_OPERATIONS: [&str; 4] = [
     "list_project_jobs",
@@ -222,7 +225,7 @@ fn every_operation_has_id_tag_summary_description_and_responses() {
 }
 
 #[test]
-fn the_eighteen_operations_are_present() {
+fn the_twenty_one_operations_are_present() {
     let found: BTreeSet<&str> = operations()
         .iter()
         .filter_map(|op| op.operation_id)
@@ -346,8 +349,10 @@ fn path_parameters_match_the_template() {
                 Some(_) => {}
             }
         }
-        // The project `id` holds a number or a URL-encoded full path (`group%2Fproject`).
+        // The project `id` holds a number or a URL-encoded full path (`group%2Fproject`); the
+        // runner routes' `id` is a job's (`requires :id, type: Integer`).
         if let Some(id) = declared.get("id")
+            && op.path.starts_with("/projects/")
             && id.pointer("/schema/type").and_then(Value::as_str) != Some("string")
         {
             failures.push(format!(

@@ -73,7 +73,18 @@ registry!(
     PlayJobRequest,
     RetryJobRequest,
     Runner,
+    RunnerGitInfo,
+    RunnerInfo,
+    RunnerJob,
+    RunnerJobImage,
+    RunnerJobInfo,
+    RunnerJobRequest,
+    RunnerJobStep,
+    RunnerJobUpdate,
     RunnerManager,
+    RunnerStatusCode,
+    RunnerUpdateError,
+    RunnerVariable,
     User,
 );
 

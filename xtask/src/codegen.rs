@@ -194,10 +194,11 @@ mod tests {
     /// or nothing (201 or 204), as the runner's job endpoints need them.
     #[test]
     fn header_parameters_text_bodies_and_bodyless_successes_are_generated() {
+        // A path and operationId of its own: the real document has the runner's endpoints.
         let operation = r#"
-  /jobs/{id}/trace:
+  /scratch/{id}/trace:
     patch:
-      operationId: append_runner_job_trace
+      operationId: append_scratch_trace
       tags:
       - jobs
       summary: Append to a job's log
@@ -266,7 +267,7 @@ components:
             .find(|output| output.path == Path::new(CLIENT_FILE))
             .expect("client output")
             .contents;
-        assert!(client.contains("pub fn append_runner_job_trace"));
+        assert!(client.contains("pub fn append_scratch_trace"));
         assert!(client.contains("content_range"));
         let _ = std::fs::remove_dir_all(&root);
     }

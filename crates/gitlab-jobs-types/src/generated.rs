@@ -1528,6 +1528,7 @@ impl RunnerJobInfo {
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
 pub struct RunnerJobRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub info: ::std::option::Option<RunnerJobRequestInfo>,
     ///Only jobs queued at least this many seconds ago.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1535,6 +1536,7 @@ pub struct RunnerJobRequest {
     ///The `X-GitLab-Last-Update` of the runner's previous 204; when it is still current, GitLab answers 204 at once.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_update: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<RunnerJobRequestSession>,
     ///The runner manager's system id.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1643,6 +1645,7 @@ pub struct RunnerJobUpdate {
     ///With `state=failed`; an unknown reason becomes `unknown_failure`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub failure_reason: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub output: ::std::option::Option<RunnerJobUpdateOutput>,
     ///`running` (keep-alive), `success` or `failed`; anything else answers 400.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -53,6 +53,26 @@ pub fn usable_token(store: &dyn Store, loaded: &Loaded) -> anyhow::Result<Option
     Ok(None)
 }
 
+/// A runner authentication token that works now: the demo's instance runner if the database
+/// has it, else the first runner of the fixtures loaded now that is registered. Paused
+/// runners are passed over (they are given no job).
+pub fn usable_runner(store: &dyn Store, loaded: &Loaded) -> anyhow::Result<Option<String>> {
+    let candidates = std::iter::once(tokens::RUNNER.to_owned()).chain(
+        loaded
+            .fixtures
+            .iter()
+            .flat_map(|(_, fixtures)| fixtures.runners.iter().map(|runner| runner.token.clone())),
+    );
+    for token in candidates {
+        if let Some(runner) = store.registered_runner(&token)?
+            && runner.scope.active
+        {
+            return Ok(Some(token));
+        }
+    }
+    Ok(None)
+}
+
 /// The lines of the banner.
 pub fn lines(
     url: &str,
@@ -60,6 +80,7 @@ pub fn lines(
     database: &str,
     loaded: &Loaded,
     hint: Option<&TokenHint>,
+    runner: Option<&str>,
 ) -> Vec<String> {
     let api = format!("{url}/api/v4");
     let mut held = Vec::new();
@@ -98,6 +119,11 @@ pub fn lines(
                 .to_owned(),
         ),
     }
+    if let Some(runner) = runner {
+        lines.push(format!(
+            "  runner    {runner} (a runner's token: curl --data \"token={runner}\" {api}/jobs/request)"
+        ));
+    }
     lines.push(format!(
         "  docs      {url}/ (the API documentation; the OpenAPI document at {url}/openapi.yaml)"
     ));
@@ -123,15 +149,16 @@ pub fn fault_lines(faults: &Faults) -> Vec<String> {
     lines
 }
 
-pub fn print(
-    url: &str,
-    base_url: &str,
-    database: &str,
-    loaded: &Loaded,
-    hint: Option<&TokenHint>,
-    faults: &Faults,
-) {
-    let mut lines = lines(url, base_url, database, loaded, hint);
+/// What the banner says besides the data: the tokens to try, and what is switched on.
+pub struct Extras<'a> {
+    pub hint: Option<&'a TokenHint>,
+    pub runner: Option<&'a str>,
+    pub faults: &'a Faults,
+}
+
+pub fn print(url: &str, base_url: &str, database: &str, loaded: &Loaded, extras: &Extras<'_>) {
+    let faults = extras.faults;
+    let mut lines = lines(url, base_url, database, loaded, extras.hint, extras.runner);
     let last = lines.pop();
     lines.extend(fault_lines(faults));
     lines.extend(last);
@@ -171,6 +198,7 @@ mod tests {
             "sqlite://gitlab-jobs.sqlite3",
             &loaded,
             hint.as_ref(),
+            usable_runner(&store, &loaded).expect("reads").as_deref(),
         );
         assert_eq!(
             lines[0],
@@ -183,6 +211,12 @@ mod tests {
         assert!(lines.iter().any(|line| line.contains(
             "curl --header \"PRIVATE-TOKEN: demo-alice-token\" \"http://127.0.0.1:8080/api/v4/projects/acme%2Fbackend/jobs\""
         )), "{lines:?}");
+        assert!(
+            lines.iter().any(|line| line.starts_with(
+                "  runner    glrt-demo-shared-runner-token (a runner's token: curl --data \"token=glrt-demo-shared-runner-token\" http://127.0.0.1:8080/api/v4/jobs/request)"
+            )),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -93,10 +93,11 @@ pub async fn serve_until(
             let store = open_store(&options.database)?;
             let loaded = load(store.as_ref(), &options)?;
             let hint = banner::usable_token(store.as_ref(), &loaded)?;
-            Ok((store, loaded, hint))
+            let runner = banner::usable_runner(store.as_ref(), &loaded)?;
+            Ok((store, loaded, hint, runner))
         })
     };
-    let (store, loaded, hint) = prepared.await.context("the loading task failed")??;
+    let (store, loaded, hint, runner) = prepared.await.context("the loading task failed")??;
     let listener = TcpListener::bind(&options.listen)
         .await
         .with_context(|| format!("listening on {}", options.listen))?;
@@ -105,7 +106,12 @@ pub async fn serve_until(
     let service = JobsService::new(Arc::clone(&store), &base_url);
     // The banner goes to terminals and logs: no password in it.
     let database = redacted(&options.database);
-    banner::print(&url, &base_url, &database, &loaded, hint.as_ref(), &faults);
+    let extras = banner::Extras {
+        hint: hint.as_ref(),
+        runner: runner.as_deref(),
+        faults: &faults,
+    };
+    banner::print(&url, &base_url, &database, &loaded, &extras);
     tracing::info!(
         ready_in = ?started.elapsed(),
         %url,

@@ -199,4 +199,20 @@ fn every_token_constant_is_a_token_of_the_demo_file() {
         file.contains(&format!("\"job_token\": \"{}\"", tokens::RUNNING_JOB)),
         "the running job's token is not in fixtures/demo.json"
     );
+    let runners: Vec<String> = demo_fixtures()
+        .runners
+        .into_iter()
+        .map(|runner| runner.token)
+        .collect();
+    for token in [
+        tokens::RUNNER,
+        tokens::PROJECT_RUNNER,
+        tokens::GROUP_RUNNER,
+        tokens::PAUSED_RUNNER,
+    ] {
+        assert!(
+            runners.iter().any(|runner| runner == token),
+            "{token} is not a runner token of fixtures/demo.json"
+        );
+    }
 }

@@ -26,3 +26,13 @@ pub const EXPIRED: &str = "demo-expired-token";
 pub const REVOKED: &str = "demo-revoked-token";
 /// The CI job token of the running job 13 (`rspec` in `acme/backend`, triggered by bob).
 pub const RUNNING_JOB: &str = "demo-running-job-token";
+
+/// The instance runner `shared-runner-1` (id 1; tags `docker`, `linux`; runs untagged builds
+/// too): its authentication token for `POST /jobs/request`.
+pub const RUNNER: &str = "glrt-demo-shared-runner-token";
+/// The project runner `backend-docker` (id 2) of `acme/backend` (tag `docker`).
+pub const PROJECT_RUNNER: &str = "glrt-demo-backend-runner-token";
+/// The group runner `acme-group-runner` (id 3) of the `acme` group (id 10).
+pub const GROUP_RUNNER: &str = "glrt-demo-group-runner-token";
+/// The paused instance runner `retired-arm64` (id 4): always answered 204.
+pub const PAUSED_RUNNER: &str = "glrt-demo-paused-runner-token";

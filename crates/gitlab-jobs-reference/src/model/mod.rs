@@ -4,6 +4,7 @@
 mod access;
 mod entities;
 mod job;
+mod script;
 mod status;
 
 pub use access::AccessLevel;
@@ -12,6 +13,7 @@ pub use entities::{
     Visibility,
 };
 pub use job::{ArtifactFormat, Job, JobArtifact, JobDetails, JobKind, JobVariable, PresetFields};
+pub use script::{JobScript, SimulatedOutcome, SimulatedState};
 pub use status::{JobStatus, UnknownStatus, When};
 
 /// Database ids of users, projects, pipelines, jobs and runners. GitLab's are positive

@@ -24,11 +24,12 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Id, Job, JobKind, JobStatus};
 
-/// What decides which builds a runner may take.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What decides which builds a runner may take (stored with the runner, as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunnerScope {
     pub id: Id,
     /// `instance_type`, `group_type` or `project_type`.

@@ -12,6 +12,7 @@ pub mod error_bodies;
 mod jobs;
 mod lists;
 pub mod present;
+mod runner;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use crate::store::Store;
 
 pub use artifacts::Download;
 pub use jobs::Trace;
+pub use runner::RunnerJobAnswer;
 
 /// Where "now" comes from: the system clock, or a fixed time in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

@@ -11,14 +11,15 @@ use std::cell::RefCell;
 use chrono::{DateTime, Utc};
 
 use super::hydrate::{self, BatchRead};
-use super::use_cases;
+use super::{runner_use_cases, use_cases};
 use crate::fixtures::{self, Fixtures, KnownRecords};
 use crate::model::{
-    AgentAuthorization, Id, Job, JobDetails, JobStatus, JobVariable, Pipeline, Project, User,
+    AgentAuthorization, Id, Job, JobDetails, JobScript, JobStatus, JobVariable, Pipeline, Project,
+    User,
 };
 use crate::store::{
-    ImportSummary, JobFilter, LoadingLock, Page, Pagination, PersonalAccessToken, ProjectKey,
-    Record, Store, StoreError, StoredFile,
+    ImportSummary, JobFilter, JobRequest, LoadingLock, Page, Pagination, PersonalAccessToken,
+    ProjectKey, Record, RegisteredRunner, RunnerUpdate, Store, StoreError, StoredFile, TraceAppend,
 };
 
 /// How a backend runs a store method: in a transaction of its own, on a connection of its pool.
@@ -133,6 +134,29 @@ pub(crate) trait Queries: BatchRead {
     /// Whether a row of `users`, `projects` or `jobs` has this id (fixture validation).
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError>;
 
+    // --- runners ----------------------------------------------------------------------------
+
+    /// The registered runner with this authentication token.
+    fn runner_by_token(&mut self, token: &str) -> Result<Option<RegisteredRunner>, StoreError>;
+
+    /// Pending builds, oldest first, at most `limit`; only the project's when one is given.
+    fn pending_build_ids(
+        &mut self,
+        project_id: Option<Id>,
+        limit: i64,
+    ) -> Result<Vec<Id>, StoreError>;
+
+    /// Per project, how many of its builds run on instance runners now (fair scheduling).
+    fn running_on_instance_runners(&mut self) -> Result<Vec<(Id, i64)>, StoreError>;
+
+    fn job_script(&mut self, job_id: Id) -> Result<Option<JobScript>, StoreError>;
+
+    /// Sets a build's script (replacing one it had).
+    fn insert_job_script(&mut self, job_id: Id, script: &JobScript) -> Result<(), StoreError>;
+
+    /// Appends `patch` to the job's log, creating the log if it has none.
+    fn append_trace(&mut self, job_id: Id, patch: &str) -> Result<(), StoreError>;
+
     // --- writes -----------------------------------------------------------------------------
 
     /// Makes the job (if it is in the project) and its pipeline the transaction's to change,
@@ -143,7 +167,8 @@ pub(crate) trait Queries: BatchRead {
     /// Inserts a job and its variables; a job with id 0 gets the next id. Returns the id.
     fn insert_job(&mut self, job: &Job) -> Result<Id, StoreError>;
 
-    /// Writes back what a transition may change: state, timestamps, user, flags, variables.
+    /// Writes back what a transition may change: state, timestamps, user, flags, variables,
+    /// the failure reason, the runner and the job token.
     fn update_job(&mut self, job: &Job) -> Result<(), StoreError>;
 
     /// Sets a pipeline's status; `updated_at` moves only when the status does.
@@ -348,6 +373,42 @@ impl<B: Backend> Store for B {
 
     fn delete_artifacts(&self, project_id: Id, job_id: Id) -> Result<(), StoreError> {
         self.write(|tx| use_cases::delete_artifacts(tx, project_id, job_id))
+    }
+
+    fn registered_runner(&self, token: &str) -> Result<Option<RegisteredRunner>, StoreError> {
+        self.read_one(|tx| tx.runner_by_token(token))
+    }
+
+    fn request_runner_job(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<JobRequest, StoreError> {
+        self.write(|tx| runner_use_cases::request_job(tx, token, now))
+    }
+
+    fn append_runner_trace(
+        &self,
+        job_id: Id,
+        token: &str,
+        start: Option<i64>,
+        patch: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TraceAppend, StoreError> {
+        self.write(|tx| runner_use_cases::append_trace(tx, job_id, token, start, patch, now))
+    }
+
+    fn update_runner_job(
+        &self,
+        job_id: Id,
+        token: &str,
+        state: Option<&str>,
+        failure_reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RunnerUpdate, StoreError> {
+        self.write(|tx| {
+            runner_use_cases::update_job_state(tx, job_id, token, state, failure_reason, now)
+        })
     }
 
     fn lock_for_loading(&self) -> Result<LoadingLock, StoreError> {

@@ -51,6 +51,7 @@ mod page;
 mod pool;
 pub mod postgres;
 mod record;
+mod runner_use_cases;
 pub mod sqlite;
 mod use_cases;
 
@@ -61,7 +62,8 @@ pub use self::postgres::PostgresStore;
 pub use error::StoreError;
 pub(crate) use page::IdWindow;
 pub use page::{Cursor, MAX_COUNT, MAX_PER_PAGE, Page, PageInfo, Pagination};
-pub use record::{ImportSummary, PersonalAccessToken, Record};
+pub use record::{ImportSummary, PersonalAccessToken, Record, RegisteredRunner};
+pub use runner_use_cases::{JobRequest, QUEUE_WINDOW, RunnerUpdate, StartedJob, TraceAppend};
 pub use sqlite::SqliteStore;
 
 use crate::fixtures::Fixtures;
@@ -277,6 +279,36 @@ pub trait Store: Send + Sync {
     /// Deletes a build's artifacts except its log (`Ci::JobArtifacts::DeleteService`).
     fn delete_artifacts(&self, project_id: Id, job_id: Id) -> Result<(), StoreError>;
 
+    // --- the runner side ---------------------------------------------------------------------
+
+    /// The registered runner with this authentication token.
+    fn registered_runner(&self, token: &str) -> Result<Option<RegisteredRunner>, StoreError>;
+
+    /// `POST /jobs/request`: the runner with this authentication token takes the first build
+    /// of its queue, which becomes running with the runner and a fresh job token.
+    fn request_runner_job(&self, token: &str, now: DateTime<Utc>)
+    -> Result<JobRequest, StoreError>;
+
+    /// `PATCH /jobs/:id/trace`: appends `patch` at `start` (the `Content-Range` start).
+    fn append_runner_trace(
+        &self,
+        job_id: Id,
+        token: &str,
+        start: Option<i64>,
+        patch: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TraceAppend, StoreError>;
+
+    /// `PUT /jobs/:id`: a keep-alive, or the runner finishes the job.
+    fn update_runner_job(
+        &self,
+        job_id: Id,
+        token: &str,
+        state: Option<&str>,
+        failure_reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RunnerUpdate, StoreError>;
+
     // --- loading ----------------------------------------------------------------------------
 
     /// Waits until no other instance sharing the database is loading into it, and keeps the
@@ -306,5 +338,7 @@ pub trait Store: Send + Sync {
 
 #[cfg(test)]
 mod multi_instance_tests;
+#[cfg(test)]
+mod runner_tests;
 #[cfg(test)]
 mod tests;

@@ -3,9 +3,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::model::{
-    AgentAuthorization, Commit, Id, Job, JobArtifact, Pipeline, Project, Runner, RunnerManager,
-    User,
+    AgentAuthorization, Commit, Id, Job, JobArtifact, JobScript, Pipeline, Project, Runner,
+    RunnerManager, User,
 };
+use crate::rules::runner::RunnerScope;
+
+/// A runner that asks for jobs: the entity jobs show, its authentication token and which
+/// builds it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisteredRunner {
+    pub runner: Runner,
+    pub token: String,
+    pub scope: RunnerScope,
+}
 
 /// A personal access token and the state that decides whether it still works
 /// (`lib/api/api_guard.rb`).
@@ -47,8 +57,16 @@ pub enum Record {
         project_id: Id,
         commit: Commit,
     },
-    /// Replaces an earlier runner with the same id.
+    /// Replaces the entity of an earlier runner with the same id (a registered runner keeps
+    /// its token and scope).
     Runner(Runner),
+    /// Replaces an earlier runner with the same id, token and scope included.
+    RegisteredRunner(Box<RegisteredRunner>),
+    /// A build's script and simulated outcome (after the job).
+    JobScript {
+        job_id: Id,
+        script: JobScript,
+    },
     RunnerManager(RunnerManager),
     /// A job with its variables.
     Job(Box<Job>),
@@ -102,6 +120,8 @@ impl ImportSummary {
             Record::AgentAuthorization { .. }
             | Record::Commit { .. }
             | Record::Runner(_)
+            | Record::RegisteredRunner(_)
+            | Record::JobScript { .. }
             | Record::RunnerManager(_) => &mut self.other,
         };
         *counter += 1;

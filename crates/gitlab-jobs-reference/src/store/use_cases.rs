@@ -25,7 +25,7 @@ fn find_for_update(
 }
 
 /// The job as the API presents it after the change.
-fn reload(tx: &mut impl Queries, job_id: Id) -> Result<JobDetails, StoreError> {
+pub(super) fn reload(tx: &mut impl Queries, job_id: Id) -> Result<JobDetails, StoreError> {
     let job = hydrate::job_by_id(tx, job_id)?.ok_or(StoreError::NotFound("job"))?;
     hydrate::details_of(tx, job)
 }
@@ -33,7 +33,7 @@ fn reload(tx: &mut impl Queries, job_id: Id) -> Result<JobDetails, StoreError> {
 /// GitLab's pipeline processing after a job of the pipeline changed
 /// (`rules::process_after_change`; for a retried or played job, `(its id, the user)`): the
 /// jobs it resets or moves on are written, and the pipeline's status follows.
-fn process_pipeline(
+pub(super) fn process_pipeline(
     tx: &mut impl Queries,
     pipeline_id: Id,
     requeued: Option<(Id, Id)>,
@@ -75,6 +75,7 @@ fn apply_retry(
     let Retry { retried, clone } = rules::clone_for_retry(job, actor, now)?;
     tx.update_job(&retried)?;
     let new_id = tx.insert_job(&clone)?;
+    super::runner_use_cases::copy_script(tx, job.id, new_id)?;
     process_pipeline(tx, job.pipeline_id, Some((new_id, actor)), now)?;
     Ok(new_id)
 }

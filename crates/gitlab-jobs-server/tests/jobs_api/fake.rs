@@ -36,6 +36,10 @@ pub const RATE_LIMITED: &str = "rate-limited-token";
 pub const RUNNING_JOB_TOKEN: &str = "job-token-3";
 /// The CI job token of job 1, which has finished.
 pub const FINISHED_JOB_TOKEN: &str = "job-token-1";
+/// A runner's authentication token: it takes the first pending build.
+pub const RUNNER_TOKEN: &str = "glrt-fake-runner";
+/// The job token a build gets when the runner takes it.
+pub const STARTED_JOB_TOKEN: &str = "glcbt-fake-started";
 
 pub const EXPIRED_CHALLENGE: &str = "Bearer realm=\"Protected by OAuth 2.0\", error=\"invalid_token\", error_description=\"Token is expired. You can either do re-authorization or token refresh.\"";
 pub const OBJECT_STORE: &str = "https://objects.example.com";
@@ -548,6 +552,170 @@ impl Fake {
             credentials: credentials.clone(),
             params,
         });
+    }
+}
+
+// ----- the runner side ---------------------------------------------------------------------
+
+/// What `authenticate_job!` says about a job-token call: the job's id, or the refusal and the
+/// job's status for `Job-Status`.
+fn runner_job(state: &State, id: i64, token: &str) -> Result<i64, (types::Error, Option<String>)> {
+    let job = state
+        .jobs
+        .get(&id)
+        .filter(|job| job.kind == Kind::Build && job.token == Some(token) && !token.is_empty())
+        .ok_or((message("403 Forbidden"), None))?;
+    if job.status != JobStatus::Running {
+        return Err((
+            message("403 Forbidden - Job is not running"),
+            Some(job.status.to_string()),
+        ));
+    }
+    Ok(job.id)
+}
+
+impl Fake {
+    fn request_runner_job_now(&self, token: &str) -> RequestRunnerJobResponse {
+        match token {
+            "" => return RequestRunnerJobResponse::BadRequest(error("token is missing")),
+            BROKEN => {
+                return RequestRunnerJobResponse::InternalServerError(message(
+                    "500 Internal Server Error",
+                ));
+            }
+            RUNNER_TOKEN => {}
+            _ => return RequestRunnerJobResponse::Forbidden(message("403 Forbidden")),
+        }
+        let mut state = self.state();
+        let pending = state
+            .jobs
+            .values()
+            .find(|job| job.kind == Kind::Build && job.status == JobStatus::Pending)
+            .map(|job| job.id);
+        let Some(id) = pending else {
+            return RequestRunnerJobResponse::NoContent {
+                headers: RequestRunnerJobNoContentHeaders {
+                    x_git_lab_last_update: "queue-empty".into(),
+                },
+            };
+        };
+        let entry = state.jobs.get_mut(&id).expect("the pending job");
+        entry.status = JobStatus::Running;
+        entry.token = Some(STARTED_JOB_TOKEN);
+        let entry = entry.clone();
+        let pipeline = pipeline(&state, entry.pipeline);
+        let project = project_of(&state, pipeline.project);
+        let job = serde_json::from_value(json!({
+            "id": entry.id,
+            "token": STARTED_JOB_TOKEN,
+            "allow_git_fetch": true,
+            "job_info": {"id": entry.id, "name": entry.name, "stage": entry.stage,
+                         "project_id": project.id, "project_name": project.path},
+            "git_info": {"repo_url": format!("https://gitlab-ci-token:{STARTED_JOB_TOKEN}@gitlab.example.com/{}.git", project.path),
+                         "ref": pipeline.ref_, "sha": pipeline.sha,
+                         "before_sha": "0000000000000000000000000000000000000000",
+                         "ref_type": "branch", "refspecs": []},
+            "runner_info": {"timeout": 3600},
+            "variables": [{"key": "CI_JOB_ID", "value": entry.id.to_string(), "public": true}],
+            "steps": [{"name": "script", "script": ["make"], "timeout": 3600,
+                       "when": "on_success", "allow_failure": false}],
+            "image": null, "services": [], "artifacts": null, "cache": [], "credentials": [],
+            "dependencies": [], "features": {"failure_reasons": ["script_failure"]},
+        }))
+        .expect("a runner job");
+        RequestRunnerJobResponse::Created(job)
+    }
+
+    fn update_runner_job_now(&self, request: &UpdateRunnerJobRequest) -> UpdateRunnerJobResponse {
+        use types::{RunnerStatusCode, RunnerUpdateError};
+        if request.body.token == BROKEN {
+            return UpdateRunnerJobResponse::InternalServerError(RunnerUpdateError::Error(
+                message("500 Internal Server Error"),
+            ));
+        }
+        let mut state = self.state();
+        let id = match runner_job(&state, request.id, &request.body.token) {
+            Ok(id) => id,
+            Err((body, job_status)) => {
+                return UpdateRunnerJobResponse::Forbidden {
+                    body: RunnerUpdateError::Error(body),
+                    headers: UpdateRunnerJobForbiddenHeaders { job_status },
+                };
+            }
+        };
+        let status = match request.body.state.as_deref() {
+            Some("running") => JobStatus::Running,
+            Some("success") => JobStatus::Success,
+            Some("failed") => JobStatus::Failed,
+            _ => {
+                return UpdateRunnerJobResponse::BadRequest(RunnerUpdateError::RunnerStatusCode(
+                    RunnerStatusCode("400".into()),
+                ));
+            }
+        };
+        state.jobs.get_mut(&id).expect("the job").status = status.clone();
+        UpdateRunnerJobResponse::Ok {
+            body: RunnerStatusCode("200".into()),
+            headers: UpdateRunnerJobOkHeaders {
+                job_status: Some(status.to_string()),
+            },
+        }
+    }
+
+    fn append_runner_job_trace_now(
+        &self,
+        request: &AppendRunnerJobTraceRequest,
+    ) -> AppendRunnerJobTraceResponse {
+        let token = request
+            .token
+            .clone()
+            .or_else(|| request.credentials.token().map(str::to_owned))
+            .unwrap_or_default();
+        if token == BROKEN {
+            return AppendRunnerJobTraceResponse::InternalServerError(message(
+                "500 Internal Server Error",
+            ));
+        }
+        let mut state = self.state();
+        let id = match runner_job(&state, request.id, &token) {
+            Ok(id) => id,
+            Err((body, job_status)) => {
+                return AppendRunnerJobTraceResponse::Forbidden {
+                    body,
+                    headers: AppendRunnerJobTraceForbiddenHeaders { job_status },
+                };
+            }
+        };
+        let Some(range) = &request.content_range else {
+            return AppendRunnerJobTraceResponse::BadRequest(message(
+                "400 Missing header Content-Range",
+            ));
+        };
+        let entry = state.jobs.get_mut(&id).expect("the job");
+        let start: usize = range
+            .split('-')
+            .next()
+            .and_then(|start| start.trim().parse().ok())
+            .unwrap_or(0);
+        if start != entry.trace.len() {
+            return AppendRunnerJobTraceResponse::RangeNotSatisfiable {
+                body: message("416 Range Not Satisfiable"),
+                headers: AppendRunnerJobTraceRangeNotSatisfiableHeaders {
+                    range: format!("0-{}", entry.trace.len()),
+                },
+            };
+        }
+        entry
+            .trace
+            .push_str(&String::from_utf8_lossy(&request.body));
+        AppendRunnerJobTraceResponse::Accepted {
+            body: types::RunnerStatusCode("60".into()),
+            headers: AppendRunnerJobTraceAcceptedHeaders {
+                job_status: Some(entry.status.to_string()),
+                range: format!("0-{}", entry.trace.len()),
+                x_git_lab_trace_update_interval: "60".into(),
+            },
+        }
     }
 }
 
@@ -1797,6 +1965,51 @@ impl JobsApi for Fake {
         ];
         self.record(
             "keep_job_artifacts",
+            &response,
+            &request.credentials,
+            params,
+        );
+        response
+    }
+
+    async fn request_runner_job(
+        &self,
+        request: RequestRunnerJobRequest,
+    ) -> RequestRunnerJobResponse {
+        let response = self.request_runner_job_now(&request.body.token);
+        let params = vec![("token", request.body.token.clone())];
+        self.record(
+            "request_runner_job",
+            &response,
+            &request.credentials,
+            params,
+        );
+        response
+    }
+
+    async fn update_runner_job(&self, request: UpdateRunnerJobRequest) -> UpdateRunnerJobResponse {
+        let response = self.update_runner_job_now(&request);
+        let params = vec![
+            ("id", request.id.to_string()),
+            ("token", request.body.token.clone()),
+            ("state", opt(&request.body.state)),
+        ];
+        self.record("update_runner_job", &response, &request.credentials, params);
+        response
+    }
+
+    async fn append_runner_job_trace(
+        &self,
+        request: AppendRunnerJobTraceRequest,
+    ) -> AppendRunnerJobTraceResponse {
+        let response = self.append_runner_job_trace_now(&request);
+        let params = vec![
+            ("id", request.id.to_string()),
+            ("token", opt(&request.token)),
+            ("content_range", opt(&request.content_range)),
+        ];
+        self.record(
+            "append_runner_job_trace",
             &response,
             &request.credentials,
             params,

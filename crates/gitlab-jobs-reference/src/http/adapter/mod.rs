@@ -9,6 +9,7 @@
 mod disposition;
 mod pages;
 mod respond;
+mod runner;
 
 use std::sync::Arc;
 
@@ -456,6 +457,48 @@ impl JobsApi for Reference {
                 },
             }
         })
+    }
+
+    async fn request_runner_job(
+        &self,
+        request: RequestRunnerJobRequest,
+    ) -> RequestRunnerJobResponse {
+        let token = request.body.token;
+        self.call(move |service| service.request_runner_job(&token))
+            .await
+            .map_or_else(FromApiError::from_error, runner::request)
+    }
+
+    async fn update_runner_job(&self, request: UpdateRunnerJobRequest) -> UpdateRunnerJobResponse {
+        let (job_id, body) = (request.id, request.body);
+        self.call(move |service| service.update_runner_job(job_id, &body))
+            .await
+            .map_or_else(FromApiError::from_error, runner::update)
+    }
+
+    /// The job token is `params[:token] || env['HTTP_JOB_TOKEN']`
+    /// (lib/api/ci/helpers/runner.rb): the query parameter first.
+    async fn append_runner_job_trace(
+        &self,
+        request: AppendRunnerJobTraceRequest,
+    ) -> AppendRunnerJobTraceResponse {
+        let job_id = request.id;
+        let header_token = match request.credentials {
+            Credentials::JobToken(token) => Some(token),
+            _ => None,
+        };
+        let token = request.token.or(header_token);
+        let (content_range, patch) = (request.content_range, request.body);
+        self.call(move |service| {
+            service.append_runner_job_trace(
+                job_id,
+                token.as_deref(),
+                content_range.as_deref(),
+                &patch,
+            )
+        })
+        .await
+        .map_or_else(FromApiError::from_error, runner::append)
     }
 }
 

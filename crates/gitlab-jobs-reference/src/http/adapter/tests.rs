@@ -291,6 +291,29 @@ fn an_internal_failure_is_a_500_on_every_operation() {
             .status(),
         500
     );
+    // `PUT /jobs/:id` has one error schema for all its statuses; GitLab's 500 body fits it.
+    let response = UpdateRunnerJobResponse::from_error(ApiError::internal());
+    let UpdateRunnerJobResponse::InternalServerError(types::RunnerUpdateError::Error(body)) =
+        response
+    else {
+        panic!("not 500: {response:?}")
+    };
+    assert_eq!(
+        body.message,
+        Some(types::ErrorMessage::String(
+            "500 Internal Server Error".into()
+        ))
+    );
+    for status in [
+        RequestRunnerJobResponse::from_error(ApiError::internal())
+            .into_response()
+            .status(),
+        AppendRunnerJobTraceResponse::from_error(ApiError::internal())
+            .into_response()
+            .status(),
+    ] {
+        assert_eq!(status, 500);
+    }
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::model::{
 use crate::rules::{self, artifacts};
 use crate::service::error_bodies::ApiError;
 
+mod runner;
 mod urls;
 
 /// What presenting needs besides the data: the instance URL (for `web_url`s) and the time

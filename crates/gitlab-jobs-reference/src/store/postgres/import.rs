@@ -70,7 +70,7 @@ struct Batch {
     runners: Vec<Record>,
     jobs: Vec<Job>,
     traces: Vec<(Id, String)>,
-    /// Artifacts, one by one (archives are large; there are few per job).
+    /// Artifacts and job scripts, one by one (archives are large; there are few per job).
     artifacts: Vec<Record>,
 }
 
@@ -84,7 +84,10 @@ fn write_batch(tx: &mut Tx<'_>, records: Vec<Record>) -> Result<(), StoreError> 
             | Record::AgentAuthorization { .. } => batch.early.push(record),
             Record::Commit { project_id, commit } => batch.commits.push((project_id, commit)),
             Record::Pipeline(pipeline) => batch.pipelines.push(pipeline),
-            Record::Runner(_) | Record::RunnerManager(_) => batch.runners.push(record),
+            Record::Runner(_) | Record::RegisteredRunner(_) | Record::RunnerManager(_) => {
+                batch.runners.push(record)
+            }
+            Record::JobScript { .. } => batch.artifacts.push(record),
             Record::Job(job) => batch.jobs.push(*job),
             Record::Trace { job_id, content } => batch.traces.push((job_id, content)),
             Record::Artifact { .. } => batch.artifacts.push(record),
@@ -355,6 +358,28 @@ fn insert_one(tx: &mut Tx<'_>, record: &Record) -> Result<(), StoreError> {
                 "INSERT INTO runners (id, body) VALUES ($1, $2)
                  ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body",
                 &[&runner.id, &Json(runner)],
+            )?;
+        }
+        Record::RegisteredRunner(registered) => {
+            tx.execute(
+                "INSERT INTO runners (id, body, token, runner_type, scope)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, token = EXCLUDED.token,
+                     runner_type = EXCLUDED.runner_type, scope = EXCLUDED.scope",
+                &[
+                    &registered.runner.id,
+                    &Json(&registered.runner),
+                    &registered.token,
+                    &registered.scope.runner_type,
+                    &Json(&registered.scope),
+                ],
+            )?;
+        }
+        Record::JobScript { job_id, script } => {
+            tx.execute(
+                "INSERT INTO job_scripts (job_id, body) VALUES ($1, $2)
+                 ON CONFLICT (job_id) DO UPDATE SET body = EXCLUDED.body",
+                &[job_id, &Json(script)],
             )?;
         }
         Record::RunnerManager(manager) => {

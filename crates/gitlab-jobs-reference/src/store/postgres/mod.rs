@@ -13,6 +13,7 @@ mod loading;
 mod pool;
 mod queries;
 mod read;
+mod runners;
 mod schema;
 mod tx;
 mod write;

@@ -4,12 +4,14 @@
 use chrono::{DateTime, Utc};
 
 use super::tx::Tx;
-use super::{import, read, write};
-use crate::model::{AgentAuthorization, Id, Job, JobDetails, JobStatus, Pipeline, Project, User};
+use super::{import, read, runners, write};
+use crate::model::{
+    AgentAuthorization, Id, Job, JobDetails, JobScript, JobStatus, Pipeline, Project, User,
+};
 use crate::store::backend::{ArtifactsToDelete, Queries, Table};
 use crate::store::{
     ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record,
-    StoreError, StoredFile,
+    RegisteredRunner, StoreError, StoredFile,
 };
 
 impl Queries for Tx<'_> {
@@ -92,6 +94,34 @@ impl Queries for Tx<'_> {
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError> {
         let sql = format!("SELECT 1 FROM {} WHERE id = $1", table.name());
         Ok(self.query_opt(&sql, &[&id])?.is_some())
+    }
+
+    fn runner_by_token(&mut self, token: &str) -> Result<Option<RegisteredRunner>, StoreError> {
+        runners::runner_by_token(self, token)
+    }
+
+    fn pending_build_ids(
+        &mut self,
+        project_id: Option<Id>,
+        limit: i64,
+    ) -> Result<Vec<Id>, StoreError> {
+        runners::pending_build_ids(self, project_id, limit)
+    }
+
+    fn running_on_instance_runners(&mut self) -> Result<Vec<(Id, i64)>, StoreError> {
+        runners::running_on_instance_runners(self)
+    }
+
+    fn job_script(&mut self, job_id: Id) -> Result<Option<JobScript>, StoreError> {
+        runners::job_script(self, job_id)
+    }
+
+    fn insert_job_script(&mut self, job_id: Id, script: &JobScript) -> Result<(), StoreError> {
+        runners::insert_job_script(self, job_id, script)
+    }
+
+    fn append_trace(&mut self, job_id: Id, patch: &str) -> Result<(), StoreError> {
+        runners::append_trace(self, job_id, patch)
     }
 
     fn lock_job(&mut self, project_id: Id, job_id: Id) -> Result<(), StoreError> {

@@ -133,6 +133,19 @@ const MIGRATIONS: &[&str] = &[
         content bytea NOT NULL
     );
     "#,
+    // 2: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
+    r#"
+    ALTER TABLE runners ADD COLUMN token text;        -- runner authentication token
+    ALTER TABLE runners ADD COLUMN runner_type text;  -- NULL: known from a job only
+    ALTER TABLE runners ADD COLUMN scope json;        -- rules::runner::RunnerScope
+    CREATE UNIQUE INDEX runners_by_token ON runners (token) WHERE token IS NOT NULL;
+    -- What runners look for: pending builds, oldest first.
+    CREATE INDEX jobs_pending ON jobs (id) WHERE status = 'pending' AND kind = 'build';
+    CREATE TABLE job_scripts (
+        job_id bigint PRIMARY KEY REFERENCES jobs(id),
+        body json NOT NULL                       -- model::JobScript
+    );
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -134,7 +134,8 @@ pub fn update_job(tx: &mut Tx<'_>, job: &Job) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE jobs SET status = $2, queued_at = $3, started_at = $4, finished_at = $5,
              erased_at = $6, erased_by = $7, user_id = $8, artifacts_expire_at = $9,
-             retried = $10, preset_duration = $11, preset_queued_duration = $12
+             retried = $10, preset_duration = $11, preset_queued_duration = $12,
+             failure_reason = $13, runner_id = $14, token = $15
          WHERE id = $1",
         &[
             &job.id,
@@ -149,6 +150,9 @@ pub fn update_job(tx: &mut Tx<'_>, job: &Job) -> Result<(), StoreError> {
             &job.retried,
             &job.preset.duration,
             &job.preset.queued_duration,
+            &job.failure_reason,
+            &job.runner_id,
+            &job.token,
         ],
     )?;
     tx.execute("DELETE FROM job_variables WHERE job_id = $1", &[&job.id])?;

@@ -99,8 +99,35 @@ pub fn insert(connection: &Connection, record: &Record) -> Result<(), StoreError
         }
         Record::Runner(runner) => {
             connection
-                .prepare_cached("INSERT OR REPLACE INTO runners (id, body) VALUES (?1, ?2)")?
+                .prepare_cached(
+                    "INSERT INTO runners (id, body) VALUES (?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                )?
                 .execute(params![runner.id, to_json(runner)])?;
+        }
+        Record::RegisteredRunner(registered) => {
+            connection
+                .prepare_cached(
+                    "INSERT INTO runners (id, body, token, runner_type, scope)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body,
+                         token = excluded.token, runner_type = excluded.runner_type,
+                         scope = excluded.scope",
+                )?
+                .execute(params![
+                    registered.runner.id,
+                    to_json(&registered.runner),
+                    registered.token,
+                    registered.scope.runner_type,
+                    to_json(&registered.scope),
+                ])?;
+        }
+        Record::JobScript { job_id, script } => {
+            connection
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO job_scripts (job_id, body) VALUES (?1, ?2)",
+                )?
+                .execute(params![job_id, to_json(script)])?;
         }
         Record::RunnerManager(manager) => {
             connection

@@ -7,6 +7,7 @@ mod import;
 mod pool;
 mod queries;
 mod read;
+mod runners;
 mod schema;
 mod write;
 

@@ -5,12 +5,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
 use super::batch::Batch;
-use super::{import, read, write};
-use crate::model::{AgentAuthorization, Id, Job, JobDetails, JobStatus, Pipeline, Project, User};
+use super::{import, read, runners, write};
+use crate::model::{
+    AgentAuthorization, Id, Job, JobDetails, JobScript, JobStatus, Pipeline, Project, User,
+};
 use crate::store::backend::{ArtifactsToDelete, Queries, Table};
 use crate::store::{
     ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record,
-    StoreError, StoredFile,
+    RegisteredRunner, StoreError, StoredFile,
 };
 
 impl Queries for Batch<'_> {
@@ -103,6 +105,34 @@ impl Queries for Batch<'_> {
     }
 
     /// The immediate transaction holds the database's write lock already.
+    fn runner_by_token(&mut self, token: &str) -> Result<Option<RegisteredRunner>, StoreError> {
+        runners::runner_by_token(self.0, token)
+    }
+
+    fn pending_build_ids(
+        &mut self,
+        project_id: Option<Id>,
+        limit: i64,
+    ) -> Result<Vec<Id>, StoreError> {
+        runners::pending_build_ids(self.0, project_id, limit)
+    }
+
+    fn running_on_instance_runners(&mut self) -> Result<Vec<(Id, i64)>, StoreError> {
+        runners::running_on_instance_runners(self.0)
+    }
+
+    fn job_script(&mut self, job_id: Id) -> Result<Option<JobScript>, StoreError> {
+        runners::job_script(self.0, job_id)
+    }
+
+    fn insert_job_script(&mut self, job_id: Id, script: &JobScript) -> Result<(), StoreError> {
+        runners::insert_job_script(self.0, job_id, script)
+    }
+
+    fn append_trace(&mut self, job_id: Id, patch: &str) -> Result<(), StoreError> {
+        runners::append_trace(self.0, job_id, patch)
+    }
+
     fn lock_job(&mut self, _project_id: Id, _job_id: Id) -> Result<(), StoreError> {
         Ok(())
     }

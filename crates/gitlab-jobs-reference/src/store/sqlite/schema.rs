@@ -127,6 +127,19 @@ const MIGRATIONS: &[&str] = &[
         content TEXT NOT NULL
     );
     "#,
+    // 2: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
+    r#"
+    ALTER TABLE runners ADD COLUMN token TEXT;        -- runner authentication token
+    ALTER TABLE runners ADD COLUMN runner_type TEXT;  -- NULL: known from a job only
+    ALTER TABLE runners ADD COLUMN scope TEXT;        -- rules::runner::RunnerScope as JSON
+    CREATE UNIQUE INDEX runners_by_token ON runners (token) WHERE token IS NOT NULL;
+    -- What runners look for: pending builds, oldest first.
+    CREATE INDEX jobs_pending ON jobs (id) WHERE status = 'pending' AND kind = 'build';
+    CREATE TABLE job_scripts (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id),
+        body TEXT NOT NULL                       -- model::JobScript as JSON
+    );
+    "#,
 ];
 
 /// The version a fully migrated database has.

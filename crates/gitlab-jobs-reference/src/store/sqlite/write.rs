@@ -80,13 +80,15 @@ fn insert_variables(
     Ok(())
 }
 
-/// Writes back what a transition may change: state, timestamps, user, flags and variables.
+/// Writes back what a transition may change: state, timestamps, user, flags, variables, the
+/// failure reason, the runner and the job token.
 pub fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> {
     connection
         .prepare_cached(
             "UPDATE jobs SET status = ?2, queued_at = ?3, started_at = ?4, finished_at = ?5,
                  erased_at = ?6, erased_by = ?7, user_id = ?8, artifacts_expire_at = ?9,
-                 retried = ?10, preset_duration = ?11, preset_queued_duration = ?12
+                 retried = ?10, preset_duration = ?11, preset_queued_duration = ?12,
+                 failure_reason = ?13, runner_id = ?14, token = ?15
              WHERE id = ?1",
         )?
         .execute(params![
@@ -102,6 +104,9 @@ pub fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> 
             job.retried,
             job.preset.duration,
             job.preset.queued_duration,
+            job.failure_reason,
+            job.runner_id,
+            job.token,
         ])?;
     connection
         .prepare_cached("DELETE FROM job_variables WHERE job_id = ?1")?
