@@ -524,6 +524,71 @@ pub mod requests {
             anonymous: true,
         };
     }
+
+    /// The request of [`JobsApi::request_runner_job`](crate::JobsApi::request_runner_job): `POST /jobs/request`.
+    #[derive(Debug, Clone)]
+    pub struct RequestRunnerJobRequest {
+        /// The runner's token and what it says about itself.
+        pub body: types::RunnerJobRequest,
+        /// The credentials the request carried, in the forms this operation accepts.
+        pub credentials: Credentials,
+        /// The request line and headers, for building pagination links.
+        pub context: RequestContext,
+    }
+
+    impl RequestRunnerJobRequest {
+        /// The credentials this operation accepts: the document's security requirements.
+        pub const SECURITY: Security = Security {
+            schemes: &[],
+            anonymous: true,
+        };
+    }
+
+    /// The request of [`JobsApi::update_runner_job`](crate::JobsApi::update_runner_job): `PUT /jobs/{id}`.
+    #[derive(Debug, Clone)]
+    pub struct UpdateRunnerJobRequest {
+        /// ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
+        pub id: i64,
+        /// The job token and the job's final state.
+        pub body: types::RunnerJobUpdate,
+        /// The credentials the request carried, in the forms this operation accepts.
+        pub credentials: Credentials,
+        /// The request line and headers, for building pagination links.
+        pub context: RequestContext,
+    }
+
+    impl UpdateRunnerJobRequest {
+        /// The credentials this operation accepts: the document's security requirements.
+        pub const SECURITY: Security = Security {
+            schemes: &[],
+            anonymous: true,
+        };
+    }
+
+    /// The request of [`JobsApi::append_runner_job_trace`](crate::JobsApi::append_runner_job_trace): `PATCH /jobs/{id}/trace`.
+    #[derive(Debug, Clone)]
+    pub struct AppendRunnerJobTraceRequest {
+        /// ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
+        pub id: i64,
+        /// The job token, instead of the `JOB-TOKEN` header (`params[:token] || env['HTTP_JOB_TOKEN']`, lib/api/ci/helpers/runner.rb line 128).
+        pub token: Option<String>,
+        /// `<start>-<end>` of the patch in the whole log (gitlab-runner sends the end inclusive, GitLab reads only the start). Missing → 400.
+        pub content_range: Option<String>,
+        /// The new part of the log, as bytes.
+        pub body: bytes::Bytes,
+        /// The credentials the request carried, in the forms this operation accepts.
+        pub credentials: Credentials,
+        /// The request line and headers, for building pagination links.
+        pub context: RequestContext,
+    }
+
+    impl AppendRunnerJobTraceRequest {
+        /// The credentials this operation accepts: the document's security requirements.
+        pub const SECURITY: Security = Security {
+            schemes: &[Scheme::JobTokenHeader],
+            anonymous: true,
+        };
+    }
 }
 
 /// The answers of each operation: an enum with a variant per status the document
@@ -2843,426 +2908,358 @@ pub mod responses {
             })
         }
     }
-}
 
-/// The request of [`JobsApi::request_runner_job`]: `POST /jobs/request`.
-#[derive(Debug, Clone)]
-pub struct RequestRunnerJobRequest {
-    /// The runner's token and what it says about itself.
-    pub body: types::RunnerJobRequest,
-    /// The credentials the request carried, in the forms this operation accepts.
-    pub credentials: Credentials,
-    /// The request line and headers, for building pagination links.
-    pub context: RequestContext,
-}
+    /// The answer of [`JobsApi::request_runner_job`](crate::JobsApi::request_runner_job), one variant per status the document lists.
+    #[derive(Debug, Clone)]
+    #[allow(clippy::large_enum_variant)]
+    pub enum RequestRunnerJobResponse {
+        /// 201: A job for the runner, now running.
+        Created(types::RunnerJob),
+        /// 204: No job for this runner now (or the runner is paused, or its `last_update` is current). No body.
+        NoContent {
+            headers: RequestRunnerJobNoContentHeaders,
+        },
+        /// 400: The `token` parameter is missing (Grape validation).
+        BadRequest(types::Error),
+        /// 403: Unknown runner token (`authenticate_runner!`).
+        Forbidden(types::Error),
+        /// 500: An uncaught exception on the server (a bug or an outage, never the request's doing). Grape's `rescue_from :all` (lib/api/api.rb) calls `handle_api_exception` (lib/api/helpers.rb), which logs the exception and answers `rack_response({ 'message' => '500 Internal Server Error' }.to_json, 500)`; every operation can answer it.
+        InternalServerError(types::Error),
+        /// A status the document does not list for this operation (or a body that does not
+        /// fit its variant), sent as it is.
+        Undocumented {
+            status: http::StatusCode,
+            body: serde_json::Value,
+        },
+    }
 
-impl RequestRunnerJobRequest {
-    /// The credentials this operation accepts: the document's security requirements.
-    pub const SECURITY: Security = Security {
-        schemes: &[],
-        anonymous: true,
-    };
-}
-
-/// The answer of [`JobsApi::request_runner_job`], one variant per status the document lists.
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)]
-pub enum RequestRunnerJobResponse {
-    /// 201: A job for the runner, now running.
-    Created(types::RunnerJob),
-    /// 204: No job for this runner now (or the runner is paused, or its `last_update` is current). No body.
-    NoContent {
-        headers: RequestRunnerJobNoContentHeaders,
-    },
-    /// 400: The `token` parameter is missing (Grape validation).
-    BadRequest(types::Error),
-    /// 403: Unknown runner token (`authenticate_runner!`).
-    Forbidden(types::Error),
-    /// 500: An uncaught exception on the server (a bug or an outage, never the request's doing). Grape's `rescue_from :all` (lib/api/api.rb) calls `handle_api_exception` (lib/api/helpers.rb), which logs the exception and answers `rack_response({ 'message' => '500 Internal Server Error' }.to_json, 500)`; every operation can answer it.
-    InternalServerError(types::Error),
-    /// A status the document does not list for this operation (or a body that does not
-    /// fit its variant), sent as it is.
-    Undocumented {
-        status: http::StatusCode,
-        body: serde_json::Value,
-    },
-}
-
-impl IntoResponse for RequestRunnerJobResponse {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Created(body) => runtime::json(201u16, &body),
-            Self::NoContent { headers } => {
-                let mut response = runtime::empty(204u16);
-                headers.write_to(response.headers_mut());
-                response
+    impl IntoResponse for RequestRunnerJobResponse {
+        fn into_response(self) -> Response {
+            match self {
+                Self::Created(body) => support::json(201u16, &body),
+                Self::NoContent { headers } => {
+                    let mut response = support::empty(204u16);
+                    headers.write_to(response.headers_mut());
+                    response
+                }
+                Self::BadRequest(body) => support::json(400u16, &body),
+                Self::Forbidden(body) => support::json(403u16, &body),
+                Self::InternalServerError(body) => support::json(500u16, &body),
+                Self::Undocumented { status, body } => support::json(status.as_u16(), &body),
             }
-            Self::BadRequest(body) => runtime::json(400u16, &body),
-            Self::Forbidden(body) => runtime::json(403u16, &body),
-            Self::InternalServerError(body) => runtime::json(500u16, &body),
-            Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
         }
     }
-}
 
-impl ErrorResponse for RequestRunnerJobResponse {
-    const ERROR_STATUSES: &'static [u16] = &[400, 403, 500];
-    #[allow(unused_variables)]
-    fn from_error(
-        status: http::StatusCode,
-        body: serde_json::Value,
-        headers: &http::HeaderMap,
-    ) -> Self {
-        match status.as_u16() {
-            400 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::BadRequest(body);
+    impl ErrorResponse for RequestRunnerJobResponse {
+        const ERROR_STATUSES: &'static [u16] = &[400, 403, 500];
+        #[allow(unused_variables)]
+        fn from_error(
+            status: http::StatusCode,
+            body: serde_json::Value,
+            headers: &http::HeaderMap,
+        ) -> Self {
+            match status.as_u16() {
+                400 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::BadRequest(body);
+                    }
                 }
-            }
-            403 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::Forbidden(body);
+                403 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::Forbidden(body);
+                    }
                 }
-            }
-            500 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::InternalServerError(body);
+                500 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::InternalServerError(body);
+                    }
                 }
+                _ => {}
             }
-            _ => {}
-        }
-
-        Self::Undocumented { status, body }
-    }
-}
-
-/// The headers of [`RequestRunnerJobResponse::NoContent`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RequestRunnerJobNoContentHeaders {
-    /// `X-GitLab-Last-Update`: The runner's queue marker; sent back as `last_update`, it lets GitLab answer 204 at once while nothing changed for the runner.
-    pub x_git_lab_last_update: String,
-}
-
-impl RequestRunnerJobNoContentHeaders {
-    fn write_to(&self, headers: &mut http::HeaderMap) {
-        runtime::put_header(headers, "X-GitLab-Last-Update", &self.x_git_lab_last_update);
-    }
-}
-
-/// The request of [`JobsApi::update_runner_job`]: `PUT /jobs/{id}`.
-#[derive(Debug, Clone)]
-pub struct UpdateRunnerJobRequest {
-    /// ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
-    pub id: i64,
-    /// The job token and the job's final state.
-    pub body: types::RunnerJobUpdate,
-    /// The credentials the request carried, in the forms this operation accepts.
-    pub credentials: Credentials,
-    /// The request line and headers, for building pagination links.
-    pub context: RequestContext,
-}
-
-impl UpdateRunnerJobRequest {
-    /// The credentials this operation accepts: the document's security requirements.
-    pub const SECURITY: Security = Security {
-        schemes: &[],
-        anonymous: true,
-    };
-}
-
-/// The answer of [`JobsApi::update_runner_job`], one variant per status the document lists.
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)]
-pub enum UpdateRunnerJobResponse {
-    /// 200: The state was applied (`"200"`).
-    Ok {
-        body: types::RunnerStatusCode,
-        headers: UpdateRunnerJobOkHeaders,
-    },
-    /// 400: `token` missing or `id` not an integer (Grape validation, `{"error": ...}`), or a `state` that is not `running`, `success` or `failed` (the body `"400"`).
-    BadRequest(types::RunnerUpdateError),
-    /// 403: Unknown job, wrong token, erased job, or a job that is not running (then with `Job-Status`).
-    Forbidden {
-        body: types::RunnerUpdateError,
-        headers: UpdateRunnerJobForbiddenHeaders,
-    },
-    /// 500: An uncaught exception (`handle_api_exception`, lib/api/helpers.rb), as `InternalServerError` says; the schema is the operation's one error schema.
-    InternalServerError(types::RunnerUpdateError),
-    /// A status the document does not list for this operation (or a body that does not
-    /// fit its variant), sent as it is.
-    Undocumented {
-        status: http::StatusCode,
-        body: serde_json::Value,
-    },
-}
-
-impl IntoResponse for UpdateRunnerJobResponse {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Ok { body, headers } => {
-                let mut response = runtime::json(200u16, &body);
-                headers.write_to(response.headers_mut());
-                response
-            }
-            Self::BadRequest(body) => runtime::json(400u16, &body),
-            Self::Forbidden { body, headers } => {
-                let mut response = runtime::json(403u16, &body);
-                headers.write_to(response.headers_mut());
-                response
-            }
-            Self::InternalServerError(body) => runtime::json(500u16, &body),
-            Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
+            Self::Undocumented { status, body }
         }
     }
-}
 
-impl ErrorResponse for UpdateRunnerJobResponse {
-    const ERROR_STATUSES: &'static [u16] = &[400, 403, 500];
-    #[allow(unused_variables)]
-    fn from_error(
-        status: http::StatusCode,
-        body: serde_json::Value,
-        headers: &http::HeaderMap,
-    ) -> Self {
-        match status.as_u16() {
-            400 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::BadRequest(body);
-                }
-            }
-            403 => {
-                if let (Some(body), Some(headers)) = (
-                    runtime::fit(&body),
-                    UpdateRunnerJobForbiddenHeaders::read_from(headers),
-                ) {
-                    return Self::Forbidden { body, headers };
-                }
-            }
-            500 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::InternalServerError(body);
-                }
-            }
-            _ => {}
-        }
-
-        Self::Undocumented { status, body }
-    }
-}
-
-/// The headers of [`UpdateRunnerJobResponse::Ok`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateRunnerJobOkHeaders {
-    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
-    pub job_status: Option<String>,
-}
-
-impl UpdateRunnerJobOkHeaders {
-    fn write_to(&self, headers: &mut http::HeaderMap) {
-        runtime::put_header(headers, "Job-Status", &self.job_status);
-    }
-}
-
-/// The headers of [`UpdateRunnerJobResponse::Forbidden`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateRunnerJobForbiddenHeaders {
-    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
-    pub job_status: Option<String>,
-}
-
-impl UpdateRunnerJobForbiddenHeaders {
-    fn write_to(&self, headers: &mut http::HeaderMap) {
-        runtime::put_header(headers, "Job-Status", &self.job_status);
+    /// The headers of [`RequestRunnerJobResponse::NoContent`].
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RequestRunnerJobNoContentHeaders {
+        /// `X-GitLab-Last-Update`: The runner's queue marker; sent back as `last_update`, it lets GitLab answer 204 at once while nothing changed for the runner.
+        pub x_git_lab_last_update: String,
     }
 
-    fn read_from(headers: &http::HeaderMap) -> Option<Self> {
-        Some(Self {
-            job_status: runtime::header_value(headers, "Job-Status"),
-        })
-    }
-}
-
-/// The request of [`JobsApi::append_runner_job_trace`]: `PATCH /jobs/{id}/trace`.
-#[derive(Debug, Clone)]
-pub struct AppendRunnerJobTraceRequest {
-    /// ID of the job. A non-integer value gives 400 `{"error":"id is invalid"}`.
-    pub id: i64,
-    /// The job token, instead of the `JOB-TOKEN` header (`params[:token] || env['HTTP_JOB_TOKEN']`, lib/api/ci/helpers/runner.rb line 128).
-    pub token: Option<String>,
-    /// `<start>-<end>` of the patch in the whole log (gitlab-runner sends the end inclusive, GitLab reads only the start). Missing → 400.
-    pub content_range: Option<String>,
-    /// The new part of the log, as bytes.
-    pub body: bytes::Bytes,
-    /// The credentials the request carried, in the forms this operation accepts.
-    pub credentials: Credentials,
-    /// The request line and headers, for building pagination links.
-    pub context: RequestContext,
-}
-
-impl AppendRunnerJobTraceRequest {
-    /// The credentials this operation accepts: the document's security requirements.
-    pub const SECURITY: Security = Security {
-        schemes: &[Scheme::JobTokenHeader],
-        anonymous: true,
-    };
-}
-
-/// The answer of [`JobsApi::append_runner_job_trace`], one variant per status the document lists.
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)]
-pub enum AppendRunnerJobTraceResponse {
-    /// 202: Appended.
-    Accepted {
-        body: types::RunnerStatusCode,
-        headers: AppendRunnerJobTraceAcceptedHeaders,
-    },
-    /// 400: No `Content-Range` header, or `id` not an integer.
-    BadRequest(types::Error),
-    /// 403: Unknown job, wrong token, erased job, or a job that is not running (then with `Job-Status`).
-    Forbidden {
-        body: types::Error,
-        headers: AppendRunnerJobTraceForbiddenHeaders,
-    },
-    /// 416: The patch does not start where the log ends; `Range` says where it does.
-    RangeNotSatisfiable {
-        body: types::Error,
-        headers: AppendRunnerJobTraceRangeNotSatisfiableHeaders,
-    },
-    /// 500: An uncaught exception on the server (a bug or an outage, never the request's doing). Grape's `rescue_from :all` (lib/api/api.rb) calls `handle_api_exception` (lib/api/helpers.rb), which logs the exception and answers `rack_response({ 'message' => '500 Internal Server Error' }.to_json, 500)`; every operation can answer it.
-    InternalServerError(types::Error),
-    /// A status the document does not list for this operation (or a body that does not
-    /// fit its variant), sent as it is.
-    Undocumented {
-        status: http::StatusCode,
-        body: serde_json::Value,
-    },
-}
-
-impl IntoResponse for AppendRunnerJobTraceResponse {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Accepted { body, headers } => {
-                let mut response = runtime::json(202u16, &body);
-                headers.write_to(response.headers_mut());
-                response
-            }
-            Self::BadRequest(body) => runtime::json(400u16, &body),
-            Self::Forbidden { body, headers } => {
-                let mut response = runtime::json(403u16, &body);
-                headers.write_to(response.headers_mut());
-                response
-            }
-            Self::RangeNotSatisfiable { body, headers } => {
-                let mut response = runtime::json(416u16, &body);
-                headers.write_to(response.headers_mut());
-                response
-            }
-            Self::InternalServerError(body) => runtime::json(500u16, &body),
-            Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
+    impl RequestRunnerJobNoContentHeaders {
+        fn write_to(&self, headers: &mut http::HeaderMap) {
+            support::put_header(headers, "X-GitLab-Last-Update", &self.x_git_lab_last_update);
         }
     }
-}
 
-impl ErrorResponse for AppendRunnerJobTraceResponse {
-    const ERROR_STATUSES: &'static [u16] = &[400, 403, 416, 500];
-    #[allow(unused_variables)]
-    fn from_error(
-        status: http::StatusCode,
-        body: serde_json::Value,
-        headers: &http::HeaderMap,
-    ) -> Self {
-        match status.as_u16() {
-            400 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::BadRequest(body);
+    /// The answer of [`JobsApi::update_runner_job`](crate::JobsApi::update_runner_job), one variant per status the document lists.
+    #[derive(Debug, Clone)]
+    #[allow(clippy::large_enum_variant)]
+    pub enum UpdateRunnerJobResponse {
+        /// 200: The state was applied (`"200"`).
+        Ok {
+            body: types::RunnerStatusCode,
+            headers: UpdateRunnerJobOkHeaders,
+        },
+        /// 400: `token` missing or `id` not an integer (Grape validation, `{"error": ...}`), or a `state` that is not `running`, `success` or `failed` (the body `"400"`).
+        BadRequest(types::RunnerUpdateError),
+        /// 403: Unknown job, wrong token, erased job, or a job that is not running (then with `Job-Status`).
+        Forbidden {
+            body: types::RunnerUpdateError,
+            headers: UpdateRunnerJobForbiddenHeaders,
+        },
+        /// 500: An uncaught exception (`handle_api_exception`, lib/api/helpers.rb), as `InternalServerError` says; the schema is the operation's one error schema.
+        InternalServerError(types::RunnerUpdateError),
+        /// A status the document does not list for this operation (or a body that does not
+        /// fit its variant), sent as it is.
+        Undocumented {
+            status: http::StatusCode,
+            body: serde_json::Value,
+        },
+    }
+
+    impl IntoResponse for UpdateRunnerJobResponse {
+        fn into_response(self) -> Response {
+            match self {
+                Self::Ok { body, headers } => {
+                    let mut response = support::json(200u16, &body);
+                    headers.write_to(response.headers_mut());
+                    response
                 }
-            }
-            403 => {
-                if let (Some(body), Some(headers)) = (
-                    runtime::fit(&body),
-                    AppendRunnerJobTraceForbiddenHeaders::read_from(headers),
-                ) {
-                    return Self::Forbidden { body, headers };
+                Self::BadRequest(body) => support::json(400u16, &body),
+                Self::Forbidden { body, headers } => {
+                    let mut response = support::json(403u16, &body);
+                    headers.write_to(response.headers_mut());
+                    response
                 }
+                Self::InternalServerError(body) => support::json(500u16, &body),
+                Self::Undocumented { status, body } => support::json(status.as_u16(), &body),
             }
-            416 => {
-                if let (Some(body), Some(headers)) = (
-                    runtime::fit(&body),
-                    AppendRunnerJobTraceRangeNotSatisfiableHeaders::read_from(headers),
-                ) {
-                    return Self::RangeNotSatisfiable { body, headers };
+        }
+    }
+
+    impl ErrorResponse for UpdateRunnerJobResponse {
+        const ERROR_STATUSES: &'static [u16] = &[400, 403, 500];
+        #[allow(unused_variables)]
+        fn from_error(
+            status: http::StatusCode,
+            body: serde_json::Value,
+            headers: &http::HeaderMap,
+        ) -> Self {
+            match status.as_u16() {
+                400 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::BadRequest(body);
+                    }
                 }
-            }
-            500 => {
-                if let Some(body) = runtime::fit(&body) {
-                    return Self::InternalServerError(body);
+                403 => {
+                    if let (Some(body), Some(headers)) = (
+                        support::fit(&body),
+                        UpdateRunnerJobForbiddenHeaders::read_from(headers),
+                    ) {
+                        return Self::Forbidden { body, headers };
+                    }
                 }
+                500 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::InternalServerError(body);
+                    }
+                }
+                _ => {}
             }
-            _ => {}
+            Self::Undocumented { status, body }
+        }
+    }
+
+    /// The headers of [`UpdateRunnerJobResponse::Ok`].
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateRunnerJobOkHeaders {
+        /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+        pub job_status: Option<String>,
+    }
+
+    impl UpdateRunnerJobOkHeaders {
+        fn write_to(&self, headers: &mut http::HeaderMap) {
+            support::put_header(headers, "Job-Status", &self.job_status);
+        }
+    }
+
+    /// The headers of [`UpdateRunnerJobResponse::Forbidden`].
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateRunnerJobForbiddenHeaders {
+        /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+        pub job_status: Option<String>,
+    }
+
+    impl UpdateRunnerJobForbiddenHeaders {
+        fn write_to(&self, headers: &mut http::HeaderMap) {
+            support::put_header(headers, "Job-Status", &self.job_status);
         }
 
-        Self::Undocumented { status, body }
-    }
-}
-
-/// The headers of [`AppendRunnerJobTraceResponse::Accepted`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppendRunnerJobTraceAcceptedHeaders {
-    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
-    pub job_status: Option<String>,
-    /// `Range`: `0-<size>`: the log's size after the patch.
-    pub range: String,
-    /// `X-GitLab-Trace-Update-Interval`: Seconds until the runner should send the next patch (`60`, or `3` while the log is watched).
-    pub x_git_lab_trace_update_interval: String,
-}
-
-impl AppendRunnerJobTraceAcceptedHeaders {
-    fn write_to(&self, headers: &mut http::HeaderMap) {
-        runtime::put_header(headers, "Job-Status", &self.job_status);
-        runtime::put_header(headers, "Range", &self.range);
-        runtime::put_header(
-            headers,
-            "X-GitLab-Trace-Update-Interval",
-            &self.x_git_lab_trace_update_interval,
-        );
-    }
-}
-
-/// The headers of [`AppendRunnerJobTraceResponse::Forbidden`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppendRunnerJobTraceForbiddenHeaders {
-    /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
-    pub job_status: Option<String>,
-}
-
-impl AppendRunnerJobTraceForbiddenHeaders {
-    fn write_to(&self, headers: &mut http::HeaderMap) {
-        runtime::put_header(headers, "Job-Status", &self.job_status);
+        fn read_from(headers: &http::HeaderMap) -> Option<Self> {
+            Some(Self {
+                job_status: support::header_value(headers, "Job-Status"),
+            })
+        }
     }
 
-    fn read_from(headers: &http::HeaderMap) -> Option<Self> {
-        Some(Self {
-            job_status: runtime::header_value(headers, "Job-Status"),
-        })
+    /// The answer of [`JobsApi::append_runner_job_trace`](crate::JobsApi::append_runner_job_trace), one variant per status the document lists.
+    #[derive(Debug, Clone)]
+    #[allow(clippy::large_enum_variant)]
+    pub enum AppendRunnerJobTraceResponse {
+        /// 202: Appended.
+        Accepted {
+            body: types::RunnerStatusCode,
+            headers: AppendRunnerJobTraceAcceptedHeaders,
+        },
+        /// 400: No `Content-Range` header, or `id` not an integer.
+        BadRequest(types::Error),
+        /// 403: Unknown job, wrong token, erased job, or a job that is not running (then with `Job-Status`).
+        Forbidden {
+            body: types::Error,
+            headers: AppendRunnerJobTraceForbiddenHeaders,
+        },
+        /// 416: The patch does not start where the log ends; `Range` says where it does.
+        RangeNotSatisfiable {
+            body: types::Error,
+            headers: AppendRunnerJobTraceRangeNotSatisfiableHeaders,
+        },
+        /// 500: An uncaught exception on the server (a bug or an outage, never the request's doing). Grape's `rescue_from :all` (lib/api/api.rb) calls `handle_api_exception` (lib/api/helpers.rb), which logs the exception and answers `rack_response({ 'message' => '500 Internal Server Error' }.to_json, 500)`; every operation can answer it.
+        InternalServerError(types::Error),
+        /// A status the document does not list for this operation (or a body that does not
+        /// fit its variant), sent as it is.
+        Undocumented {
+            status: http::StatusCode,
+            body: serde_json::Value,
+        },
     }
-}
 
-/// The headers of [`AppendRunnerJobTraceResponse::RangeNotSatisfiable`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppendRunnerJobTraceRangeNotSatisfiableHeaders {
-    /// `Range`: `0-<size>` of the stored log.
-    pub range: String,
-}
-
-impl AppendRunnerJobTraceRangeNotSatisfiableHeaders {
-    fn write_to(&self, headers: &mut http::HeaderMap) {
-        runtime::put_header(headers, "Range", &self.range);
+    impl IntoResponse for AppendRunnerJobTraceResponse {
+        fn into_response(self) -> Response {
+            match self {
+                Self::Accepted { body, headers } => {
+                    let mut response = support::json(202u16, &body);
+                    headers.write_to(response.headers_mut());
+                    response
+                }
+                Self::BadRequest(body) => support::json(400u16, &body),
+                Self::Forbidden { body, headers } => {
+                    let mut response = support::json(403u16, &body);
+                    headers.write_to(response.headers_mut());
+                    response
+                }
+                Self::RangeNotSatisfiable { body, headers } => {
+                    let mut response = support::json(416u16, &body);
+                    headers.write_to(response.headers_mut());
+                    response
+                }
+                Self::InternalServerError(body) => support::json(500u16, &body),
+                Self::Undocumented { status, body } => support::json(status.as_u16(), &body),
+            }
+        }
     }
 
-    fn read_from(headers: &http::HeaderMap) -> Option<Self> {
-        Some(Self {
-            range: runtime::header_value(headers, "Range")?,
-        })
+    impl ErrorResponse for AppendRunnerJobTraceResponse {
+        const ERROR_STATUSES: &'static [u16] = &[400, 403, 416, 500];
+        #[allow(unused_variables)]
+        fn from_error(
+            status: http::StatusCode,
+            body: serde_json::Value,
+            headers: &http::HeaderMap,
+        ) -> Self {
+            match status.as_u16() {
+                400 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::BadRequest(body);
+                    }
+                }
+                403 => {
+                    if let (Some(body), Some(headers)) = (
+                        support::fit(&body),
+                        AppendRunnerJobTraceForbiddenHeaders::read_from(headers),
+                    ) {
+                        return Self::Forbidden { body, headers };
+                    }
+                }
+                416 => {
+                    if let (Some(body), Some(headers)) = (
+                        support::fit(&body),
+                        AppendRunnerJobTraceRangeNotSatisfiableHeaders::read_from(headers),
+                    ) {
+                        return Self::RangeNotSatisfiable { body, headers };
+                    }
+                }
+                500 => {
+                    if let Some(body) = support::fit(&body) {
+                        return Self::InternalServerError(body);
+                    }
+                }
+                _ => {}
+            }
+            Self::Undocumented { status, body }
+        }
+    }
+
+    /// The headers of [`AppendRunnerJobTraceResponse::Accepted`].
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AppendRunnerJobTraceAcceptedHeaders {
+        /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+        pub job_status: Option<String>,
+        /// `Range`: `0-<size>`: the log's size after the patch.
+        pub range: String,
+        /// `X-GitLab-Trace-Update-Interval`: Seconds until the runner should send the next patch (`60`, or `3` while the log is watched).
+        pub x_git_lab_trace_update_interval: String,
+    }
+
+    impl AppendRunnerJobTraceAcceptedHeaders {
+        fn write_to(&self, headers: &mut http::HeaderMap) {
+            support::put_header(headers, "Job-Status", &self.job_status);
+            support::put_header(headers, "Range", &self.range);
+            support::put_header(
+                headers,
+                "X-GitLab-Trace-Update-Interval",
+                &self.x_git_lab_trace_update_interval,
+            );
+        }
+    }
+
+    /// The headers of [`AppendRunnerJobTraceResponse::Forbidden`].
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AppendRunnerJobTraceForbiddenHeaders {
+        /// `Job-Status`: The job's status (`running`, or e.g. `canceled` when the job was canceled meanwhile).
+        pub job_status: Option<String>,
+    }
+
+    impl AppendRunnerJobTraceForbiddenHeaders {
+        fn write_to(&self, headers: &mut http::HeaderMap) {
+            support::put_header(headers, "Job-Status", &self.job_status);
+        }
+
+        fn read_from(headers: &http::HeaderMap) -> Option<Self> {
+            Some(Self {
+                job_status: support::header_value(headers, "Job-Status"),
+            })
+        }
+    }
+
+    /// The headers of [`AppendRunnerJobTraceResponse::RangeNotSatisfiable`].
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AppendRunnerJobTraceRangeNotSatisfiableHeaders {
+        /// `Range`: `0-<size>` of the stored log.
+        pub range: String,
+    }
+
+    impl AppendRunnerJobTraceRangeNotSatisfiableHeaders {
+        fn write_to(&self, headers: &mut http::HeaderMap) {
+            support::put_header(headers, "Range", &self.range);
+        }
+
+        fn read_from(headers: &http::HeaderMap) -> Option<Self> {
+            Some(Self {
+                range: support::header_value(headers, "Range")?,
+            })
+        }
     }
 }
 
@@ -3577,10 +3574,10 @@ pub trait JobsApi: Send + Sync + 'static {
     /// Source: lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, app/services/ci/register_job_service.rb.
     fn request_runner_job(
         &self,
-        request: RequestRunnerJobRequest,
-    ) -> impl Future<Output = RequestRunnerJobResponse> + Send {
+        request: requests::RequestRunnerJobRequest,
+    ) -> impl Future<Output = responses::RequestRunnerJobResponse> + Send {
         let _ = request;
-        std::future::ready(RequestRunnerJobResponse::route_not_found())
+        std::future::ready(responses::RequestRunnerJobResponse::route_not_found())
     }
 
     /// Update a job's state (runner)
@@ -3594,10 +3591,10 @@ pub trait JobsApi: Send + Sync + 'static {
     /// Source: lib/api/ci/runner.rb, lib/api/ci/helpers/runner.rb, app/services/ci/update_build_state_service.rb.
     fn update_runner_job(
         &self,
-        request: UpdateRunnerJobRequest,
-    ) -> impl Future<Output = UpdateRunnerJobResponse> + Send {
+        request: requests::UpdateRunnerJobRequest,
+    ) -> impl Future<Output = responses::UpdateRunnerJobResponse> + Send {
         let _ = request;
-        std::future::ready(UpdateRunnerJobResponse::route_not_found())
+        std::future::ready(responses::UpdateRunnerJobResponse::route_not_found())
     }
 
     /// Append to a job's log (runner)
@@ -3611,10 +3608,10 @@ pub trait JobsApi: Send + Sync + 'static {
     /// Source: lib/api/ci/runner.rb, app/services/ci/append_build_trace_service.rb, lib/gitlab/ci/trace.rb.
     fn append_runner_job_trace(
         &self,
-        request: AppendRunnerJobTraceRequest,
-    ) -> impl Future<Output = AppendRunnerJobTraceResponse> + Send {
+        request: requests::AppendRunnerJobTraceRequest,
+    ) -> impl Future<Output = responses::AppendRunnerJobTraceResponse> + Send {
         let _ = request;
-        std::future::ready(AppendRunnerJobTraceResponse::route_not_found())
+        std::future::ready(responses::AppendRunnerJobTraceResponse::route_not_found())
     }
 }
 
@@ -3639,7 +3636,7 @@ pub fn router<A: JobsApi>(api: Arc<A>) -> axum::Router {
                 .put(|state: State<Arc<A>>, request: Request| {
                     update_runner_job::<A>(
                         state,
-                        runtime::with_path_params(request, &[("id", "request")]),
+                        support::with_path_params(request, &[("id", "request")]),
                     )
                 }),
         )
@@ -4244,7 +4241,7 @@ async fn get_artifact_file_by_ref<A: JobsApi>(
 }
 
 async fn request_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
-    let mut input = match Input::read(request, &RequestRunnerJobRequest::SECURITY).await {
+    let mut input = match Input::read(request, &requests::RequestRunnerJobRequest::SECURITY).await {
         Ok(input) => input,
         Err(response) => return response,
     };
@@ -4264,7 +4261,7 @@ async fn request_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Requ
         return input.reject();
     };
     let (credentials, context) = input.into_parts();
-    let request = RequestRunnerJobRequest {
+    let request = requests::RequestRunnerJobRequest {
         body,
         credentials,
         context,
@@ -4273,7 +4270,7 @@ async fn request_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Requ
 }
 
 async fn update_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
-    let mut input = match Input::read(request, &UpdateRunnerJobRequest::SECURITY).await {
+    let mut input = match Input::read(request, &requests::UpdateRunnerJobRequest::SECURITY).await {
         Ok(input) => input,
         Err(response) => return response,
     };
@@ -4294,7 +4291,7 @@ async fn update_runner_job<A: JobsApi>(State(api): State<Arc<A>>, request: Reque
         return input.reject();
     };
     let (credentials, context) = input.into_parts();
-    let request = UpdateRunnerJobRequest {
+    let request = requests::UpdateRunnerJobRequest {
         id,
         body,
         credentials,
@@ -4307,10 +4304,11 @@ async fn append_runner_job_trace<A: JobsApi>(
     State(api): State<Arc<A>>,
     request: Request,
 ) -> Response {
-    let mut input = match Input::read(request, &AppendRunnerJobTraceRequest::SECURITY).await {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+    let mut input =
+        match Input::read(request, &requests::AppendRunnerJobTraceRequest::SECURITY).await {
+            Ok(input) => input,
+            Err(response) => return response,
+        };
     let id = input.path::<i64>("id");
     let token = input.query::<String>("token");
     let content_range = input.header::<String>("Content-Range");
@@ -4323,7 +4321,7 @@ async fn append_runner_job_trace<A: JobsApi>(
         return input.reject();
     };
     let (credentials, context) = input.into_parts();
-    let request = AppendRunnerJobTraceRequest {
+    let request = requests::AppendRunnerJobTraceRequest {
         id,
         token,
         content_range,
