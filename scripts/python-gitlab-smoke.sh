@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # python-gitlab, unchanged, against the reference server on its demo data: installs a pinned
 # python-gitlab from PyPI into .tools/python-gitlab (git-ignored), starts `serve` on a free
-# loopback port with an in-memory database, runs scripts/python_gitlab_smoke.py, stops it.
+# loopback port with an in-memory database, runs scripts/python_gitlab_smoke.py, then
+# scripts/python_gitlab_live.py (python-gitlab watching a job that a runner, driven with plain
+# HTTP, runs), and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=8.6.0
@@ -28,3 +30,4 @@ for _ in range(100):
         time.sleep(0.1)
 PY
 "$venv/bin/python" scripts/python_gitlab_smoke.py "http://127.0.0.1:$port" demo-running-job-token
+"$venv/bin/python" scripts/python_gitlab_live.py "http://127.0.0.1:$port" glrt-demo-shared-runner-token

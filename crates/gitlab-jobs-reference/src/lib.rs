@@ -18,7 +18,8 @@
 //!   URL names.
 //! - [`cli`]: the `serve` command ([`serve()`], [`ServeOptions`]), what it loads and the
 //!   banner it prints.
-//! - [`TestServer`]: a live server for downstream tests.
+//! - [`TestServer`]: a live server for downstream tests; [`TestRunner`] drives its runner
+//!   endpoints step by step.
 //! - [`fixtures`]: the JSON fixture format (with its JSON Schema) and its validation;
 //!   [`demo`]: deterministic demo data (its tokens in [`demo::tokens`]); [`archive`]:
 //!   artifacts zip archives.
@@ -35,6 +36,7 @@ pub mod model;
 pub mod rules;
 pub mod service;
 pub mod store;
+mod test_runner;
 mod test_server;
 
 pub use cli::{ServeOptions, serve};
@@ -42,6 +44,7 @@ pub use fixtures::Fixtures;
 pub use http::adapter::Reference;
 pub use service::{ApiError, JobsService};
 pub use store::{PostgresStore, SqliteStore, Store, open_store};
+pub use test_runner::{Outcome, RunningJob, TestRunner};
 pub use test_server::TestServer;
 
 #[cfg(test)]

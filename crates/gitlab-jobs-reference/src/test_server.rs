@@ -15,6 +15,7 @@ use crate::service::JobsService;
 use crate::store::Store;
 use crate::store::open::open_store;
 use crate::store::postgres::testing::{self, TestSchema};
+use crate::test_runner::TestRunner;
 
 /// A reference server on `127.0.0.1` with a port of its own, serving the Jobs API under
 /// `/api/v4` from a database loaded with fixtures. Dropping it stops the server (requests in
@@ -165,6 +166,13 @@ impl TestServer {
     /// `http://127.0.0.1:PORT/api/v4`.
     pub fn api_url(&self) -> String {
         format!("{}/api/v4", self.base_url())
+    }
+
+    /// A runner with this authentication token (a runner of the fixtures: the demo's are
+    /// [`demo::tokens::RUNNER`](crate::demo::tokens::RUNNER) and its neighbours), driven by
+    /// the test through the runner endpoints: jobs start, log and finish when it says.
+    pub fn runner(&self, token: &str) -> TestRunner {
+        TestRunner::new(&self.api_url(), token)
     }
 
     /// The server's store, to arrange or inspect data beside the API.

@@ -1,8 +1,9 @@
-//! `trace`: the log once, and `--follow` on a job whose log grows (written through the
-//! store, as a runner would append it) and which then finishes.
+//! `trace`: the log once, and `--follow` on a job whose log grows and which then finishes:
+//! grown by a runner through the runner endpoints (`TestServer::runner`), or rewritten in
+//! the store (what no runner can do: an erased or replaced log).
 
-use gitlab_jobs_reference::TestServer;
 use gitlab_jobs_reference::store::Record;
+use gitlab_jobs_reference::{Outcome, TestServer};
 
 use crate::support::{demo, run, spawn};
 
@@ -46,26 +47,41 @@ async fn trace_prints_the_log_as_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_prints_each_byte_once_until_the_job_finishes() {
     let server = demo().await;
-    let mut follower = spawn(
-        &server,
-        &["trace", RUNNING, "--follow", "--interval", "0.1"],
-    );
-    follower.wait_for_stdout(RUNNING_LOG).await;
+    // The demo's instance runner takes job 14 (`lint`, pending) and runs it.
+    let mut job = server
+        .runner(gitlab_jobs_reference::demo::tokens::RUNNER)
+        .request_job()
+        .await
+        .expect("asks")
+        .expect("job 14 is pending");
+    assert_eq!(job.id(), 14);
+    let mut follower = spawn(&server, &["trace", "14", "--follow", "--interval", "0.1"]);
 
-    let second = format!("{RUNNING_LOG}.....\n");
-    write_log(&server, &second).await;
-    follower.wait_for_stdout(".....\n").await;
-    let third = format!("{second}412 examples, 0 failures\n");
-    write_log(&server, &third).await;
-    follower.wait_for_stdout("412 examples").await;
-    cancel(&server).await;
+    job.append_trace("$ bundle exec rubocop --parallel\n")
+        .await
+        .expect("appends");
+    follower
+        .wait_for_stdout("$ bundle exec rubocop --parallel\n")
+        .await;
+    job.append_trace("Inspecting 214 files\n")
+        .await
+        .expect("appends");
+    follower.wait_for_stdout("Inspecting 214 files\n").await;
+    job.append_trace("214 files inspected, no offenses detected\n")
+        .await
+        .expect("appends");
+    follower.wait_for_stdout("no offenses detected\n").await;
+    job.finish(Outcome::Success).await.expect("finishes");
 
     let run = follower.finish().await;
-    // Canceled is no success: exit 1, and the whole log exactly once.
-    run.expect_code(1);
-    assert_eq!(run.stdout, third);
+    // Success: exit 0, and the whole log exactly once.
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "$ bundle exec rubocop --parallel\nInspecting 214 files\n214 files inspected, no offenses detected\n"
+    );
     assert!(
-        run.stderr.contains("job 13 finished: canceled"),
+        run.stderr.contains("job 14 finished: success"),
         "{}",
         run.stderr
     );

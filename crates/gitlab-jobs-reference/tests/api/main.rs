@@ -13,4 +13,5 @@ mod gitlab_source;
 mod lifecycle;
 mod pagination;
 mod reads;
+mod runner;
 mod support;
