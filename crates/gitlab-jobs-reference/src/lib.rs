@@ -18,6 +18,7 @@
 //!   URL names.
 //! - [`cli`]: the `serve` command ([`serve()`], [`ServeOptions`]), what it loads and the
 //!   banner it prints.
+//! - [`simulation`]: built-in runners that run pending jobs (`serve --simulate-runners N`).
 //! - [`TestServer`]: a live server for downstream tests; [`TestRunner`] drives its runner
 //!   endpoints step by step.
 //! - [`fixtures`]: the JSON fixture format (with its JSON Schema) and its validation;
@@ -35,6 +36,7 @@ pub mod http;
 pub mod model;
 pub mod rules;
 pub mod service;
+pub mod simulation;
 pub mod store;
 mod test_runner;
 mod test_server;
@@ -45,7 +47,7 @@ pub use http::adapter::Reference;
 pub use service::{ApiError, JobsService};
 pub use store::{PostgresStore, SqliteStore, Store, open_store};
 pub use test_runner::{Outcome, RunningJob, TestRunner};
-pub use test_server::TestServer;
+pub use test_server::{TestServer, TestServerBuilder};
 
 #[cfg(test)]
 mod test_support;

@@ -12,6 +12,7 @@ use crate::demo::demo_fixtures;
 use crate::fixtures::Fixtures;
 use crate::http::{self, Faults};
 use crate::service::JobsService;
+use crate::simulation::{self, Simulation, SimulationOptions};
 use crate::store::Store;
 use crate::store::open::open_store;
 use crate::store::postgres::testing::{self, TestSchema};
@@ -57,6 +58,8 @@ use crate::test_runner::TestRunner;
 pub struct TestServer {
     address: SocketAddr,
     store: Arc<dyn Store>,
+    /// Simulated runners, stopped before the server.
+    simulation: Option<Simulation>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     /// The PostgreSQL schema `start` made, dropped after the server.
@@ -99,12 +102,39 @@ impl TestServer {
         fixtures: Fixtures,
         faults: Option<Faults>,
     ) -> anyhow::Result<TestServer> {
-        let Some(schema) = testing::selected_schema().map_err(anyhow::Error::msg)? else {
-            return TestServer::launch("sqlite::memory:", fixtures, faults).await;
-        };
-        let mut server = TestServer::launch(&schema.url(), fixtures, faults).await?;
-        server.schema = Some(schema);
-        Ok(server)
+        let mut builder = TestServer::builder(fixtures);
+        builder.faults = faults;
+        builder.start().await
+    }
+
+    /// A server with options: faults, simulated runners.
+    ///
+    /// ```
+    /// use gitlab_jobs_reference::simulation::SimulationOptions;
+    /// use gitlab_jobs_reference::{TestServer, demo::demo_fixtures};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> anyhow::Result<()> {
+    /// // Two runners working through the demo's pending jobs, a hundred times faster than
+    /// // real time (a four-second job takes 40 ms).
+    /// let server = TestServer::builder(demo_fixtures())
+    ///     .simulation(SimulationOptions {
+    ///         time_scale: 0.01,
+    ///         ..SimulationOptions::new(2)
+    ///     })
+    ///     .start()
+    ///     .await?;
+    /// # server.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn builder(fixtures: Fixtures) -> TestServerBuilder {
+        TestServerBuilder {
+            fixtures,
+            faults: None,
+            simulation: None,
+            database: None,
+        }
     }
 
     /// The same with the demo data set (`demo_fixtures()`; its tokens are
@@ -127,6 +157,15 @@ impl TestServer {
         fixtures: Fixtures,
         faults: Option<Faults>,
     ) -> anyhow::Result<TestServer> {
+        TestServer::launch_with(database, fixtures, faults, None).await
+    }
+
+    async fn launch_with(
+        database: &str,
+        fixtures: Fixtures,
+        faults: Option<Faults>,
+        simulation: Option<SimulationOptions>,
+    ) -> anyhow::Result<TestServer> {
         let database = database.to_owned();
         let store = tokio::task::spawn_blocking(move || -> anyhow::Result<Arc<dyn Store>> {
             let store = open_store(&database)?;
@@ -147,11 +186,16 @@ impl TestServer {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         };
+        let simulation = match simulation {
+            Some(options) => Some(simulation::start(service.clone(), options).await?),
+            None => None,
+        };
         let app = http::app_with_faults(service, faults);
         let task = tokio::spawn(http::run(listener, app, stopped));
         Ok(TestServer {
             address,
             store,
+            simulation,
             stop: Some(stop),
             task: Some(task),
             schema: None,
@@ -182,6 +226,7 @@ impl TestServer {
 
     /// Stops accepting connections, lets the requests in flight finish, and waits.
     pub async fn shutdown(mut self) {
+        self.simulation.take();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -204,6 +249,73 @@ impl Drop for TestServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+/// Options of a [`TestServer`] ([`TestServer::builder`]).
+pub struct TestServerBuilder {
+    fixtures: Fixtures,
+    faults: Option<Faults>,
+    simulation: Option<SimulationOptions>,
+    database: Option<String>,
+}
+
+impl TestServerBuilder {
+    /// Faults injected into the requests their rules pick (see [`http::faults`]).
+    pub fn faults(mut self, faults: Faults) -> TestServerBuilder {
+        self.faults = Some(faults);
+        self
+    }
+
+    /// `runners` simulated runners in real time, as `serve --simulate-runners N` has them.
+    pub fn simulate_runners(self, runners: usize) -> TestServerBuilder {
+        self.simulation(SimulationOptions::new(runners))
+    }
+
+    /// Simulated runners with these options (e.g. a `time_scale` that makes them fast).
+    pub fn simulation(mut self, options: SimulationOptions) -> TestServerBuilder {
+        self.simulation = Some(options);
+        self
+    }
+
+    /// An explicit database (anything [`open_store`] accepts) instead of the default.
+    pub fn database(mut self, database: &str) -> TestServerBuilder {
+        self.database = Some(database.to_owned());
+        self
+    }
+
+    /// Starts the server: on the given database, else on SQLite in memory or, with
+    /// `GITLAB_JOBS_TEST_STORE=postgres`, a PostgreSQL schema of its own (see
+    /// [`TestServer::start`]).
+    pub async fn start(self) -> anyhow::Result<TestServer> {
+        if let Some(database) = &self.database {
+            return TestServer::launch_with(database, self.fixtures, self.faults, self.simulation)
+                .await;
+        }
+        let Some(schema) = testing::selected_schema().map_err(anyhow::Error::msg)? else {
+            return TestServer::launch_with(
+                "sqlite::memory:",
+                self.fixtures,
+                self.faults,
+                self.simulation,
+            )
+            .await;
+        };
+        let mut server =
+            TestServer::launch_with(&schema.url(), self.fixtures, self.faults, self.simulation)
+                .await?;
+        server.schema = Some(schema);
+        Ok(server)
+    }
+}
+
+impl std::fmt::Debug for TestServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestServerBuilder")
+            .field("faults", &self.faults.is_some())
+            .field("simulation", &self.simulation)
+            .field("database", &self.database)
+            .finish_non_exhaustive()
     }
 }
 

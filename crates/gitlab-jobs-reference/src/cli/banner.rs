@@ -6,6 +6,9 @@ use chrono::Utc;
 use super::data::Loaded;
 use crate::demo::tokens;
 use crate::http::Faults;
+use crate::simulation::{
+    FEED_PROJECT, KEEP_FINISHED, MAX_UNFINISHED, Simulation, SimulationOptions,
+};
 use crate::store::{PersonalAccessToken, Store};
 
 /// A personal access token that works now, and a project its user can read.
@@ -154,12 +157,32 @@ pub struct Extras<'a> {
     pub hint: Option<&'a TokenHint>,
     pub runner: Option<&'a str>,
     pub faults: &'a Faults,
+    pub simulation: Option<&'a Simulation>,
+}
+
+/// The simulation line: said, since jobs change on their own while it is on.
+pub fn simulation_lines(simulation: Option<&Simulation>) -> Vec<String> {
+    let Some(simulation) = simulation else {
+        return Vec::new();
+    };
+    let mut line = format!(
+        "  runners   ON: {} simulated runner(s) run pending jobs",
+        simulation.runners()
+    );
+    if simulation.feeding() {
+        line.push_str(&format!(
+            "; a new {FEED_PROJECT} pipeline every {} s (at most {MAX_UNFINISHED} unfinished, the newest {KEEP_FINISHED} finished kept)",
+            SimulationOptions::new(0).pipeline_interval.as_secs()
+        ));
+    }
+    vec![line]
 }
 
 pub fn print(url: &str, base_url: &str, database: &str, loaded: &Loaded, extras: &Extras<'_>) {
     let faults = extras.faults;
     let mut lines = lines(url, base_url, database, loaded, extras.hint, extras.runner);
     let last = lines.pop();
+    lines.extend(simulation_lines(extras.simulation));
     lines.extend(fault_lines(faults));
     lines.extend(last);
     for line in lines {

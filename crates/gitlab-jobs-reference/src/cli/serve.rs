@@ -15,6 +15,7 @@ use super::banner;
 use super::data::load;
 use crate::http::{self, Faults, faults::FaultRule};
 use crate::service::JobsService;
+use crate::simulation::{self, SimulationOptions};
 use crate::store::open::{DEFAULT_DATABASE, open_store, redacted};
 
 /// The options of `serve` (also its command line).
@@ -42,6 +43,11 @@ pub struct ServeOptions {
     /// The instance URL that `web_url`s start with [default: the listening URL].
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Built-in runners that take pending jobs, write their logs over a few seconds and
+    /// finish them as the fixtures say (default success); on the demo data, new pipelines
+    /// keep arriving in acme/backend.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub simulate_runners: usize,
     #[command(flatten)]
     pub faults: FaultOptions,
 }
@@ -68,6 +74,7 @@ impl Default for ServeOptions {
             demo: false,
             demo_jobs: 0,
             base_url: None,
+            simulate_runners: 0,
             faults: FaultOptions::default(),
         }
     }
@@ -104,12 +111,22 @@ pub async fn serve_until(
     let url = listening_url(listener.local_addr()?);
     let base_url = options.base_url.clone().unwrap_or_else(|| url.clone());
     let service = JobsService::new(Arc::clone(&store), &base_url);
+    // Stopped when dropped, after the server.
+    let simulation = match options.simulate_runners {
+        0 => None,
+        runners => Some(
+            simulation::start(service.clone(), SimulationOptions::new(runners))
+                .await
+                .context("starting the simulated runners")?,
+        ),
+    };
     // The banner goes to terminals and logs: no password in it.
     let database = redacted(&options.database);
     let extras = banner::Extras {
         hint: hint.as_ref(),
         runner: runner.as_deref(),
         faults: &faults,
+        simulation: simulation.as_ref(),
     };
     banner::print(&url, &base_url, &database, &loaded, &extras);
     tracing::info!(
@@ -120,6 +137,7 @@ pub async fn serve_until(
     http::run(listener, http::app_with_faults(service, Some(faults)), stop)
         .await
         .context("serving")?;
+    drop(simulation);
     // The last handle: closing it checkpoints the WAL into the database file.
     tokio::task::spawn_blocking(move || drop(store))
         .await

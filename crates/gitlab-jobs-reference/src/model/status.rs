@@ -46,6 +46,15 @@ impl JobStatus {
         JobStatus::Scheduled,
     ];
 
+    /// `COMPLETED_STATUSES` (app/models/concerns/ci/has_status.rb): success, failed, canceled,
+    /// skipped.
+    pub fn is_completed(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Created => "created",

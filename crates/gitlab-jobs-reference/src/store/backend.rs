@@ -157,6 +157,19 @@ pub(crate) trait Queries: BatchRead {
     /// Appends `patch` to the job's log, creating the log if it has none.
     fn append_trace(&mut self, job_id: Id, patch: &str) -> Result<(), StoreError>;
 
+    /// A project's pipelines of one `source`, newest first, with their statuses.
+    fn pipelines_by_source(
+        &mut self,
+        project_id: Id,
+        source: &str,
+    ) -> Result<Vec<(Id, JobStatus)>, StoreError>;
+
+    /// Inserts a pipeline (its id and iid are the next ones); returns the id.
+    fn insert_pipeline(&mut self, pipeline: &Pipeline) -> Result<Id, StoreError>;
+
+    /// Deletes a pipeline, its jobs and what they own (logs, artifacts, variables, scripts).
+    fn delete_pipeline(&mut self, pipeline_id: Id) -> Result<(), StoreError>;
+
     // --- writes -----------------------------------------------------------------------------
 
     /// Makes the job (if it is in the project) and its pipeline the transaction's to change,
@@ -409,6 +422,36 @@ impl<B: Backend> Store for B {
         self.write(|tx| {
             runner_use_cases::update_job_state(tx, job_id, token, state, failure_reason, now)
         })
+    }
+
+    fn job_script(&self, job_id: Id) -> Result<Option<JobScript>, StoreError> {
+        self.read_one(|tx| tx.job_script(job_id))
+    }
+
+    fn pipelines_by_source(
+        &self,
+        project_id: Id,
+        source: &str,
+    ) -> Result<Vec<(Id, JobStatus)>, StoreError> {
+        self.read_one(|tx| tx.pipelines_by_source(project_id, source))
+    }
+
+    fn create_pipeline(
+        &self,
+        pipeline: &Pipeline,
+        jobs: &[(Job, JobScript)],
+        now: DateTime<Utc>,
+    ) -> Result<Id, StoreError> {
+        self.write(|tx| runner_use_cases::create_pipeline(tx, pipeline, jobs, now))
+    }
+
+    fn prune_pipelines(
+        &self,
+        project_id: Id,
+        source: &str,
+        keep: usize,
+    ) -> Result<usize, StoreError> {
+        self.write(|tx| runner_use_cases::prune_pipelines(tx, project_id, source, keep))
     }
 
     fn lock_for_loading(&self) -> Result<LoadingLock, StoreError> {

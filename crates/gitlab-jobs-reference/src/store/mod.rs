@@ -68,8 +68,8 @@ pub use sqlite::SqliteStore;
 
 use crate::fixtures::Fixtures;
 use crate::model::{
-    AgentAuthorization, Id, Job, JobDetails, JobKind, JobStatus, JobVariable, Pipeline, Project,
-    User,
+    AgentAuthorization, Id, Job, JobDetails, JobKind, JobScript, JobStatus, JobVariable, Pipeline,
+    Project, User,
 };
 
 /// How a request names a project: `find_project` (`lib/api/helpers.rb`) reads a number as an
@@ -308,6 +308,34 @@ pub trait Store: Send + Sync {
         failure_reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<RunnerUpdate, StoreError>;
+
+    /// A build's script and simulated outcome, when its fixture (or creator) gave one.
+    fn job_script(&self, job_id: Id) -> Result<Option<JobScript>, StoreError>;
+
+    /// A project's pipelines of one `source`, newest first, with their statuses.
+    fn pipelines_by_source(
+        &self,
+        project_id: Id,
+        source: &str,
+    ) -> Result<Vec<(Id, JobStatus)>, StoreError>;
+
+    /// Creates a pipeline of `jobs` with their scripts and starts it (the first stage's jobs
+    /// become pending); the pipeline's and jobs' ids are the next ones. Returns its id.
+    fn create_pipeline(
+        &self,
+        pipeline: &Pipeline,
+        jobs: &[(Job, JobScript)],
+        now: DateTime<Utc>,
+    ) -> Result<Id, StoreError>;
+
+    /// Deletes the finished pipelines of `source` in the project beyond the newest `keep`,
+    /// with their jobs, logs and artifacts; returns how many went.
+    fn prune_pipelines(
+        &self,
+        project_id: Id,
+        source: &str,
+        keep: usize,
+    ) -> Result<usize, StoreError>;
 
     // --- loading ----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ use rand::TryRng as _;
 use super::backend::Queries;
 use super::hydrate;
 use super::use_cases::{process_pipeline, reload};
-use crate::model::{Id, Job, JobDetails, JobScript, JobStatus};
+use crate::model::{Id, Job, JobDetails, JobScript, JobStatus, Pipeline};
 use crate::rules::runner::{self as rules, Append, JobRefusal, StateUpdate};
 use crate::store::{ProjectKey, RegisteredRunner, StoreError};
 
@@ -282,4 +282,47 @@ pub fn copy_script(tx: &mut impl Queries, from: Id, to: Id) -> Result<(), StoreE
         tx.insert_job_script(to, &script)?;
     }
     Ok(())
+}
+
+/// A new pipeline of `jobs` (each with its script), processed as GitLab processes a created
+/// pipeline (`Ci::PipelineProcessing::AtomicProcessingService`): the first stage's jobs become
+/// pending and the pipeline's status follows. Returns the pipeline's id.
+pub fn create_pipeline(
+    tx: &mut impl Queries,
+    pipeline: &Pipeline,
+    jobs: &[(Job, JobScript)],
+    now: DateTime<Utc>,
+) -> Result<Id, StoreError> {
+    let pipeline_id = tx.insert_pipeline(pipeline)?;
+    for (job, script) in jobs {
+        let job = Job {
+            id: 0,
+            pipeline_id,
+            project_id: pipeline.project_id,
+            ..job.clone()
+        };
+        let job_id = tx.insert_job(&job)?;
+        tx.insert_job_script(job_id, script)?;
+    }
+    process_pipeline(tx, pipeline_id, None, now)?;
+    Ok(pipeline_id)
+}
+
+/// Deletes the finished pipelines of `source` in the project beyond the newest `keep` ones;
+/// returns how many went. Unfinished pipelines stay (a runner may be running their jobs).
+pub fn prune_pipelines(
+    tx: &mut impl Queries,
+    project_id: Id,
+    source: &str,
+    keep: usize,
+) -> Result<usize, StoreError> {
+    let pipelines = tx.pipelines_by_source(project_id, source)?;
+    let mut pruned = 0;
+    for (pipeline_id, status) in pipelines.into_iter().skip(keep) {
+        if status.is_completed() {
+            tx.delete_pipeline(pipeline_id)?;
+            pruned += 1;
+        }
+    }
+    Ok(pruned)
 }

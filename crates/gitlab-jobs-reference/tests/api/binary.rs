@@ -16,8 +16,14 @@ struct Running {
 impl Running {
     /// Starts `serve` on a free port and reads its banner.
     fn start(database: &str) -> Running {
+        Running::start_with(database, &[])
+    }
+
+    /// The same with more options.
+    fn start_with(database: &str, options: &[&str]) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gitlab-jobs-reference"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -128,4 +134,71 @@ async fn serve_prints_a_usable_token_stops_on_sigterm_and_keeps_its_changes() {
     let output = second.terminate();
     assert!(output.status.success());
     let _ = std::fs::remove_dir_all(directory);
+}
+
+/// `serve --simulate-runners 2` on the demo data, in real time: the banner says so and names
+/// the demo runner's token, and the demo's pending job 16 (five seconds of work) runs and
+/// finishes through the simulated runners well within a minute, with its log.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_with_simulated_runners_runs_the_pending_jobs() {
+    let running = Running::start_with("sqlite::memory:", &["--simulate-runners", "2"]);
+    let line = running.banner_value("runners");
+    assert!(
+        line.starts_with(
+            "ON: 2 simulated runner(s) run pending jobs; a new acme/backend pipeline every 5 s"
+        ),
+        "{line}"
+    );
+    assert!(
+        running
+            .banner_value("runner ")
+            .starts_with("glrt-demo-shared-runner-token"),
+        "{:?}",
+        running.banner
+    );
+    let client =
+        connect(&running.api_url(), Auth::PrivateToken(running.token())).expect("a client");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    loop {
+        let job = client
+            .get_job()
+            .id(BACKEND)
+            .job_id(16)
+            .send()
+            .await
+            .expect("reads job 16")
+            .into_inner();
+        if seen.last() != Some(&job.status) {
+            seen.push(job.status);
+        }
+        if job.finished_at.is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job 16 went {seen:?} in a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    use gitlab_jobs_client::types::JobStatus;
+    // Pending at start; the runners may have taken it before the first look.
+    assert!(
+        matches!(
+            seen.as_slice(),
+            [JobStatus::Pending, JobStatus::Running, JobStatus::Success]
+                | [JobStatus::Running, JobStatus::Success]
+                | [JobStatus::Pending, JobStatus::Success]
+                | [JobStatus::Success]
+        ),
+        "{seen:?}"
+    );
+    let log = client
+        .job_trace(&gitlab_jobs_client::ProjectId::from(BACKEND), 16)
+        .await
+        .expect("the log");
+    assert!(log.contains("58 examples, 0 failures\n"), "{log}");
+    let output = running.terminate();
+    assert!(output.status.success(), "{output:?}");
 }

@@ -14,4 +14,5 @@ mod lifecycle;
 mod pagination;
 mod reads;
 mod runner;
+mod simulation;
 mod support;

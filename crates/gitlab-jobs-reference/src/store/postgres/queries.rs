@@ -124,6 +124,22 @@ impl Queries for Tx<'_> {
         runners::append_trace(self, job_id, patch)
     }
 
+    fn pipelines_by_source(
+        &mut self,
+        project_id: Id,
+        source: &str,
+    ) -> Result<Vec<(Id, JobStatus)>, StoreError> {
+        runners::pipelines_by_source(self, project_id, source)
+    }
+
+    fn insert_pipeline(&mut self, pipeline: &Pipeline) -> Result<Id, StoreError> {
+        runners::insert_pipeline(self, pipeline)
+    }
+
+    fn delete_pipeline(&mut self, pipeline_id: Id) -> Result<(), StoreError> {
+        runners::delete_pipeline(self, pipeline_id)
+    }
+
     fn lock_job(&mut self, project_id: Id, job_id: Id) -> Result<(), StoreError> {
         write::lock_job(self, project_id, job_id)
     }

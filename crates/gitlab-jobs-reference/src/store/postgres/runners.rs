@@ -1,11 +1,11 @@
 //! The statements of the runner side of jobs: runners by token, the queue of pending builds,
-//! job scripts and log appends.
+//! job scripts and log appends; and the pipelines simulated runners get.
 
 use ::postgres::types::Json;
 
-use super::codec::{get, json};
+use super::codec::{get, json, status};
 use super::tx::Tx;
-use crate::model::{Id, JobScript};
+use crate::model::{Id, JobScript, JobStatus, Pipeline};
 use crate::store::{RegisteredRunner, StoreError};
 
 pub fn runner_by_token(
@@ -82,5 +82,55 @@ pub fn append_trace(tx: &mut Tx<'_>, job_id: Id, patch: &str) -> Result<(), Stor
          ON CONFLICT (job_id) DO UPDATE SET content = traces.content || EXCLUDED.content",
         &[&job_id, &patch.as_bytes()],
     )?;
+    Ok(())
+}
+
+/// A new pipeline with the next iid of its project; returns its id.
+pub fn insert_pipeline(tx: &mut Tx<'_>, pipeline: &Pipeline) -> Result<Id, StoreError> {
+    let row = tx.query_one(
+        "INSERT INTO pipelines (iid, project_id, sha, ref, status, source, created_at, updated_at)
+         VALUES ((SELECT coalesce(max(iid), 0) + 1 FROM pipelines WHERE project_id = $1),
+             $1, $2, $3, $4, $5, $6, $7)
+         RETURNING id",
+        &[
+            &pipeline.project_id,
+            &pipeline.sha,
+            &pipeline.ref_name,
+            &pipeline.status.as_str(),
+            &pipeline.source,
+            &pipeline.created_at,
+            &pipeline.updated_at,
+        ],
+    )?;
+    get(&row, 0)
+}
+
+pub fn pipelines_by_source(
+    tx: &mut Tx<'_>,
+    project_id: Id,
+    source: &str,
+) -> Result<Vec<(Id, JobStatus)>, StoreError> {
+    tx.query(
+        "SELECT id, status FROM pipelines WHERE project_id = $1 AND source = $2 ORDER BY id DESC",
+        &[&project_id, &source],
+    )?
+    .iter()
+    .map(|row| Ok((get(row, 0)?, status(row, 1)?)))
+    .collect()
+}
+
+/// Deletes a pipeline with its jobs and everything they own.
+pub fn delete_pipeline(tx: &mut Tx<'_>, pipeline_id: Id) -> Result<(), StoreError> {
+    for sql in [
+        "DELETE FROM job_variables WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = $1)",
+        "DELETE FROM job_artifacts WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = $1)",
+        "DELETE FROM traces WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = $1)",
+        "DELETE FROM job_scripts WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = $1)",
+        "UPDATE jobs SET downstream_pipeline_id = NULL WHERE downstream_pipeline_id = $1",
+        "DELETE FROM jobs WHERE pipeline_id = $1",
+        "DELETE FROM pipelines WHERE id = $1",
+    ] {
+        tx.execute(sql, &[&pipeline_id])?;
+    }
     Ok(())
 }

@@ -133,6 +133,22 @@ impl Queries for Batch<'_> {
         runners::append_trace(self.0, job_id, patch)
     }
 
+    fn pipelines_by_source(
+        &mut self,
+        project_id: Id,
+        source: &str,
+    ) -> Result<Vec<(Id, JobStatus)>, StoreError> {
+        runners::pipelines_by_source(self.0, project_id, source)
+    }
+
+    fn insert_pipeline(&mut self, pipeline: &Pipeline) -> Result<Id, StoreError> {
+        runners::insert_pipeline(self.0, pipeline)
+    }
+
+    fn delete_pipeline(&mut self, pipeline_id: Id) -> Result<(), StoreError> {
+        runners::delete_pipeline(self.0, pipeline_id)
+    }
+
     fn lock_job(&mut self, _project_id: Id, _job_id: Id) -> Result<(), StoreError> {
         Ok(())
     }

@@ -1,10 +1,10 @@
 //! The statements of the runner side of jobs: runners by token, the queue of pending builds,
-//! job scripts and log appends.
+//! job scripts and log appends; and the pipelines simulated runners get.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::codec::{Json, to_json};
-use crate::model::{Id, JobScript, Runner};
+use super::codec::{Json, status_at, to_json, to_micros};
+use crate::model::{Id, JobScript, JobStatus, Pipeline, Runner};
 use crate::rules::runner::RunnerScope;
 use crate::store::{RegisteredRunner, StoreError};
 
@@ -89,5 +89,58 @@ pub fn append_trace(connection: &Connection, job_id: Id, patch: &str) -> Result<
              ON CONFLICT (job_id) DO UPDATE SET content = content || excluded.content",
         )?
         .execute(params![job_id, patch])?;
+    Ok(())
+}
+
+/// A new pipeline with the next iid of its project; returns its id.
+pub fn insert_pipeline(connection: &Connection, pipeline: &Pipeline) -> Result<Id, StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO pipelines (iid, project_id, sha, ref, status, source, created_at,
+                 updated_at)
+             VALUES ((SELECT coalesce(max(iid), 0) + 1 FROM pipelines WHERE project_id = ?1),
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            pipeline.project_id,
+            pipeline.sha,
+            pipeline.ref_name,
+            pipeline.status.as_str(),
+            pipeline.source,
+            to_micros(pipeline.created_at),
+            to_micros(pipeline.updated_at),
+        ])?;
+    Ok(connection.last_insert_rowid())
+}
+
+pub fn pipelines_by_source(
+    connection: &Connection,
+    project_id: Id,
+    source: &str,
+) -> Result<Vec<(Id, JobStatus)>, StoreError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT id, status FROM pipelines WHERE project_id = ?1 AND source = ?2
+             ORDER BY id DESC",
+        )?
+        .query_map(params![project_id, source], |row| {
+            Ok((row.get(0)?, status_at(row, 1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Deletes a pipeline with its jobs and everything they own.
+pub fn delete_pipeline(connection: &Connection, pipeline_id: Id) -> Result<(), StoreError> {
+    for sql in [
+        "DELETE FROM job_variables WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = ?1)",
+        "DELETE FROM job_artifacts WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = ?1)",
+        "DELETE FROM traces WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = ?1)",
+        "DELETE FROM job_scripts WHERE job_id IN (SELECT id FROM jobs WHERE pipeline_id = ?1)",
+        "UPDATE jobs SET downstream_pipeline_id = NULL WHERE downstream_pipeline_id = ?1",
+        "DELETE FROM jobs WHERE pipeline_id = ?1",
+        "DELETE FROM pipelines WHERE id = ?1",
+    ] {
+        connection.prepare_cached(sql)?.execute([pipeline_id])?;
+    }
     Ok(())
 }
