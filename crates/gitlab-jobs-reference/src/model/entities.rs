@@ -102,8 +102,9 @@ pub struct Project {
     pub name: String,
     pub description: Option<String>,
     pub visibility: Visibility,
-    /// "Public pipelines" (`public_builds`): lets non-members read the jobs of a public or
-    /// internal project. GitLab's default is on.
+    /// "Public pipelines" (`public_builds`): lets everyone who sees the project read its jobs
+    /// (non-members of a public or internal project, guests of a private one). GitLab's
+    /// default is on.
     pub public_builds: bool,
     pub ci_job_token_scope_enabled: bool,
     pub created_at: DateTime<Utc>,

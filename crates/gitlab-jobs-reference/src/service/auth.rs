@@ -205,16 +205,13 @@ impl ProjectAccess {
                     }
                     || (self.project.public_builds && self.at_least(AccessLevel::GUEST))
             }
-            // Reporters read jobs; so does everyone who can see a public (signed-in users:
-            // internal) project with public pipelines. Guests of a private project cannot.
+            // Reporters read jobs; with public pipelines on, so does everyone who can see the
+            // project at all: `rule { public_builds }.policy { enable :read_build }`
+            // (app/policies/project_policy.rb; newest GitLab: `~public_builds` prevents
+            // `_read_public_build`, which enables `read_build`). That includes guests of a
+            // private project, the only non-reporters `find_project` lets through there.
             Ability::ReadBuild => {
-                self.at_least(AccessLevel::REPORTER)
-                    || (self.project.public_builds
-                        && match self.project.visibility {
-                            Visibility::Public => true,
-                            Visibility::Internal => self.actor.user().is_some(),
-                            Visibility::Private => false,
-                        })
+                self.at_least(AccessLevel::REPORTER) || self.project.public_builds
             }
             Ability::UpdateBuild => self.at_least(AccessLevel::DEVELOPER),
             Ability::ForceCancel | Ability::DestroyArtifacts => {

@@ -12,5 +12,6 @@ mod fidelity;
 mod gitlab_source;
 mod lifecycle;
 mod pagination;
+mod permissions;
 mod reads;
 mod support;
