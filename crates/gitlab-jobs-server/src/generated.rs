@@ -1753,7 +1753,7 @@ pub enum PlayJobResponse {
         body: types::Error,
         headers: PlayJobUnauthorizedHeaders,
     },
-    /// 403: The user may see the project but lacks the permission, or the token lacks the scope.
+    /// 403: The caller may not play the job (`play_job`, for example a reporter), or gave variables without permission to set pipeline variables (app/services/ci/play_build_service.rb `check_access!`), or the token lacks the scope.
     Forbidden(types::Error),
     /// 404: Unknown job (`404 Not found`, lowercase f) or unknown/invisible project (`404 Project Not Found`).
     NotFound(types::Error),
@@ -2866,7 +2866,7 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// Offset limit: GitLab refuses offset pagination past the plan's `offset_pagination_limit` (50,000 by default) with 405 `{"error":"Offset pagination has a maximum allowed offset of 50000 for requests that return objects of type Ci::Build. Remaining records can be retrieved using keyset pagination."}` only when the ops feature flag `enforce_ci_builds_pagination_limit` is enabled for the project (`CursorBasedKeyset.enforced_for_type?`, lib/gitlab/pagination/cursor_based_keyset.rb; the flag was introduced in GitLab 16.6 and is off by default, config/feature_flags/ops/enforce_ci_builds_pagination_limit.yml). The check is `page * per_page > limit` with the requested, unclamped `per_page` (`offset_limit_exceeded?`, lib/api/helpers/pagination_strategies.rb), and it applies to this list only: the pipeline lists use plain `paginate`. With the flag off (the default) any page answers 200 (`[]` past the end).
     ///
-    /// Access: needs authentication even on public projects (jobs.rb `before { authenticate! }`); guests get 403 (`authorize_read_builds!`). Rate limited (`jobs_index`) → 429. Job tokens are accepted (`job_token_allowed`).
+    /// Access: needs authentication even on public projects (jobs.rb `before { authenticate! }`); guests get 403 (`authorize_read_builds!`) unless the project has public pipelines (`public_builds`: app/policies/project_policy.rb `rule { public_builds }.policy { enable :read_build }`, whatever the project's visibility). Rate limited (`jobs_index`) → 429. Job tokens are accepted (`job_token_allowed`).
     ///
     /// Docs vs code: the documentation types `scope` as "string or array" and lists 8 statuses; the code accepts every JobStatus value. GitLab's openapi_v2 also lists a `ref` filter that no checked jobs.rb version implements; it is not declared here. Source: lib/api/ci/jobs.rb.
     fn list_project_jobs(
@@ -3035,6 +3035,8 @@ pub trait JobsApi: Send + Sync + 'static {
     /// `POST /projects/{id}/jobs/{job_id}/play`
     ///
     /// Triggers a manual (or delayed) job or bridge and answers **200** (explicit `status 200`) with it: `Job` for builds, `Bridge` for bridges. The same job is enqueued (same id, `pending`, `user` set to the caller); a finished but still playable job is retried instead, and the original object is presented. Optional `job_variables_attributes` (GitLab 14.9+). Not playable → 400 `{"message":"400 Bad request - Unplayable Job"}`; a variable without `key` → 400 `{"error":"job_variables_attributes[0][key] is missing"}`; not a member → 404, reporter → 403. The endpoint exists since GitLab 8.11 (its `detail`).
+    ///
+    /// Variables need permission to set pipeline variables: when the project restricts user-defined variables (projects API `restrict_user_defined_variables`), only members at or above its `ci_pipeline_variables_minimum_override_role` (`developer`, `maintainer` (the default), `owner`, or `no_one_allowed`) may give them (app/models/project_ci_cd_setting.rb `override_pipeline_variables_allowed?`, lines 61-71 at 06937a4; app/policies/project_policy.rb `rule { user_defined_variables_allowed }.policy { enable :set_pipeline_variables }`). Anyone else playing a build with variables gets 403 `{"message":"403 Forbidden"}` and nothing changes (app/services/ci/play_build_service.rb `check_access!`, lines 28-34: `variables.present? && !Ability.allowed?(current_user, :set_pipeline_variables, project)` raises `AccessDeniedError`); the same play without variables is allowed. The `playable?` check comes first (lib/api/ci/jobs.rb), so an unplayable job answers 400 either way. A bridge's `play` ignores variables (app/models/ci/bridge.rb), so playing a bridge never checks them.
     ///
     /// Docs vs code: the code's `desc` says JobBasic but presents `Job`/`Bridge`; the 10.x and 13.x examples show status `"started"` (no such status); every example omits `pipeline`. Source: lib/api/ci/jobs.rb, app/services/ci/play_build_service.rb.
     fn play_job(&self, request: PlayJobRequest) -> impl Future<Output = PlayJobResponse> + Send {

@@ -6,7 +6,7 @@ mod entities;
 mod job;
 mod status;
 
-pub use access::AccessLevel;
+pub use access::{AccessLevel, PipelineVariablesRole};
 pub use entities::{
     AgentAuthorization, Commit, Environment, Pipeline, Project, Runner, RunnerManager, User,
     Visibility,

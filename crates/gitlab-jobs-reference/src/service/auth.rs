@@ -139,6 +139,9 @@ pub enum Ability {
     EraseBuild,
     /// `destroy_artifacts`: maintainers (project_policy.rb).
     DestroyArtifacts,
+    /// `set_pipeline_variables` on the project (project_policy.rb
+    /// `rule { user_defined_variables_allowed }`): see `Project::may_set_pipeline_variables`.
+    SetPipelineVariables,
 }
 
 /// A project the actor can see, with the actor's membership level in it.
@@ -217,6 +220,7 @@ impl ProjectAccess {
             Ability::ForceCancel | Ability::DestroyArtifacts => {
                 self.at_least(AccessLevel::MAINTAINER)
             }
+            Ability::SetPipelineVariables => self.project.may_set_pipeline_variables(self.level),
             Ability::EraseBuild => {
                 let owner_of_job = job.is_some_and(|job| {
                     job.user_id.is_some() && job.user_id == self.actor.user_id()

@@ -10,6 +10,7 @@ use gitlab_jobs_server::{
 };
 
 use crate::model::{Id, JobKind, JobVariable};
+use crate::rules;
 use crate::service::auth::{Ability, Actor, Credentials, Route};
 use crate::service::error_bodies::ApiError;
 
@@ -162,7 +163,12 @@ impl JobsService {
     }
 
     /// POST /projects/:id/jobs/:job_id/play → 200 with the played job (`Job` for builds,
-    /// `Bridge` for bridges). Unplayable → `400 Bad request - Unplayable Job`.
+    /// `Bridge` for bridges). In lib/api/ci/jobs.rb's order: `authorize_read_builds!`,
+    /// `find_job!`, `authorize!(:play_job)`, then `bad_request!("Unplayable Job") unless
+    /// job.playable?`, then `job.play`. For a build that is `Ci::PlayBuildService#check_access!`
+    /// (app/services/ci/play_build_service.rb): variables given (`variables.present?`) without
+    /// `set_pipeline_variables` on the project → `403 Forbidden` (`AccessDeniedError`), before
+    /// anything changes. A bridge's `play` ignores variables (app/models/ci/bridge.rb).
     pub fn play_job(
         &self,
         credentials: &Credentials,
@@ -175,6 +181,12 @@ impl JobsService {
         access.authorize(Ability::ReadBuild, None)?;
         let details = self.find_job(&access, job_id, None)?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
+        if !rules::playable(&details.job) {
+            return Err(ApiError::unplayable_job());
+        }
+        if details.job.kind == JobKind::Build && !variables.is_empty() {
+            access.authorize(Ability::SetPipelineVariables, None)?;
+        }
         let actor = Self::actor_id(&access)?;
         let played =
             self.store()

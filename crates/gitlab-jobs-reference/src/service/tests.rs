@@ -420,6 +420,61 @@ fn play_answers_the_played_job_or_bridge(backend: &Backend) {
     );
 }
 
+/// Item 13: app/services/ci/play_build_service.rb `check_access!` raises `AccessDeniedError`
+/// (`403 Forbidden`) when variables are given without `set_pipeline_variables`
+/// (app/policies/project_policy.rb, decided by app/models/project_ci_cd_setting.rb
+/// `override_pipeline_variables_allowed?`). lib/api/ci/jobs.rb checks `playable?` first; a
+/// bridge's `play` ignores variables (app/models/ci/bridge.rb).
+fn play_with_variables_needs_permission_to_set_them(backend: &Backend) {
+    let store = backend.small_store();
+    store
+        .load_fixtures(&crate::test_support::restricted_fixtures())
+        .expect("loads");
+    let service = JobsService::with_clock(store.shared(), "http://gitlab.test/", Arc::new(now));
+    let developer = token("developer-token");
+    let variables = [JobVariable {
+        key: "TARGET".into(),
+        value: "eu".into(),
+        variable_type: None,
+    }];
+    // acme/locked restricts variables to maintainers: a developer is refused, nothing changes.
+    assert_eq!(
+        body_of(service.play_job(&developer, "acme/locked", 400, &variables)),
+        json!({"message": "403 Forbidden"})
+    );
+    let unchanged = store.job(4, 400).expect("reads").expect("found");
+    assert_eq!(unchanged.job.status, JobStatus::Manual);
+    assert!(unchanged.job.variables.is_empty());
+    // Without variables the developer plays it; then it is no longer playable, and that
+    // answer (400) comes before the variables check.
+    let played = service
+        .play_job(&developer, "acme/locked", 400, &[])
+        .expect("plays without variables");
+    assert_eq!(json_of(&played)["status"], "pending");
+    assert_eq!(
+        body_of(service.play_job(&developer, "acme/locked", 400, &variables)),
+        json!({"message": "400 Bad request - Unplayable Job"})
+    );
+    // A bridge ignores the variables, so nothing is checked.
+    service
+        .play_job(&developer, "acme/locked", 402, &variables)
+        .expect("plays the bridge");
+    // A maintainer may set them; they are stored on the job.
+    service
+        .play_job(&token("maintainer-token"), "acme/locked", 401, &variables)
+        .expect("a maintainer sets variables");
+    let with_variables = store.job(4, 401).expect("reads").expect("found");
+    assert_eq!(with_variables.job.variables, variables);
+    // `no_one_allowed`: not even the owner.
+    assert_eq!(
+        body_of(service.play_job(&token("owner-token"), "acme/sealed", 500, &variables)),
+        json!({"message": "403 Forbidden"})
+    );
+    service
+        .play_job(&token("owner-token"), "acme/sealed", 500, &[])
+        .expect("plays without variables");
+}
+
 fn cancel_of_a_finished_job_answers_it_unchanged(backend: &Backend) {
     let service = service(backend);
     let job = service
@@ -687,6 +742,7 @@ store_suite! {
     gitlab_error_bodies_for_refused_transitions,
     retry_answers_the_new_job,
     play_answers_the_played_job_or_bridge,
+    play_with_variables_needs_permission_to_set_them,
     cancel_of_a_finished_job_answers_it_unchanged,
     job_entity_has_gitlabs_fields,
     running_durations_run_until_now_and_given_values_are_kept,

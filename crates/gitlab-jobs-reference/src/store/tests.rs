@@ -8,7 +8,9 @@ use std::sync::{Arc, Barrier};
 
 use super::*;
 use crate::model::{JobKind, JobStatus, JobVariable};
-use crate::test_support::{Backend, TempDatabase, now, small_fixtures, small_store, store_suite};
+use crate::test_support::{
+    Backend, TempDatabase, now, restricted_fixtures, small_fixtures, small_store, store_suite,
+};
 
 /// Job `id` of project 1. The helpers take what derefs to a store: a suite's `TestStore`, or
 /// the `Arc` threads share.
@@ -139,6 +141,27 @@ fn projects_are_found_by_id_or_full_path(backend: &Backend) {
         Some(ProjectKey::Path("acme/app"))
     );
     assert_eq!(ProjectKey::parse("app"), None);
+}
+
+fn projects_keep_who_may_set_variables(backend: &Backend) {
+    let store = backend.small_store();
+    store
+        .load_fixtures(&restricted_fixtures())
+        .expect("loads on top of the small fixture");
+    let setting = |id| {
+        let project = store
+            .project(ProjectKey::Id(id))
+            .expect("reads")
+            .expect("found");
+        (
+            project.restrict_user_defined_variables,
+            project.pipeline_variables_role,
+        )
+    };
+    use crate::model::PipelineVariablesRole;
+    assert_eq!(setting(1), (false, PipelineVariablesRole::Maintainer));
+    assert_eq!(setting(4), (true, PipelineVariablesRole::Maintainer));
+    assert_eq!(setting(5), (true, PipelineVariablesRole::NoOneAllowed));
 }
 
 fn tokens_resolve_to_their_user_and_job(backend: &Backend) {
@@ -745,6 +768,7 @@ store_suite! {
     loaded_jobs_have_their_relations,
     jobs_of_other_projects_are_not_found,
     projects_are_found_by_id_or_full_path,
+    projects_keep_who_may_set_variables,
     tokens_resolve_to_their_user_and_job,
     cancel_ends_a_running_job_and_the_pipeline_follows,
     cancel_leaves_a_finished_job_unchanged,

@@ -596,6 +596,8 @@ mod tests {
             visibility: Visibility::Private,
             public_builds: true,
             ci_job_token_scope_enabled: false,
+            restrict_user_defined_variables: false,
+            pipeline_variables_role: crate::model::PipelineVariablesRole::Maintainer,
             created_at: created,
             group_ids: Vec::new(),
             members: Vec::new(),

@@ -7,8 +7,8 @@ use ::postgres::types::{FromSqlOwned, Json};
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    AccessLevel, Environment, Id, Job, JobKind, JobStatus, JobVariable, Pipeline, PresetFields,
-    Project, Visibility, When,
+    AccessLevel, Environment, Id, Job, JobKind, JobStatus, JobVariable, Pipeline,
+    PipelineVariablesRole, PresetFields, Project, Visibility, When,
 };
 use crate::store::StoreError;
 
@@ -146,10 +146,11 @@ pub fn pipeline_from_row(row: &Row) -> Result<Pipeline, StoreError> {
 }
 
 pub const PROJECT_COLUMNS: &str = "id, path_with_namespace, name, description, visibility, \
-    public_builds, ci_job_token_scope_enabled, created_at, group_ids";
+    public_builds, ci_job_token_scope_enabled, created_at, group_ids, \
+    restrict_user_defined_variables, pipeline_variables_minimum_override_role";
 
 /// How many columns `PROJECT_COLUMNS` names: a query's own columns follow them.
-pub const PROJECT_COLUMN_COUNT: usize = 9;
+pub const PROJECT_COLUMN_COUNT: usize = 11;
 
 /// A project member's `access_level` column.
 pub fn access_level(level: i16) -> Result<AccessLevel, StoreError> {
@@ -190,6 +191,8 @@ pub fn project_from_row(row: &Row) -> Result<Project, StoreError> {
         ci_job_token_scope_enabled: get(row, 6)?,
         created_at: get(row, 7)?,
         group_ids: get(row, 8)?,
+        restrict_user_defined_variables: get(row, 9)?,
+        pipeline_variables_role: parsed(row, 10, PipelineVariablesRole::parse)?,
         members: Vec::new(),
     })
 }

@@ -315,8 +315,9 @@ fn insert_one(tx: &mut Tx<'_>, record: &Record) -> Result<(), StoreError> {
         Record::Project(project) => {
             tx.execute(
                 "INSERT INTO projects (id, path_with_namespace, name, description, visibility,
-                     public_builds, ci_job_token_scope_enabled, created_at, group_ids)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     public_builds, ci_job_token_scope_enabled, created_at, group_ids,
+                     restrict_user_defined_variables, pipeline_variables_minimum_override_role)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 &[
                     &project.id,
                     &project.path_with_namespace,
@@ -327,6 +328,8 @@ fn insert_one(tx: &mut Tx<'_>, record: &Record) -> Result<(), StoreError> {
                     &project.ci_job_token_scope_enabled,
                     &project.created_at,
                     &project.group_ids,
+                    &project.restrict_user_defined_variables,
+                    &project.pipeline_variables_role.as_str(),
                 ],
             )?;
             for (user_id, level) in &project.members {

@@ -133,6 +133,14 @@ const MIGRATIONS: &[&str] = &[
         content bytea NOT NULL
     );
     "#,
+    // 2: who may set variables when playing a job (`ProjectCiCdSetting`'s
+    // `restrict_user_defined_variables` and `pipeline_variables_minimum_override_role`, with
+    // GitLab's column defaults: off, maintainer).
+    r#"
+    ALTER TABLE projects
+        ADD COLUMN restrict_user_defined_variables boolean NOT NULL DEFAULT false,
+        ADD COLUMN pipeline_variables_minimum_override_role text NOT NULL DEFAULT 'maintainer';
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -259,3 +259,32 @@ fn shared_test_databases_are_sqlite_files_unless_postgres_is_chosen() {
     drop((store, again, database));
     assert!(!std::path::Path::new(&path).exists(), "removed");
 }
+
+#[test]
+fn a_version_1_database_migrates_with_gitlabs_defaults() {
+    let Some(schema) = schema() else { return };
+    drop(PostgresStore::open(&schema.url()).expect("opens"));
+    let mut connection = schema.connect();
+    // Back to schema 1: the columns of migration 2 dropped, one project of that time.
+    connection
+        .batch_execute(
+            "ALTER TABLE projects DROP COLUMN restrict_user_defined_variables,
+                 DROP COLUMN pipeline_variables_minimum_override_role;
+             UPDATE schema_version SET version = 1;
+             INSERT INTO projects (id, path_with_namespace, name, visibility, public_builds,
+                 ci_job_token_scope_enabled, created_at)
+             VALUES (1, 'acme/app', 'app', 'private', true, false, now());",
+        )
+        .expect("a version 1 database");
+    let store = PostgresStore::open(&schema.url()).expect("migrates at open");
+    assert_eq!(store.schema_version().expect("reads"), SCHEMA_VERSION);
+    let project = store
+        .project(crate::store::ProjectKey::Id(1))
+        .expect("reads")
+        .expect("found");
+    assert!(!project.restrict_user_defined_variables);
+    assert_eq!(
+        project.pipeline_variables_role,
+        crate::model::PipelineVariablesRole::Maintainer
+    );
+}

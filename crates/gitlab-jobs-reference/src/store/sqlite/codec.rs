@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    Environment, Id, Job, JobKind, JobStatus, Pipeline, PresetFields, Project, Visibility, When,
+    Environment, Id, Job, JobKind, JobStatus, Pipeline, PipelineVariablesRole, PresetFields,
+    Project, Visibility, When,
 };
 
 /// Times are stored as microseconds since the epoch (what GitLab's timestamps resolve).
@@ -141,7 +142,8 @@ pub fn pipeline_from_row(row: &Row<'_>) -> rusqlite::Result<Pipeline> {
 }
 
 pub const PROJECT_COLUMNS: &str = "id, path_with_namespace, name, description, visibility, \
-    public_builds, ci_job_token_scope_enabled, created_at, group_ids";
+    public_builds, ci_job_token_scope_enabled, created_at, group_ids, \
+    restrict_user_defined_variables, pipeline_variables_minimum_override_role";
 
 /// A project row without its members (the caller loads them).
 pub fn project_from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
@@ -155,6 +157,8 @@ pub fn project_from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
         ci_job_token_scope_enabled: row.get(6)?,
         created_at: time_at(row, 7)?,
         group_ids: json_at::<Vec<Id>>(row, 8)?,
+        restrict_user_defined_variables: row.get(9)?,
+        pipeline_variables_role: parsed_at(row, 10, PipelineVariablesRole::parse)?,
         members: Vec::new(),
     })
 }

@@ -127,6 +127,15 @@ const MIGRATIONS: &[&str] = &[
         content TEXT NOT NULL
     );
     "#,
+    // 2: who may set variables when playing a job (`ProjectCiCdSetting`'s
+    // `restrict_user_defined_variables` and `pipeline_variables_minimum_override_role`, with
+    // GitLab's column defaults: off, maintainer).
+    r#"
+    ALTER TABLE projects
+        ADD COLUMN restrict_user_defined_variables INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE projects
+        ADD COLUMN pipeline_variables_minimum_override_role TEXT NOT NULL DEFAULT 'maintainer';
+    "#,
 ];
 
 /// The version a fully migrated database has.
@@ -162,5 +171,39 @@ pub fn migrate(connection: &mut Connection) -> Result<i64, StoreError> {
             [version + 1],
         )?;
         transaction.commit()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema 1 (before the projects' variables settings) opens with its projects
+    /// given GitLab's column defaults: variables not restricted, minimum role `maintainer`.
+    #[test]
+    fn a_version_1_database_migrates_with_gitlabs_defaults() {
+        let mut connection = Connection::open_in_memory().expect("opens");
+        connection
+            .execute_batch(MIGRATIONS[0])
+            .expect("schema 1 applies");
+        connection
+            .execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version (version) VALUES (1);
+                 INSERT INTO projects (id, path_with_namespace, name, visibility, public_builds,
+                     ci_job_token_scope_enabled, created_at)
+                 VALUES (1, 'acme/app', 'app', 'private', 1, 0, 0);",
+            )
+            .expect("a version 1 database");
+        assert_eq!(migrate(&mut connection).expect("migrates"), CURRENT_VERSION);
+        let settings: (bool, String) = connection
+            .query_row(
+                "SELECT restrict_user_defined_variables, pipeline_variables_minimum_override_role
+                 FROM projects WHERE id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("reads");
+        assert_eq!(settings, (false, "maintainer".to_owned()));
     }
 }
