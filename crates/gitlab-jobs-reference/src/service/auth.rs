@@ -8,11 +8,11 @@ use crate::model::{AccessLevel, Id, Job, JobStatus, Project, User, Visibility};
 use crate::service::error_bodies::ApiError;
 use crate::store::{ProjectKey, Store};
 
-/// The credentials a request carried, in the one form that counts: the server runtime picks it
+/// The credentials a request carried, in the one form that counts: the generated router picks it
 /// in GitLab's order of lookup (personal token, then Bearer, then job token) and drops the
-/// forms an operation does not accept, so the service takes the runtime's type as it is.
-pub use gitlab_jobs_server::runtime::Credentials;
-use gitlab_jobs_server::runtime::Security;
+/// forms an operation does not accept, so the service takes the server crate's type as it is.
+pub use gitlab_jobs_server::Credentials;
+use gitlab_jobs_server::Security;
 
 /// Which credentials a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
