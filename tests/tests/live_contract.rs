@@ -1710,6 +1710,7 @@ async fn play(live: &mut Live) -> Result<()> {
             value: "release 1.0".into(),
             variable_type: types::JobVariableAttributeVariableType::EnvVar,
         }],
+        ..types::PlayJobRequest::default()
     };
     let (played, exchange) = live
         .ok(

@@ -1,4 +1,4 @@
-//! Live contract of who may do what, and of CI job inputs (issue 10, part 3, items 2 and 13):
+//! Live contract of who may do what, and of CI job inputs (issue 10, part 3, items 13 and 2):
 //! the reference server with the demo data set, raw requests ([`wire::send`]), each answer
 //! checked against the document (`wire::verdict`) and against GitLab's exact text, and every
 //! refusal shown to leave the job as it was.
@@ -119,6 +119,124 @@ async fn playing_with_variables_needs_permission_to_set_pipeline_variables() {
             .map(|variable| (variable.key.as_str(), variable.value.as_str()))
             .collect::<Vec<_>>(),
         [("DEPLOY_REASON", "hotfix")]
+    );
+    live.server.shutdown().await;
+}
+
+fn retry(token: &str, job_id: i64, body: &str) -> Request {
+    Request::post(&format!("/api/v4/projects/1/jobs/{job_id}/retry"))
+        .token(token)
+        .body(JSON, body.as_bytes().to_vec())
+}
+
+/// Item 2: the demo's failed `rspec` (job 8) defines the inputs `parallel` (number, options
+/// 1, 2, 4) and `seed` (regex `^[0-9]+$`). app/services/ci/retry_job_service.rb
+/// `validate_inputs`: values that do not fit are `400 Bad request - <message>` and nothing is
+/// retried; GitLab 18.x's name `inputs` is read too; fitting values go to the new job.
+#[tokio::test]
+async fn retry_checks_and_stores_job_inputs() {
+    let live = Live::start().await;
+    let before = live.job(8).await;
+    let refused = live
+        .expect(
+            "retry_job",
+            retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"parallel":3}}"#),
+            400,
+        )
+        .await;
+    assert_eq!(
+        text(&refused),
+        "400 Bad request - `parallel` input: `3` cannot be used because it is not in the list of the allowed options"
+    );
+    let refused = live
+        .expect(
+            "retry_job",
+            retry(tokens::DEVELOPER, 8, r#"{"inputs":{"seed":"abc"}}"#),
+            400,
+        )
+        .await;
+    assert_eq!(
+        text(&refused),
+        "400 Bad request - `seed` input: provided value does not match required RegEx pattern"
+    );
+    let refused = live
+        .expect(
+            "retry_job",
+            retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"workers":2}}"#),
+            400,
+        )
+        .await;
+    assert_eq!(text(&refused), "400 Bad request - Unknown input: workers");
+    assert_eq!(live.job(8).await, before, "refused retries change nothing");
+
+    let retried = live
+        .expect(
+            "retry_job",
+            retry(
+                tokens::DEVELOPER,
+                8,
+                r#"{"job_inputs":{"parallel":4,"seed":"7"}}"#,
+            ),
+            201,
+        )
+        .await;
+    let new_id = retried.json().expect("JSON")["id"]
+        .as_i64()
+        .expect("the new job's id");
+    let stored = live.job(new_id).await.job.input_values;
+    assert_eq!(
+        serde_json::to_value(&stored).expect("serialises"),
+        serde_json::json!({"parallel": 4, "seed": "7"})
+    );
+    // Job 8 is retried now: 403 before its inputs are looked at.
+    let refused = live
+        .expect(
+            "retry_job",
+            retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"workers":2}}"#),
+            403,
+        )
+        .await;
+    assert_eq!(text(&refused), "403 Forbidden - Job is not retryable");
+    live.server.shutdown().await;
+}
+
+/// Item 2 on play: the demo's manual `deploy-production` (job 6) defines `target_env`
+/// (options staging, production) and `replicas`; `job_inputs` are checked as a retry checks
+/// them and stored on the played job.
+#[tokio::test]
+async fn play_checks_and_stores_job_inputs() {
+    let live = Live::start().await;
+    let before = live.job(6).await;
+    let refused = live
+        .expect(
+            "play_job",
+            play(
+                tokens::DEVELOPER,
+                6,
+                r#"{"job_inputs":{"target_env":"qa"}}"#,
+            ),
+            400,
+        )
+        .await;
+    assert_eq!(
+        text(&refused),
+        "400 Bad request - `target_env` input: `qa` cannot be used because it is not in the list of allowed options"
+    );
+    assert_eq!(live.job(6).await, before, "a refused play changes nothing");
+    live.expect(
+        "play_job",
+        play(
+            tokens::DEVELOPER,
+            6,
+            r#"{"job_inputs":{"target_env":"production","replicas":4}}"#,
+        ),
+        200,
+    )
+    .await;
+    let played = live.job(6).await.job;
+    assert_eq!(
+        serde_json::to_value(&played.input_values).expect("serialises"),
+        serde_json::json!({"target_env": "production", "replicas": 4})
     );
     live.server.shutdown().await;
 }

@@ -1697,7 +1697,7 @@ pub mod responses {
     pub enum RetryJobResponse {
         /// 201: The new job, always as `Entities::Ci::Job` (`present response[:job], with: Entities::Ci::Job` in lib/api/ci/jobs.rb), bridges too: a bridge has `runner: null`, `artifacts: []`, `artifacts_expire_at: null`, no `artifacts_file`, no `runner_manager` (builds only), `tag_list: ["bridge"]` (`Ci::Bridge#tags` is `[:bridge]`, app/models/ci/bridge.rb) and no `downstream_pipeline`.
         Created(types::Job),
-        /// 400: Invalid `job_id`, or invalid `inputs` (newest GitLab).
+        /// 400: Invalid `job_id`, or invalid `job_inputs` (newest GitLab).
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
         Unauthorized {
@@ -1919,7 +1919,7 @@ pub mod responses {
     pub enum PlayJobResponse {
         /// 200: The played job or bridge.
         Ok(types::JobOrBridge),
-        /// 400: Unplayable job, invalid variables or invalid `job_id`.
+        /// 400: Unplayable job, invalid variables, invalid `job_inputs` or invalid `job_id`.
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
         Unauthorized {
@@ -3010,7 +3010,9 @@ pub trait JobsApi: Send + Sync + 'static {
     ///
     /// `POST /projects/{id}/jobs/{job_id}/retry`
     ///
-    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
+    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`.
+    ///
+    /// CI job inputs (newest GitLab): an optional JSON body sets values of the job's inputs (its `inputs:` in `.gitlab-ci.yml`) for the new job, which keeps the old job's values and takes these over them (`new_job_inputs` of `Ci::CloneJobService`). The parameter is `job_inputs` (the name the play endpoint takes too, gitlab-org/gitlab#582076); GitLab 18.x's lib/api/ci/jobs.rb (0286e4c) reads it as `inputs` (`optional :inputs, type: Hash`), which the reference server also reads when `job_inputs` is absent. The retryable check comes first (`execute`, lines 7-22: `if job.retryable?` before `process_job_inputs`), so a job that is not retryable answers 403 whatever its inputs. Inputs are checked as `Ci::RetryJobService` checks them (app/services/ci/retry_job_service.rb at 0286e4c: `validate_inputs`, lines 100-126; `filter_inputs_with_defaults`, lines 128-140): a job that defines no inputs takes any values; otherwise every name must be one of the job's inputs (`Unknown input: x`, `Unknown inputs: x, y`), and each value is validated with `Ci::Inputs::Builder` (lib/ci/inputs/*.rb): a required input (no default) needs a non-null value (`` `x` input: required value has not been provided``); a string is taken as JSON for `number`, `boolean` and `array` inputs (`"3"` is 3); type errors (`` `x` input: provided value is not a number`` / `a boolean` / `an array`), options (`` `qa` cannot be used because it is not in the list of allowed options``; number inputs say `the allowed options`) and a string input's RE2 `regex` (`provided value does not match required RegEx pattern`); the input's default is validated too (`default value is not a number`, ...). The messages are joined with `, ` and answered 400 `{"message":"400 Bad request - <messages>"}` (`bad_request!(response.message)`); nothing changes. Values equal to their default are not stored. The reference server lists several unknown inputs or errors in name order (GitLab: the order given).
     ///
     /// Docs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.
     fn retry_job(
@@ -3043,6 +3045,8 @@ pub trait JobsApi: Send + Sync + 'static {
     /// Triggers a manual (or delayed) job or bridge and answers **200** (explicit `status 200`) with it: `Job` for builds, `Bridge` for bridges. The same job is enqueued (same id, `pending`, `user` set to the caller); a finished but still playable job is retried instead, and the original object is presented. Optional `job_variables_attributes` (GitLab 14.9+). Not playable → 400 `{"message":"400 Bad request - Unplayable Job"}`; a variable without `key` → 400 `{"error":"job_variables_attributes[0][key] is missing"}`; not a member → 404, reporter → 403. The endpoint exists since GitLab 8.11 (its `detail`).
     ///
     /// Variables need permission to set pipeline variables: when the project restricts user-defined variables (projects API `restrict_user_defined_variables`), only members at or above its `ci_pipeline_variables_minimum_override_role` (`developer`, `maintainer` (the default), `owner`, or `no_one_allowed`) may give them (app/models/project_ci_cd_setting.rb `override_pipeline_variables_allowed?`, lines 61-71 at 06937a4; app/policies/project_policy.rb `rule { user_defined_variables_allowed }.policy { enable :set_pipeline_variables }`). Anyone else playing a build with variables gets 403 `{"message":"403 Forbidden"}` and nothing changes (app/services/ci/play_build_service.rb `check_access!`, lines 28-34: `variables.present? && !Ability.allowed?(current_user, :set_pipeline_variables, project)` raises `AccessDeniedError`); the same play without variables is allowed. The `playable?` check comes first (lib/api/ci/jobs.rb), so an unplayable job answers 400 either way. A bridge's `play` ignores variables (app/models/ci/bridge.rb), so playing a bridge never checks them.
+    ///
+    /// CI job inputs (newest GitLab, gitlab-org/gitlab#582076): optional `job_inputs` set values of a build's inputs for the run, checked after the variables as a retry checks them: the rules of `Ci::RetryJobService` (app/services/ci/retry_job_service.rb at 0286e4c: `validate_inputs`, lines 100-126; `filter_inputs_with_defaults`, lines 128-140): a job that defines no inputs takes any values; otherwise every name must be one of the job's inputs (`Unknown input: x`, `Unknown inputs: x, y`), and each value is validated with `Ci::Inputs::Builder` (lib/ci/inputs/*.rb): a required input (no default) needs a non-null value (`` `x` input: required value has not been provided``); a string is taken as JSON for `number`, `boolean` and `array` inputs (`"3"` is 3); type errors (`` `x` input: provided value is not a number`` / `a boolean` / `an array`), options (`` `qa` cannot be used because it is not in the list of allowed options``; number inputs say `the allowed options`) and a string input's RE2 `regex` (`provided value does not match required RegEx pattern`); the input's default is validated too (`default value is not a number`, ...). The messages are joined with `, ` and answered 400 `{"message":"400 Bad request - <messages>"}` (`bad_request!(response.message)`); nothing changes. Values equal to their default are not stored. The reference server lists several unknown inputs or errors in name order (GitLab: the order given). A manual build keeps its earlier values and takes these over them; a finished build played again is retried, and its new job takes them. A bridge ignores them.
     ///
     /// Docs vs code: the code's `desc` says JobBasic but presents `Job`/`Bridge`; the 10.x and 13.x examples show status `"started"` (no such status); every example omits `pipeline`. Source: lib/api/ci/jobs.rb, app/services/ci/play_build_service.rb.
     fn play_job(
@@ -3506,7 +3510,7 @@ async fn retry_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> R
     };
     let id = input.path::<String>("id");
     let job_id = input.path::<i64>("job_id");
-    let body = input.body::<types::RetryJobRequest>(&["inputs"]);
+    let body = input.body::<types::RetryJobRequest>(&["job_inputs", "inputs"]);
     if input.has_errors() {
         return input.reject();
     }
@@ -3556,7 +3560,7 @@ async fn play_job<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Re
     };
     let id = input.path::<String>("id");
     let job_id = input.path::<i64>("job_id");
-    let body = input.body::<types::PlayJobRequest>(&["job_variables_attributes"]);
+    let body = input.body::<types::PlayJobRequest>(&["job_variables_attributes", "job_inputs"]);
     if input.has_errors() {
         return input.reject();
     }

@@ -115,6 +115,7 @@ pub async fn play(global: &GlobalArgs, args: PlayArgs) -> Result<ExitCode, CliEr
             .collect();
         request = request.body(PlayJobRequest {
             job_variables_attributes,
+            ..PlayJobRequest::default()
         });
     }
     let job = connection.answered(request.send().await, args.job).await?;

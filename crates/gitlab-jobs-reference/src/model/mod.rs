@@ -3,6 +3,7 @@
 
 mod access;
 mod entities;
+mod inputs;
 mod job;
 mod status;
 
@@ -11,6 +12,7 @@ pub use entities::{
     AgentAuthorization, Commit, Environment, Pipeline, Project, Runner, RunnerManager, User,
     Visibility,
 };
+pub use inputs::{InputSpec, InputSpecs, InputType, InputValues};
 pub use job::{ArtifactFormat, Job, JobArtifact, JobDetails, JobKind, JobVariable, PresetFields};
 pub use status::{JobStatus, UnknownStatus, When};
 

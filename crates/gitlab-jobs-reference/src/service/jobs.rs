@@ -9,7 +9,7 @@ use gitlab_jobs_server::{
     GetJobRequest, GetJobTraceRequest, PlayJobRequest, RetryJobRequest,
 };
 
-use crate::model::{Id, JobKind, JobVariable};
+use crate::model::{Id, InputValues, Job, JobKind, JobVariable};
 use crate::rules;
 use crate::service::auth::{Ability, Actor, Credentials, Route};
 use crate::service::error_bodies::ApiError;
@@ -125,21 +125,34 @@ impl JobsService {
         self.presenter().job(&canceled)
     }
 
-    /// POST /projects/:id/jobs/:job_id/retry → 201 with the NEW job (builds and bridges).
+    /// POST /projects/:id/jobs/:job_id/retry → 201 with the NEW job (builds and bridges),
+    /// which takes the given CI job input values. `Ci::RetryJobService#execute`
+    /// (app/services/ci/retry_job_service.rb): a job that is not `retryable?` is refused (403)
+    /// before its inputs are looked at; invalid inputs are `400 Bad request - <message>`
+    /// (`rules::inputs::resolve`).
     pub fn retry_job(
         &self,
         credentials: &Credentials,
         project: &str,
         job_id: Id,
+        inputs: &InputValues,
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(RetryJobRequest::SECURITY), project)?;
         let details = self.find_job(&access, job_id, None)?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
+        if !rules::retryable(&details.job) {
+            return Err(ApiError::job_not_retryable());
+        }
+        let inputs = checked_inputs(&details.job, inputs)?;
         let actor = Self::actor_id(&access)?;
-        let retried = self
-            .store()
-            .retry_job(access.project.id, job_id, actor, self.now())?;
+        let retried = self.store().retry_job_with_inputs(
+            access.project.id,
+            job_id,
+            actor,
+            &inputs,
+            self.now(),
+        )?;
         // `present response[:job], with: Entities::Ci::Job` (lib/api/ci/jobs.rb), bridges too.
         self.presenter().job(&retried)
     }
@@ -168,13 +181,15 @@ impl JobsService {
     /// job.playable?`, then `job.play`. For a build that is `Ci::PlayBuildService#check_access!`
     /// (app/services/ci/play_build_service.rb): variables given (`variables.present?`) without
     /// `set_pipeline_variables` on the project → `403 Forbidden` (`AccessDeniedError`), before
-    /// anything changes. A bridge's `play` ignores variables (app/models/ci/bridge.rb).
+    /// anything changes. A bridge's `play` ignores variables (app/models/ci/bridge.rb), and
+    /// CI job inputs too; a build's `job_inputs` are checked next, as a retry checks them.
     pub fn play_job(
         &self,
         credentials: &Credentials,
         project: &str,
         job_id: Id,
         variables: &[JobVariable],
+        inputs: &InputValues,
     ) -> Result<types::JobOrBridge, ApiError> {
         let access =
             self.project_access(credentials, Route::of(PlayJobRequest::SECURITY), project)?;
@@ -184,13 +199,31 @@ impl JobsService {
         if !rules::playable(&details.job) {
             return Err(ApiError::unplayable_job());
         }
-        if details.job.kind == JobKind::Build && !variables.is_empty() {
-            access.authorize(Ability::SetPipelineVariables, None)?;
-        }
+        let (variables, inputs) = match details.job.kind {
+            JobKind::Build => {
+                if !variables.is_empty() {
+                    access.authorize(Ability::SetPipelineVariables, None)?;
+                }
+                (variables, checked_inputs(&details.job, inputs)?)
+            }
+            JobKind::Bridge => (&[][..], InputValues::new()),
+        };
         let actor = Self::actor_id(&access)?;
-        let played =
-            self.store()
-                .play_job(access.project.id, job_id, actor, variables, self.now())?;
+        let played = self.store().play_job_with_inputs(
+            access.project.id,
+            job_id,
+            actor,
+            variables,
+            &inputs,
+            self.now(),
+        )?;
         self.presenter().entity(&played)
     }
+}
+
+/// The input values to store for `job`, or GitLab's `400 Bad request - <message>`
+/// (`bad_request!(response.message)`, lib/api/ci/jobs.rb).
+fn checked_inputs(job: &Job, given: &InputValues) -> Result<InputValues, ApiError> {
+    rules::inputs::resolve(&job.input_specs, given)
+        .map_err(|message| ApiError::bad_request(Some(&message)))
 }

@@ -14,7 +14,8 @@ use super::hydrate::{self, BatchRead};
 use super::use_cases;
 use crate::fixtures::{self, Fixtures, KnownRecords};
 use crate::model::{
-    AgentAuthorization, Id, Job, JobDetails, JobStatus, JobVariable, Pipeline, Project, User,
+    AgentAuthorization, Id, InputValues, Job, JobDetails, JobStatus, JobVariable, Pipeline,
+    Project, User,
 };
 use crate::store::{
     ImportSummary, JobFilter, LoadingLock, Page, Pagination, PersonalAccessToken, ProjectKey,
@@ -306,25 +307,27 @@ impl<B: Backend> Store for B {
         self.write(|tx| use_cases::cancel(tx, project_id, job_id, force, now))
     }
 
-    fn retry_job(
+    fn retry_job_with_inputs(
         &self,
         project_id: Id,
         job_id: Id,
         actor: Id,
+        inputs: &InputValues,
         now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError> {
-        self.write(|tx| use_cases::retry(tx, project_id, job_id, actor, now))
+        self.write(|tx| use_cases::retry(tx, project_id, job_id, actor, inputs, now))
     }
 
-    fn play_job(
+    fn play_job_with_inputs(
         &self,
         project_id: Id,
         job_id: Id,
         actor: Id,
         variables: &[JobVariable],
+        inputs: &InputValues,
         now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError> {
-        self.write(|tx| use_cases::play(tx, project_id, job_id, actor, variables, now))
+        self.write(|tx| use_cases::play(tx, project_id, job_id, actor, variables, inputs, now))
     }
 
     fn erase_job(

@@ -66,8 +66,8 @@ pub use sqlite::SqliteStore;
 
 use crate::fixtures::Fixtures;
 use crate::model::{
-    AgentAuthorization, Id, Job, JobDetails, JobKind, JobStatus, JobVariable, Pipeline, Project,
-    User,
+    AgentAuthorization, Id, InputValues, Job, JobDetails, JobKind, JobStatus, JobVariable,
+    Pipeline, Project, User,
 };
 
 /// How a request names a project: `find_project` (`lib/api/helpers.rb`) reads a number as an
@@ -245,6 +245,19 @@ pub trait Store: Send + Sync {
         job_id: Id,
         actor: Id,
         now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.retry_job_with_inputs(project_id, job_id, actor, &InputValues::new(), now)
+    }
+
+    /// [`Store::retry_job`], the new job taking `inputs` (checked by `rules::inputs::resolve`)
+    /// over the input values it copies from the old one.
+    fn retry_job_with_inputs(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        inputs: &InputValues,
+        now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError>;
 
     /// Plays a manual job (or retries a finished one); returns the played job as it is now.
@@ -254,6 +267,27 @@ pub trait Store: Send + Sync {
         job_id: Id,
         actor: Id,
         variables: &[JobVariable],
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.play_job_with_inputs(
+            project_id,
+            job_id,
+            actor,
+            variables,
+            &InputValues::new(),
+            now,
+        )
+    }
+
+    /// [`Store::play_job`] with input values (checked by `rules::inputs::resolve`) for the
+    /// played job, or for its new job when playing retries it.
+    fn play_job_with_inputs(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        variables: &[JobVariable],
+        inputs: &InputValues,
         now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError>;
 

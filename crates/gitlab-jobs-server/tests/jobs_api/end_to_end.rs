@@ -1115,7 +1115,10 @@ async fn retry(coverage: &mut Coverage) {
             .retry_job()
             .id("1")
             .job_id(1)
-            .body(types::RetryJobRequest { inputs })
+            .body(types::RetryJobRequest {
+                job_inputs: inputs,
+                ..types::RetryJobRequest::default()
+            })
             .send()
             .await,
         400,

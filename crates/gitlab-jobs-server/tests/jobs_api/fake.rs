@@ -1243,12 +1243,14 @@ impl Fake {
             &[Kind::Build, Kind::Bridge],
         )?;
         may_update(caller)?;
-        // No job of this fake declares CI inputs.
-        if let Some(name) = request
-            .body
-            .as_ref()
-            .and_then(|body| body.inputs.keys().next())
-        {
+        // The jobs of this fake define CI inputs, none of the names the tests send
+        // (`job_inputs`, or GitLab 18.x's `inputs`).
+        if let Some(name) = request.body.as_ref().and_then(|body| {
+            body.job_inputs
+                .keys()
+                .next()
+                .or_else(|| body.inputs.keys().next())
+        }) {
             return Err(Refusal::BadRequest(message(&format!(
                 "400 Bad request - Unknown input: {name}"
             ))));

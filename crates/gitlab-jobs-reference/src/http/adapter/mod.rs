@@ -19,7 +19,7 @@ use gitlab_jobs_server::{JobsApi, RequestContext, types};
 
 use self::pages::{PageHeaders, ProjectJobsPaging};
 use self::respond::{FromApiError, entity};
-use crate::model::{JobStatus, JobVariable};
+use crate::model::{InputValues, JobStatus, JobVariable};
 use crate::service::auth::Credentials;
 use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService};
@@ -127,6 +127,11 @@ fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
             variable_type: Some(variable.variable_type.to_string()),
         })
         .collect()
+}
+
+/// A request's JSON object of CI job input values.
+fn input_values(object: serde_json::Map<String, serde_json::Value>) -> InputValues {
+    object.into_iter().collect()
 }
 
 /// A download's body and `Content-Disposition`.
@@ -308,12 +313,23 @@ impl JobsApi for Reference {
             .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
     }
 
-    /// The optional `inputs` body (newest GitLab) is not modelled: retried jobs keep their
-    /// inputs, as on servers older than CI inputs.
+    /// CI job inputs come as `job_inputs`, or under GitLab 18.x's name `inputs` when
+    /// `job_inputs` is absent (lib/api/ci/jobs.rb at 0286e4c: `optional :inputs, type: Hash`).
     async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
         let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.retry_job(&credentials, &project, job_id))
+        let inputs = request
+            .body
+            .map(|body| {
+                if body.job_inputs.is_empty() {
+                    body.inputs
+                } else {
+                    body.job_inputs
+                }
+            })
+            .map(input_values)
+            .unwrap_or_default();
+        self.call(move |service| service.retry_job(&credentials, &project, job_id, &inputs))
             .await
             .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
     }
@@ -329,10 +345,17 @@ impl JobsApi for Reference {
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
         let credentials = request.credentials;
         let (project, job_id) = (request.id, request.job_id);
+        let inputs = request
+            .body
+            .as_ref()
+            .map(|body| input_values(body.job_inputs.clone()))
+            .unwrap_or_default();
         let variables = variables(request.body);
-        self.call(move |service| service.play_job(&credentials, &project, job_id, &variables))
-            .await
-            .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
+        self.call(move |service| {
+            service.play_job(&credentials, &project, job_id, &variables, &inputs)
+        })
+        .await
+        .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {

@@ -202,7 +202,7 @@ fn copy_pipelines(tx: &mut Tx<'_>, pipelines: &[Pipeline]) -> Result<(), StoreEr
     Ok(())
 }
 
-const JOB_TYPES: [Type; 32] = [
+const JOB_TYPES: [Type; 34] = [
     Type::INT8,        // id
     Type::INT8,        // project_id
     Type::INT8,        // pipeline_id
@@ -235,6 +235,8 @@ const JOB_TYPES: [Type; 32] = [
     Type::TEXT,        // preset_web_url
     Type::FLOAT8,      // preset_duration
     Type::FLOAT8,      // preset_queued_duration
+    Type::JSON,        // input_specs
+    Type::JSON,        // input_values
 ];
 
 /// Copies the jobs, then their variables. A job without an id (0) draws one from the

@@ -141,6 +141,12 @@ const MIGRATIONS: &[&str] = &[
         ADD COLUMN restrict_user_defined_variables boolean NOT NULL DEFAULT false,
         ADD COLUMN pipeline_variables_minimum_override_role text NOT NULL DEFAULT 'maintainer';
     "#,
+    // 3: CI job inputs: a job's `inputs:` definitions (`job.options[:inputs]`) and the values
+    // given when it was played or retried (`Ci::JobInput`); NULL for none. `json`, not `jsonb`:
+    // kept as given.
+    r#"
+    ALTER TABLE jobs ADD COLUMN input_specs json, ADD COLUMN input_values json;
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -265,11 +265,12 @@ fn a_version_1_database_migrates_with_gitlabs_defaults() {
     let Some(schema) = schema() else { return };
     drop(PostgresStore::open(&schema.url()).expect("opens"));
     let mut connection = schema.connect();
-    // Back to schema 1: the columns of migration 2 dropped, one project of that time.
+    // Back to schema 1: the columns of migrations 2 and 3 dropped, one project of that time.
     connection
         .batch_execute(
             "ALTER TABLE projects DROP COLUMN restrict_user_defined_variables,
                  DROP COLUMN pipeline_variables_minimum_override_role;
+             ALTER TABLE jobs DROP COLUMN input_specs, DROP COLUMN input_values;
              UPDATE schema_version SET version = 1;
              INSERT INTO projects (id, path_with_namespace, name, visibility, public_builds,
                  ci_job_token_scope_enabled, created_at)

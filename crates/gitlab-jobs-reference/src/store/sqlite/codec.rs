@@ -64,6 +64,13 @@ pub fn opt_json_at<T: DeserializeOwned>(
         .map(|Json(value)| value))
 }
 
+/// An empty map as NULL, anything else as JSON (the job input columns).
+pub fn map_json<K: Serialize, V: Serialize>(
+    map: &std::collections::BTreeMap<K, V>,
+) -> Option<String> {
+    (!map.is_empty()).then(|| to_json(map))
+}
+
 pub fn to_json<T: Serialize>(value: &T) -> String {
     // Serialising the model's plain structs cannot fail (no maps with non-string keys).
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
@@ -77,7 +84,7 @@ pub const JOB_COLUMNS: &str = "id, project_id, pipeline_id, kind, name, stage, s
     coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at, \
     erased_at, erased_by, user_id, failure_reason, runner_id, runner_manager_id, tag_list, \
     artifacts_expire_at, archived, retried, downstream_pipeline_id, token, environment, \
-    preset_web_url, preset_duration, preset_queued_duration";
+    preset_web_url, preset_duration, preset_queued_duration, input_specs, input_values";
 
 /// A job row selected with `JOB_COLUMNS`, without its variables.
 pub fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -112,6 +119,8 @@ pub fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         token: row.get(27)?,
         environment: opt_json_at::<Environment>(row, 28)?,
         variables: Vec::new(),
+        input_specs: opt_json_at(row, 32)?.unwrap_or_default(),
+        input_values: opt_json_at(row, 33)?.unwrap_or_default(),
         preset: PresetFields {
             web_url: row.get(29)?,
             duration: row.get(30)?,

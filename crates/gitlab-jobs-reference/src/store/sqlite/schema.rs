@@ -136,6 +136,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE projects
         ADD COLUMN pipeline_variables_minimum_override_role TEXT NOT NULL DEFAULT 'maintainer';
     "#,
+    // 3: CI job inputs: a job's `inputs:` definitions (`job.options[:inputs]`) and the values
+    // given when it was played or retried (`Ci::JobInput`), as JSON objects; NULL for none.
+    r#"
+    ALTER TABLE jobs ADD COLUMN input_specs TEXT;
+    ALTER TABLE jobs ADD COLUMN input_values TEXT;
+    "#,
 ];
 
 /// The version a fully migrated database has.
