@@ -13,7 +13,7 @@ use crate::model::{Id, JobDetails, JobKind};
 use crate::rules::artifacts::{ArtifactPath, available_archive};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
-use crate::store::StoreError;
+use crate::store::{RefBuild, StoreError};
 
 /// A file to send as `application/octet-stream` with `Content-Disposition: attachment`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,15 +73,18 @@ impl JobsService {
         let access = self.project_access(credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let (project_id, now) = (access.project.id, self.now());
-        if search_recent {
-            self.store()
-                .latest_build_with_artifacts_for_ref(project_id, ref_name, job_name, now)?
-                .ok_or_else(|| ApiError::not_found(Some("Job")))
+        let which = if search_recent {
+            RefBuild::LatestWithArtifacts
         } else {
-            self.store()
-                .latest_successful_build_for_ref(project_id, ref_name, job_name, now)?
-                .ok_or_else(ApiError::record_not_found)
-        }
+            RefBuild::LatestSuccessful
+        };
+        let build = self
+            .store()
+            .build_for_ref(project_id, ref_name, job_name, which, now)?;
+        build.ok_or_else(|| match which {
+            RefBuild::LatestWithArtifacts => ApiError::not_found(Some("Job")),
+            RefBuild::LatestSuccessful => ApiError::record_not_found(),
+        })
     }
 
     /// GET /projects/:id/jobs/:job_id/artifacts.

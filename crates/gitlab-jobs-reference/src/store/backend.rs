@@ -18,7 +18,7 @@ use crate::model::{
 };
 use crate::store::{
     ImportSummary, JobFilter, LoadingLock, Page, Pagination, PersonalAccessToken, ProjectKey,
-    Record, Store, StoreError, StoredFile,
+    Record, RefBuild, Store, StoreError, StoredFile,
 };
 
 /// How a backend runs a store method: in a transaction of its own, on a connection of its pool.
@@ -107,21 +107,13 @@ pub(crate) trait Queries: BatchRead {
 
     fn artifacts_archive(&mut self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
 
-    /// The id of the job [`Store::latest_successful_build_for_ref`] answers.
-    fn latest_successful_build_id_for_ref(
+    /// The id of the job [`Store::build_for_ref`] answers.
+    fn build_id_for_ref(
         &mut self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Id>, StoreError>;
-
-    /// The id of the job [`Store::latest_build_with_artifacts_for_ref`] answers.
-    fn latest_build_id_with_artifacts_for_ref(
-        &mut self,
-        project_id: Id,
-        ref_name: &str,
-        job_name: &str,
+        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError>;
 
@@ -266,34 +258,20 @@ impl<B: Backend> Store for B {
         self.read_one(|tx| tx.artifacts_archive(job_id))
     }
 
-    fn latest_successful_build_for_ref(
+    fn build_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
+        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<JobDetails>, StoreError> {
-        self.read(|tx| {
-            match tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)? {
+        self.read(
+            |tx| match tx.build_id_for_ref(project_id, ref_name, job_name, which, now)? {
                 Some(job_id) => hydrate::job_details(tx, project_id, job_id),
                 None => Ok(None),
-            }
-        })
-    }
-
-    fn latest_build_with_artifacts_for_ref(
-        &self,
-        project_id: Id,
-        ref_name: &str,
-        job_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<JobDetails>, StoreError> {
-        self.read(|tx| {
-            match tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)? {
-                Some(job_id) => hydrate::job_details(tx, project_id, job_id),
-                None => Ok(None),
-            }
-        })
+            },
+        )
     }
 
     fn cancel_job(
