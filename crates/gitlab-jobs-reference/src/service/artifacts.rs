@@ -9,7 +9,7 @@ use gitlab_jobs_server::{
 };
 
 use crate::archive::{self, ArchiveError};
-use crate::model::{Id, JobDetails, JobKind};
+use crate::model::{Id, JobDetails};
 use crate::rules::artifacts::{ArtifactPath, available_archive};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
@@ -94,13 +94,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobArtifactsRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         self.archive_of(&details)
     }
 
@@ -134,13 +134,13 @@ impl JobsService {
         job_id: Id,
         artifact_path: &str,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobArtifactFileRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         // `not_found! unless build.available_artifacts?` comes before the path check.
         let archive = self.archive_of(&details)?;
         let path = Self::artifact_path(artifact_path)?;
@@ -178,13 +178,13 @@ impl JobsService {
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
         // A POST: `authenticate_non_get!` needs a user; job tokens are not accepted here.
-        let access = self.project_access(
+        let (access, details) = self.authorized_build(
             credentials,
             Route::of(KeepJobArtifactsRequest::SECURITY),
             project,
+            Ability::UpdateBuild,
+            job_id,
         )?;
-        access.authorize(Ability::UpdateBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
         let kept = self
             .store()
@@ -200,13 +200,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<(), ApiError> {
-        let access = self.project_access(
+        let (access, details) = self.authorized_build(
             credentials,
             Route::of(DeleteJobArtifactsRequest::SECURITY),
             project,
+            Ability::DestroyArtifacts,
+            job_id,
         )?;
-        access.authorize(Ability::DestroyArtifacts, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::DestroyArtifacts, Some(&details.job))?;
         self.store().delete_artifacts(access.project.id, job_id)?;
         Ok(())
