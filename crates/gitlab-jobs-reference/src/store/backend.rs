@@ -107,13 +107,21 @@ pub(crate) trait Queries: BatchRead {
 
     fn artifacts_archive(&mut self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
 
-    /// The id of the job [`Store::build_for_ref`] answers.
-    fn build_id_for_ref(
+    /// The id of the job [`Store::build_for_ref`] answers for [`RefBuild::LatestSuccessful`].
+    fn latest_successful_build_id_for_ref(
         &mut self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
-        which: RefBuild,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Id>, StoreError>;
+
+    /// The id of the job [`Store::build_for_ref`] answers for [`RefBuild::LatestWithArtifacts`].
+    fn latest_build_id_with_artifacts_for_ref(
+        &mut self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError>;
 
@@ -266,12 +274,20 @@ impl<B: Backend> Store for B {
         which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<JobDetails>, StoreError> {
-        self.read(
-            |tx| match tx.build_id_for_ref(project_id, ref_name, job_name, which, now)? {
+        self.read(|tx| {
+            let job_id = match which {
+                RefBuild::LatestSuccessful => {
+                    tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)?
+                }
+                RefBuild::LatestWithArtifacts => {
+                    tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)?
+                }
+            };
+            match job_id {
                 Some(job_id) => hydrate::job_details(tx, project_id, job_id),
                 None => Ok(None),
-            },
-        )
+            }
+        })
     }
 
     fn cancel_job(

@@ -8,7 +8,7 @@ use super::{import, read, write};
 use crate::model::{AgentAuthorization, Id, Job, JobDetails, JobStatus, Pipeline, Project, User};
 use crate::store::backend::{ArtifactsToDelete, Queries, Table};
 use crate::store::{
-    ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record, RefBuild,
+    ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record,
     StoreError, StoredFile,
 };
 
@@ -59,15 +59,24 @@ impl Queries for Tx<'_> {
         read::artifacts_archive(self, job_id)
     }
 
-    fn build_id_for_ref(
+    fn latest_successful_build_id_for_ref(
         &mut self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
-        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError> {
-        read::build_id_for_ref(self, project_id, ref_name, job_name, which, now)
+        read::latest_successful_build_id_for_ref(self, project_id, ref_name, job_name, now)
+    }
+
+    fn latest_build_id_with_artifacts_for_ref(
+        &mut self,
+        project_id: Id,
+        ref_name: &str,
+        job_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Id>, StoreError> {
+        read::latest_build_id_with_artifacts_for_ref(self, project_id, ref_name, job_name, now)
     }
 
     fn pipeline_job_ids(&mut self, pipeline_id: Id) -> Result<Vec<Id>, StoreError> {

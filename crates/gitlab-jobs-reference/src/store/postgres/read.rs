@@ -13,12 +13,12 @@ use super::codec::{
 };
 use super::tx::Tx;
 use crate::model::{AgentAuthorization, Id, JobDetails, JobStatus, Pipeline, Project, User};
+use crate::store::RECENT_SUCCESSFUL_PIPELINES;
 use crate::store::hydrate;
 use crate::store::{
     IdWindow, JobFilter, MAX_COUNT, Page, Pagination, PersonalAccessToken, ProjectKey, StoreError,
     StoredFile,
 };
-use crate::store::{RECENT_SUCCESSFUL_PIPELINES, RefBuild};
 
 pub fn user(tx: &mut Tx<'_>, id: Id) -> Result<Option<User>, StoreError> {
     tx.query_opt("SELECT body FROM users WHERE id = $1", &[&id])?
@@ -245,27 +245,11 @@ pub fn list_jobs(
     Ok(Page { items, info })
 }
 
-/// The id of the build [`RefBuild`] names.
-pub fn build_id_for_ref(
-    tx: &mut Tx<'_>,
-    project_id: Id,
-    ref_name: &str,
-    job_name: &str,
-    which: RefBuild,
-    now: DateTime<Utc>,
-) -> Result<Option<Id>, StoreError> {
-    let read = match which {
-        RefBuild::LatestSuccessful => latest_successful_build_id_for_ref,
-        RefBuild::LatestWithArtifacts => latest_build_id_with_artifacts_for_ref,
-    };
-    read(tx, project_id, ref_name, job_name, now)
-}
-
 /// `Project#latest_successful_build_for_ref`: the newest successful pipeline of the ref, then
 /// in it and its same-project child pipelines (`self_and_project_descendants`, in pipeline
 /// order) the latest build of that name whose archive still exists (not expired, or its
 /// pipeline's artifacts locked: `rules::artifacts::available_archive`).
-fn latest_successful_build_id_for_ref(
+pub fn latest_successful_build_id_for_ref(
     tx: &mut Tx<'_>,
     project_id: Id,
     ref_name: &str,
@@ -313,7 +297,7 @@ fn latest_successful_build_id_for_ref(
 /// [`RECENT_SUCCESSFUL_PIPELINES`] successful pipelines (ids grow with creation time; child
 /// pipelines share their parent's ref and are among them), newest first, the latest build of
 /// that name whose archive still exists.
-fn latest_build_id_with_artifacts_for_ref(
+pub fn latest_build_id_with_artifacts_for_ref(
     tx: &mut Tx<'_>,
     project_id: Id,
     ref_name: &str,
