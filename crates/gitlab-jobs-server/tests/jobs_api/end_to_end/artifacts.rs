@@ -3,18 +3,17 @@
 use gitlab_jobs_server::Credentials;
 use gitlab_jobs_server::responses::{
     DownloadArtifactsByRefFoundHeaders, DownloadArtifactsByRefOkHeaders,
-    DownloadArtifactsByRefUnauthorizedHeaders, GetArtifactFileByRefFoundHeaders,
-    GetArtifactFileByRefOkHeaders, GetArtifactFileByRefUnauthorizedHeaders,
+    GetArtifactFileByRefFoundHeaders, GetArtifactFileByRefOkHeaders,
     GetJobArtifactFileFoundHeaders, GetJobArtifactFileOkHeaders, GetJobArtifactsFoundHeaders,
     GetJobArtifactsOkHeaders,
 };
 
 use super::{
-    BROKEN_TOKEN, EXPIRED_BEARER, GUEST_TOKEN, MAINT, assert_refusals, bytes_of, job_refusals,
-    redirected, refused, success, text,
+    MAINT, assert_refusals, bytes_of, credential_refusals, job_refusals, redirected, refused,
+    success, text,
 };
 use crate::coverage::Coverage;
-use crate::fake::{self, EXPIRED_CHALLENGE, OBJECT_STORE, error, message};
+use crate::fake::{self, OBJECT_STORE, error, message};
 use crate::{Auth, Server};
 
 pub(super) async fn artifacts(coverage: &mut Coverage) {
@@ -241,59 +240,22 @@ pub(super) async fn download_by_ref(coverage: &mut Coverage) {
     assert_eq!(body, error("job is empty"));
     coverage.reached(&server, "download_artifacts_by_ref", "BadRequest", 400);
 
-    let (_, body) = refused(
-        server
-            .client(BROKEN_TOKEN)
-            .download_artifacts_by_ref()
-            .id("1")
-            .ref_name("main")
-            .job("build")
-            .send()
-            .await,
-        500,
-    );
-    assert_eq!(body, message("500 Internal Server Error"));
-    coverage.reached(
+    assert_refusals(
         &server,
+        coverage,
         "download_artifacts_by_ref",
-        "InternalServerError",
-        500,
-    );
-    let (headers, body) = refused(
-        server
-            .client(EXPIRED_BEARER)
-            .download_artifacts_by_ref()
-            .id("1")
-            .ref_name("main")
-            .job("build")
-            .send()
-            .await,
-        401,
-    );
-    assert_eq!(body, fake::expired_body());
-    assert_eq!(
-        DownloadArtifactsByRefUnauthorizedHeaders {
-            www_authenticate: text(&headers, "www-authenticate")
+        credential_refusals(),
+        |client, ()| async move {
+            client
+                .download_artifacts_by_ref()
+                .id("1")
+                .ref_name("main")
+                .job("build")
+                .send()
+                .await
         },
-        DownloadArtifactsByRefUnauthorizedHeaders {
-            www_authenticate: Some(EXPIRED_CHALLENGE.into())
-        }
-    );
-    coverage.reached(&server, "download_artifacts_by_ref", "Unauthorized", 401);
-
-    let (_, body) = refused(
-        server
-            .client(GUEST_TOKEN)
-            .download_artifacts_by_ref()
-            .id("1")
-            .ref_name("main")
-            .job("build")
-            .send()
-            .await,
-        403,
-    );
-    assert_eq!(body, message("403 Forbidden"));
-    coverage.reached(&server, "download_artifacts_by_ref", "Forbidden", 403);
+    )
+    .await;
 }
 
 pub(super) async fn artifact_file(coverage: &mut Coverage) {
@@ -480,62 +442,23 @@ pub(super) async fn artifact_file_by_ref(coverage: &mut Coverage) {
     assert_eq!(body, message("400 Bad request"));
     coverage.reached(&server, "get_artifact_file_by_ref", "BadRequest", 400);
 
-    let (_, body) = refused(
-        server
-            .client(BROKEN_TOKEN)
-            .get_artifact_file_by_ref()
-            .id("1")
-            .ref_name("main")
-            .artifact_path("a/b/c.txt")
-            .job("build")
-            .send()
-            .await,
-        500,
-    );
-    assert_eq!(body, message("500 Internal Server Error"));
-    coverage.reached(
+    assert_refusals(
         &server,
+        coverage,
         "get_artifact_file_by_ref",
-        "InternalServerError",
-        500,
-    );
-    let (headers, body) = refused(
-        server
-            .client(EXPIRED_BEARER)
-            .get_artifact_file_by_ref()
-            .id("1")
-            .ref_name("main")
-            .artifact_path("a/b/c.txt")
-            .job("build")
-            .send()
-            .await,
-        401,
-    );
-    assert_eq!(body, fake::expired_body());
-    assert_eq!(
-        GetArtifactFileByRefUnauthorizedHeaders {
-            www_authenticate: text(&headers, "www-authenticate")
+        credential_refusals(),
+        |client, ()| async move {
+            client
+                .get_artifact_file_by_ref()
+                .id("1")
+                .ref_name("main")
+                .artifact_path("a/b/c.txt")
+                .job("build")
+                .send()
+                .await
         },
-        GetArtifactFileByRefUnauthorizedHeaders {
-            www_authenticate: Some(EXPIRED_CHALLENGE.into())
-        }
-    );
-    coverage.reached(&server, "get_artifact_file_by_ref", "Unauthorized", 401);
-
-    let (_, body) = refused(
-        server
-            .client(GUEST_TOKEN)
-            .get_artifact_file_by_ref()
-            .id("1")
-            .ref_name("main")
-            .artifact_path("a/b/c.txt")
-            .job("build")
-            .send()
-            .await,
-        403,
-    );
-    assert_eq!(body, message("403 Forbidden"));
-    coverage.reached(&server, "get_artifact_file_by_ref", "Forbidden", 403);
+    )
+    .await;
 
     let (_, body) = refused(
         client

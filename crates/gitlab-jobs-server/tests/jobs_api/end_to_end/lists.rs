@@ -4,17 +4,17 @@
 use gitlab_jobs_server::Credentials;
 use gitlab_jobs_server::responses::{
     ListPipelineBridgesOkHeaders, ListPipelineJobsOkHeaders, ListProjectJobsOkHeaders,
-    ListProjectJobsTooManyRequestsHeaders, ListProjectJobsUnauthorizedHeaders,
+    ListProjectJobsTooManyRequestsHeaders,
 };
 use gitlab_jobs_server::types::{self, JobStatus};
 use reqwest::header::HeaderMap;
 
 use super::{
-    BROKEN_TOKEN, EXPIRED_BEARER, GUEST_TOKEN, MAINT, assert_refusals, ids, number,
-    pipeline_refusals, refused, success, text,
+    MAINT, assert_refusals, credential_refusals, ids, number, pipeline_refusals, refused, success,
+    text,
 };
 use crate::coverage::Coverage;
-use crate::fake::{self, EXPIRED_CHALLENGE, error, message};
+use crate::fake::{self, error, message};
 use crate::{Auth, Server};
 
 fn list_headers(headers: &HeaderMap) -> ListProjectJobsOkHeaders {
@@ -159,48 +159,14 @@ pub(super) async fn list_project_jobs(coverage: &mut Coverage) {
     assert_eq!(body, message("400 Bad request - Invalid cursor"));
     coverage.reached(&server, "list_project_jobs", "BadRequest", 400);
 
-    let (_, body) = refused(
-        server
-            .client(BROKEN_TOKEN)
-            .list_project_jobs()
-            .id("1")
-            .send()
-            .await,
-        500,
-    );
-    assert_eq!(body, message("500 Internal Server Error"));
-    coverage.reached(&server, "list_project_jobs", "InternalServerError", 500);
-    let (headers, body) = refused(
-        server
-            .client(EXPIRED_BEARER)
-            .list_project_jobs()
-            .id("1")
-            .send()
-            .await,
-        401,
-    );
-    assert_eq!(body, fake::expired_body());
-    assert_eq!(
-        ListProjectJobsUnauthorizedHeaders {
-            www_authenticate: text(&headers, "www-authenticate")
-        },
-        ListProjectJobsUnauthorizedHeaders {
-            www_authenticate: Some(EXPIRED_CHALLENGE.into())
-        }
-    );
-    coverage.reached(&server, "list_project_jobs", "Unauthorized", 401);
-
-    let (_, body) = refused(
-        server
-            .client(GUEST_TOKEN)
-            .list_project_jobs()
-            .id("1")
-            .send()
-            .await,
-        403,
-    );
-    assert_eq!(body, message("403 Forbidden"));
-    coverage.reached(&server, "list_project_jobs", "Forbidden", 403);
+    assert_refusals(
+        &server,
+        coverage,
+        "list_project_jobs",
+        credential_refusals(),
+        |client, ()| async move { client.list_project_jobs().id("1").send().await },
+    )
+    .await;
 
     let (_, body) = refused(client.list_project_jobs().id("999").send().await, 404);
     assert_eq!(body, message("404 Project Not Found"));

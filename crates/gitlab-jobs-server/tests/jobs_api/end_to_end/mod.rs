@@ -96,18 +96,18 @@ fn ids(jobs: &[types::Job]) -> Vec<i64> {
     jobs.iter().map(|job| job.id).collect()
 }
 
-/// One refusal a kind of route shares: who asks, about which job or pipeline id, and the
-/// answer (status, the variant the fake gave, its body).
-struct Refusal {
+/// One refusal a kind of route shares: who asks, about what (a job or pipeline id, or
+/// nothing for the by-ref routes), and the answer (status, the variant the fake gave, body).
+struct Refusal<I> {
     auth: Auth,
-    id: i64,
+    id: I,
     status: u16,
     variant: &'static str,
     body: types::Error,
 }
 
-impl Refusal {
-    fn new(auth: Auth, id: i64, status: u16, variant: &'static str, body: types::Error) -> Self {
+impl<I> Refusal<I> {
+    fn new(auth: Auth, id: I, status: u16, variant: &'static str, body: types::Error) -> Self {
         Refusal {
             auth,
             id,
@@ -116,66 +116,83 @@ impl Refusal {
             body,
         }
     }
+
+    /// The same refusal, asked about `id`.
+    fn about<J>(self, id: J) -> Refusal<J> {
+        Refusal::new(self.auth, id, self.status, self.variant, self.body)
+    }
 }
 
 /// The refusals every job route shares: a negative job id (400 from the fake), an expired
 /// OAuth token (401 with a challenge), a store that fails (500), a guest (403) and an
 /// unknown job (404).
-fn job_refusals() -> [Refusal; 5] {
-    refusals("job_id", -1, 1, 999)
+fn job_refusals() -> Vec<Refusal<i64>> {
+    id_refusals("job_id", -1, 1, 999)
 }
 
 /// The same for a pipeline's lists, by pipeline id: `invalid` is refused by the fake with
 /// 400, `unknown` answers 404.
-fn pipeline_refusals(invalid: i64, unknown: i64) -> [Refusal; 5] {
-    refusals("pipeline_id", invalid, 10, unknown)
+fn pipeline_refusals(invalid: i64, unknown: i64) -> Vec<Refusal<i64>> {
+    id_refusals("pipeline_id", invalid, 10, unknown)
 }
 
 /// `param` is the id's name in Grape's 400; `known` is an id the maintainer may read.
-fn refusals(param: &str, invalid: i64, known: i64, unknown: i64) -> [Refusal; 5] {
-    [
-        Refusal::new(
-            MAINT,
-            invalid,
-            400,
-            "BadRequest",
-            error(&format!("{param} is invalid")),
-        ),
+fn id_refusals(param: &str, invalid: i64, known: i64, unknown: i64) -> Vec<Refusal<i64>> {
+    let mut refusals = vec![Refusal::new(
+        MAINT,
+        invalid,
+        400,
+        "BadRequest",
+        error(&format!("{param} is invalid")),
+    )];
+    refusals.extend(
+        credential_refusals()
+            .into_iter()
+            .map(|refusal| refusal.about(known)),
+    );
+    refusals.push(Refusal::new(
+        MAINT,
+        unknown,
+        404,
+        "NotFound",
+        message("404 Not found"),
+    ));
+    refusals
+}
+
+/// The refusals that depend on the credentials alone: an expired OAuth token (401 with a
+/// challenge), a store that fails (500) and a guest (403).
+fn credential_refusals() -> Vec<Refusal<()>> {
+    vec![
         Refusal::new(
             EXPIRED_BEARER,
-            known,
+            (),
             401,
             "Unauthorized",
             fake::expired_body(),
         ),
         Refusal::new(
             BROKEN_TOKEN,
-            known,
+            (),
             500,
             "InternalServerError",
             message("500 Internal Server Error"),
         ),
-        Refusal::new(
-            GUEST_TOKEN,
-            known,
-            403,
-            "Forbidden",
-            message("403 Forbidden"),
-        ),
-        Refusal::new(MAINT, unknown, 404, "NotFound", message("404 Not found")),
+        Refusal::new(GUEST_TOKEN, (), 403, "Forbidden", message("403 Forbidden")),
     ]
 }
 
-/// Sends `call` (a client and an id) once per refusal and checks each answer over the wire:
-/// status, body, the 401's `WWW-Authenticate` challenge, and the variant the fake answered.
-async fn assert_refusals<T, F, Fut>(
+/// Sends `call` (a client and the row's id) once per refusal and checks each answer over the
+/// wire: status, body, the 401's `WWW-Authenticate` challenge, and the variant the fake
+/// answered.
+async fn assert_refusals<I, T, F, Fut>(
     server: &Server,
     coverage: &mut Coverage,
     op: &str,
-    refusals: [Refusal; 5],
+    refusals: Vec<Refusal<I>>,
     call: F,
 ) where
-    F: Fn(gitlab_jobs_client::Client, i64) -> Fut,
+    F: Fn(gitlab_jobs_client::Client, I) -> Fut,
     Fut: Future<Output = Sent<T>>,
 {
     for refusal in refusals {
