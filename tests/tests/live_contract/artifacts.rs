@@ -258,51 +258,24 @@ pub(crate) async fn artifact_downloads(live: &mut Live) -> Result<()> {
         wire::quote(&file)
     );
     // The client encodes `/`: `..%2Fx` and `%2Fetc%2Fpasswd` arrive as `../x` and `/etc/passwd`.
-    live.refused_with(
-        FILE,
-        BAD_REQUEST,
-        bob.download(
-            bob.get_job_artifact_file()
-                .id("1")
-                .job_id(1)
-                .artifact_path("../x"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        FILE,
-        BAD_REQUEST,
-        bob.download(
-            bob.get_job_artifact_file()
-                .id("1")
-                .job_id(1)
-                .artifact_path("/etc/passwd"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        FILE,
-        UNAUTHORIZED,
-        unknown.download(
-            unknown
-                .get_job_artifact_file()
-                .id("1")
-                .job_id(1)
-                .artifact_path("build-info.txt"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        FILE,
-        FORBIDDEN,
-        dave.download(
-            dave.get_job_artifact_file()
-                .id("1")
-                .job_id(1)
-                .artifact_path("build-info.txt"),
-        ),
-    )
-    .await?;
+    // (who, job, path, GitLab's answer).
+    let refusals = [
+        (&bob, 1, "../x", BAD_REQUEST),
+        (&bob, 1, "/etc/passwd", BAD_REQUEST),
+        (&unknown, 1, "build-info.txt", UNAUTHORIZED),
+        (&dave, 1, "build-info.txt", FORBIDDEN),
+        (&bob, 3, "build-info.txt", NOT_FOUND),
+    ];
+    for (client, job, path, refusal) in refusals {
+        let file = client
+            .get_job_artifact_file()
+            .id("1")
+            .job_id(job)
+            .artifact_path(path);
+        live.refused_with(FILE, refusal, client.download(file))
+            .await?;
+    }
+    // A file the archive does not hold: Workhorse's 404, so only the status is checked.
     live.refused(
         FILE,
         404,
@@ -311,17 +284,6 @@ pub(crate) async fn artifact_downloads(live: &mut Live) -> Result<()> {
                 .id("1")
                 .job_id(1)
                 .artifact_path("no/such/file"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        FILE,
-        NOT_FOUND,
-        bob.download(
-            bob.get_job_artifact_file()
-                .id("1")
-                .job_id(3)
-                .artifact_path("build-info.txt"),
         ),
     )
     .await?;
@@ -376,52 +338,23 @@ pub(crate) async fn artifact_downloads(live: &mut Live) -> Result<()> {
         "{BY_REF} without job: {}",
         wire::quote(&error.response.body)
     );
-    live.refused_with(
-        BY_REF,
-        UNAUTHORIZED,
-        unknown.download(
-            unknown
-                .download_artifacts_by_ref()
-                .id("2")
-                .ref_name("main")
-                .job("pages"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        BY_REF,
-        FORBIDDEN,
-        dave.download(
-            dave.download_artifacts_by_ref()
-                .id("1")
-                .ref_name("main")
-                .job("compile"),
-        ),
-    )
-    .await?;
-    // acme/backend's main pipelines are `manual` and `failed`: none succeeded.
-    live.refused_with(
-        BY_REF,
-        RECORD_NOT_FOUND,
-        bob.download(
-            bob.download_artifacts_by_ref()
-                .id("1")
-                .ref_name("main")
-                .job("compile"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        BY_REF,
-        RECORD_NOT_FOUND,
-        bob.download(
-            bob.download_artifacts_by_ref()
-                .id("2")
-                .ref_name("main")
-                .job("nope"),
-        ),
-    )
-    .await?;
+    // (who, project, job name, GitLab's answer).
+    let refusals = [
+        (&unknown, "2", "pages", UNAUTHORIZED),
+        (&dave, "1", "compile", FORBIDDEN),
+        // acme/backend's main pipelines are `manual` and `failed`: none succeeded.
+        (&bob, "1", "compile", RECORD_NOT_FOUND),
+        (&bob, "2", "nope", RECORD_NOT_FOUND),
+    ];
+    for (client, project, job, refusal) in refusals {
+        let archive = client
+            .download_artifacts_by_ref()
+            .id(project)
+            .ref_name("main")
+            .job(job);
+        live.refused_with(BY_REF, refusal, client.download(archive))
+            .await?;
+    }
 
     let (file, _) = live
         .ok(
@@ -442,43 +375,38 @@ pub(crate) async fn artifact_downloads(live: &mut Live) -> Result<()> {
         "{RAW_BY_REF} public/index.html: {}",
         wire::quote(&file)
     );
-    live.refused_with(
-        RAW_BY_REF,
-        BAD_REQUEST,
-        bob.download(
-            bob.get_artifact_file_by_ref()
-                .id("2")
-                .ref_name("main")
-                .artifact_path("../x")
-                .job("pages"),
+    // (who, project, ref, path, job name, GitLab's answer).
+    let refusals = [
+        (&bob, "2", "main", "../x", "pages", BAD_REQUEST),
+        (
+            &unknown,
+            "2",
+            "main",
+            "public/index.html",
+            "pages",
+            UNAUTHORIZED,
         ),
-    )
-    .await?;
-    live.refused_with(
-        RAW_BY_REF,
-        UNAUTHORIZED,
-        unknown.download(
-            unknown
-                .get_artifact_file_by_ref()
-                .id("2")
-                .ref_name("main")
-                .artifact_path("public/index.html")
-                .job("pages"),
+        (&dave, "1", "main", "build-info.txt", "compile", FORBIDDEN),
+        (
+            &bob,
+            "2",
+            "nope",
+            "public/index.html",
+            "pages",
+            RECORD_NOT_FOUND,
         ),
-    )
-    .await?;
-    live.refused_with(
-        RAW_BY_REF,
-        FORBIDDEN,
-        dave.download(
-            dave.get_artifact_file_by_ref()
-                .id("1")
-                .ref_name("main")
-                .artifact_path("build-info.txt")
-                .job("compile"),
-        ),
-    )
-    .await?;
+    ];
+    for (client, project, ref_name, path, job, refusal) in refusals {
+        let file = client
+            .get_artifact_file_by_ref()
+            .id(project)
+            .ref_name(ref_name)
+            .artifact_path(path)
+            .job(job);
+        live.refused_with(RAW_BY_REF, refusal, client.download(file))
+            .await?;
+    }
+    // A file the archive does not hold: Workhorse's 404, so only the status is checked.
     live.refused(
         RAW_BY_REF,
         404,
@@ -487,18 +415,6 @@ pub(crate) async fn artifact_downloads(live: &mut Live) -> Result<()> {
                 .id("2")
                 .ref_name("main")
                 .artifact_path("missing.html")
-                .job("pages"),
-        ),
-    )
-    .await?;
-    live.refused_with(
-        RAW_BY_REF,
-        RECORD_NOT_FOUND,
-        bob.download(
-            bob.get_artifact_file_by_ref()
-                .id("2")
-                .ref_name("nope")
-                .artifact_path("public/index.html")
                 .job("pages"),
         ),
     )
