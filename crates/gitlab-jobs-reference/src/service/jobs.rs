@@ -76,10 +76,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
-        let access =
-            self.project_access(credentials, Route::of(GetJobRequest::SECURITY), project)?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let (_, details) = self.authorized_build(
+            credentials,
+            Route::of(GetJobRequest::SECURITY),
+            project,
+            Ability::ReadBuild,
+            job_id,
+        )?;
         self.presenter().job(&details)
     }
 
@@ -90,13 +93,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Trace, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobTraceRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         let content = self.store().trace(details.job.id)?.unwrap_or_default();
         Ok(Trace { job_id, content })
     }
@@ -110,11 +113,14 @@ impl JobsService {
         job_id: Id,
         force: bool,
     ) -> Result<types::Job, ApiError> {
-        let access =
-            self.project_access(credentials, Route::of(CancelJobRequest::SECURITY), project)?;
         // `authorize_cancel_builds!` on the project comes before `find_build!`.
-        access.authorize(Ability::UpdateBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let (access, details) = self.authorized_build(
+            credentials,
+            Route::of(CancelJobRequest::SECURITY),
+            project,
+            Ability::UpdateBuild,
+            job_id,
+        )?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
         if force {
             access.authorize(Ability::ForceCancel, Some(&details.job))?;
@@ -139,19 +145,18 @@ impl JobsService {
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(RetryJobRequest::SECURITY), project)?;
-        let details = self.find_job(&access, job_id, None)?;
-        access.authorize(Ability::UpdateBuild, Some(&details.job))?;
-        if !rules::retryable(&details.job) {
-            return Err(ApiError::job_not_retryable());
-        }
-        let inputs = checked_inputs(&details.job, inputs)?;
-        let actor = Self::actor_id(&access)?;
-        let retried = self.store().retry_job_with_inputs(
-            access.project.id,
+        let retried = self.act_on_job(
+            &access,
             job_id,
-            actor,
-            &inputs,
-            self.now(),
+            None,
+            Ability::UpdateBuild,
+            |store, job, actor, now| {
+                if !rules::retryable(job) {
+                    return Err(ApiError::job_not_retryable());
+                }
+                let inputs = checked_inputs(job, inputs)?;
+                Ok(store.retry_job_with_inputs(job.project_id, job.id, actor, &inputs, now)?)
+            },
         )?;
         // `present response[:job], with: Entities::Ci::Job` (lib/api/ci/jobs.rb), bridges too.
         self.presenter().job(&retried)
@@ -166,12 +171,13 @@ impl JobsService {
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(EraseJobRequest::SECURITY), project)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
-        access.authorize(Ability::EraseBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let erased = self
-            .store()
-            .erase_job(access.project.id, job_id, actor, self.now())?;
+        let erased = self.act_on_job(
+            &access,
+            job_id,
+            Some(JobKind::Build),
+            Ability::EraseBuild,
+            |store, job, actor, now| Ok(store.erase_job(job.project_id, job.id, actor, now)?),
+        )?;
         self.presenter().job(&erased)
     }
 
@@ -194,28 +200,33 @@ impl JobsService {
         let access =
             self.project_access(credentials, Route::of(PlayJobRequest::SECURITY), project)?;
         access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, None)?;
-        access.authorize(Ability::UpdateBuild, Some(&details.job))?;
-        if !rules::playable(&details.job) {
-            return Err(ApiError::unplayable_job());
-        }
-        let (variables, inputs) = match details.job.kind {
-            JobKind::Build => {
-                if !variables.is_empty() {
-                    access.authorize(Ability::SetPipelineVariables, None)?;
-                }
-                (variables, checked_inputs(&details.job, inputs)?)
-            }
-            JobKind::Bridge => (&[][..], InputValues::new()),
-        };
-        let actor = Self::actor_id(&access)?;
-        let played = self.store().play_job_with_inputs(
-            access.project.id,
+        let played = self.act_on_job(
+            &access,
             job_id,
-            actor,
-            variables,
-            &inputs,
-            self.now(),
+            None,
+            Ability::UpdateBuild,
+            |store, job, actor, now| {
+                if !rules::playable(job) {
+                    return Err(ApiError::unplayable_job());
+                }
+                let (variables, inputs) = match job.kind {
+                    JobKind::Build => {
+                        if !variables.is_empty() {
+                            access.authorize(Ability::SetPipelineVariables, None)?;
+                        }
+                        (variables, checked_inputs(job, inputs)?)
+                    }
+                    JobKind::Bridge => (&[][..], InputValues::new()),
+                };
+                Ok(store.play_job_with_inputs(
+                    job.project_id,
+                    job.id,
+                    actor,
+                    variables,
+                    &inputs,
+                    now,
+                )?)
+            },
         )?;
         self.presenter().entity(&played)
     }
