@@ -49,6 +49,13 @@ impl Live {
         exchange
     }
 
+    /// Sends `request`, checks that `operation` refuses it with `status` as the document says,
+    /// and that GitLab's `message` is `text`.
+    async fn refused(&self, operation: &str, request: Request, status: u16, message: &str) {
+        let exchange = self.expect(operation, request, status).await;
+        assert_eq!(text(&exchange), message, "{}", exchange.summary());
+    }
+
     /// Job `id` of acme/backend as stored.
     async fn job(&self, id: i64) -> JobDetails {
         let store = self.server.store();
@@ -88,10 +95,13 @@ const VARIABLES: &str =
 async fn playing_with_variables_needs_permission_to_set_pipeline_variables() {
     let live = Live::start().await;
     let before = live.job(6).await;
-    let refused = live
-        .expect("play_job", play(tokens::DEVELOPER, 6, VARIABLES), 403)
-        .await;
-    assert_eq!(text(&refused), "403 Forbidden");
+    live.refused(
+        "play_job",
+        play(tokens::DEVELOPER, 6, VARIABLES),
+        403,
+        "403 Forbidden",
+    )
+    .await;
     assert_eq!(live.job(6).await, before, "a refused play changes nothing");
 
     let played = live
@@ -103,10 +113,13 @@ async fn playing_with_variables_needs_permission_to_set_pipeline_variables() {
         (6.into(), "pending".into())
     );
     // Now pending, so no longer playable: `playable?` is checked before the variables.
-    let unplayable = live
-        .expect("play_job", play(tokens::DEVELOPER, 6, VARIABLES), 400)
-        .await;
-    assert_eq!(text(&unplayable), "400 Bad request - Unplayable Job");
+    live.refused(
+        "play_job",
+        play(tokens::DEVELOPER, 6, VARIABLES),
+        400,
+        "400 Bad request - Unplayable Job",
+    )
+    .await;
     live.server.shutdown().await;
 
     let live = Live::start().await;
@@ -137,36 +150,21 @@ fn retry(token: &str, job_id: i64, body: &str) -> Request {
 async fn retry_checks_and_stores_job_inputs() {
     let live = Live::start().await;
     let before = live.job(8).await;
-    let refused = live
-        .expect(
-            "retry_job",
-            retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"parallel":3}}"#),
-            400,
-        )
-        .await;
-    assert_eq!(
-        text(&refused),
-        "400 Bad request - `parallel` input: `3` cannot be used because it is not in the list of the allowed options"
-    );
-    let refused = live
-        .expect(
-            "retry_job",
-            retry(tokens::DEVELOPER, 8, r#"{"inputs":{"seed":"abc"}}"#),
-            400,
-        )
-        .await;
-    assert_eq!(
-        text(&refused),
-        "400 Bad request - `seed` input: provided value does not match required RegEx pattern"
-    );
-    let refused = live
-        .expect(
-            "retry_job",
-            retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"workers":2}}"#),
-            400,
-        )
-        .await;
-    assert_eq!(text(&refused), "400 Bad request - Unknown input: workers");
+    live.refused("retry_job", retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"parallel":3}}"#), 400, "400 Bad request - `parallel` input: `3` cannot be used because it is not in the list of the allowed options").await;
+    live.refused(
+        "retry_job",
+        retry(tokens::DEVELOPER, 8, r#"{"inputs":{"seed":"abc"}}"#),
+        400,
+        "400 Bad request - `seed` input: provided value does not match required RegEx pattern",
+    )
+    .await;
+    live.refused(
+        "retry_job",
+        retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"workers":2}}"#),
+        400,
+        "400 Bad request - Unknown input: workers",
+    )
+    .await;
     assert_eq!(live.job(8).await, before, "refused retries change nothing");
 
     let retried = live
@@ -189,14 +187,13 @@ async fn retry_checks_and_stores_job_inputs() {
         serde_json::json!({"parallel": 4, "seed": "7"})
     );
     // Job 8 is retried now: 403 before its inputs are looked at.
-    let refused = live
-        .expect(
-            "retry_job",
-            retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"workers":2}}"#),
-            403,
-        )
-        .await;
-    assert_eq!(text(&refused), "403 Forbidden - Job is not retryable");
+    live.refused(
+        "retry_job",
+        retry(tokens::DEVELOPER, 8, r#"{"job_inputs":{"workers":2}}"#),
+        403,
+        "403 Forbidden - Job is not retryable",
+    )
+    .await;
     live.server.shutdown().await;
 }
 
@@ -207,21 +204,11 @@ async fn retry_checks_and_stores_job_inputs() {
 async fn play_checks_and_stores_job_inputs() {
     let live = Live::start().await;
     let before = live.job(6).await;
-    let refused = live
-        .expect(
-            "play_job",
-            play(
+    live.refused("play_job", play(
                 tokens::DEVELOPER,
                 6,
                 r#"{"job_inputs":{"target_env":"qa"}}"#,
-            ),
-            400,
-        )
-        .await;
-    assert_eq!(
-        text(&refused),
-        "400 Bad request - `target_env` input: `qa` cannot be used because it is not in the list of allowed options"
-    );
+            ), 400, "400 Bad request - `target_env` input: `qa` cannot be used because it is not in the list of allowed options").await;
     assert_eq!(live.job(6).await, before, "a refused play changes nothing");
     live.expect(
         "play_job",

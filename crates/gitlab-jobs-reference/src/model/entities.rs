@@ -323,9 +323,9 @@ pub struct AgentAuthorization {
 mod tests {
     use super::*;
 
-    #[test]
-    fn project_path_is_the_last_segment() {
-        let project = Project {
+    /// `group/sub/app`, private, with a reporter (user 7).
+    fn app_project() -> Project {
+        Project {
             id: 1,
             path_with_namespace: "group/sub/app".into(),
             name: "app".into(),
@@ -338,7 +338,12 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
             group_ids: vec![],
             members: vec![(7, AccessLevel::REPORTER)],
-        };
+        }
+    }
+
+    #[test]
+    fn project_path_is_the_last_segment() {
+        let project = app_project();
         assert_eq!(project.path(), "app");
         assert_eq!(project.access_level_of(7), Some(AccessLevel::REPORTER));
         assert_eq!(project.access_level_of(8), None);
@@ -347,18 +352,9 @@ mod tests {
     #[test]
     fn who_may_set_pipeline_variables_follows_the_ci_cd_settings() {
         let project = |restrict, role| Project {
-            id: 1,
-            path_with_namespace: "g/p".into(),
-            name: "p".into(),
-            description: None,
-            visibility: Visibility::Private,
-            public_builds: true,
-            ci_job_token_scope_enabled: false,
             restrict_user_defined_variables: restrict,
             pipeline_variables_role: role,
-            created_at: DateTime::UNIX_EPOCH,
-            group_ids: vec![],
-            members: vec![],
+            ..app_project()
         };
         let open = project(false, PipelineVariablesRole::NoOneAllowed);
         assert!(open.may_set_pipeline_variables(Some(AccessLevel::DEVELOPER)));

@@ -31,6 +31,16 @@ fn service(backend: &Backend) -> TestService {
     }
 }
 
+/// The small fixture with `more` loaded on top: the store (to look at) and the service on it.
+fn service_with(backend: &Backend, more: &crate::fixtures::Fixtures) -> (TestStore, JobsService) {
+    let store = backend.small_store();
+    store
+        .load_fixtures(more)
+        .expect("loads on top of the small fixture");
+    let service = JobsService::with_clock(store.shared(), "http://gitlab.test/", Arc::new(now));
+    (store, service)
+}
+
 fn token(token: &str) -> Credentials {
     Credentials::PrivateToken(token.to_owned())
 }
@@ -435,11 +445,7 @@ fn play_answers_the_played_job_or_bridge(backend: &Backend) {
 /// `override_pipeline_variables_allowed?`). lib/api/ci/jobs.rb checks `playable?` first; a
 /// bridge's `play` ignores variables (app/models/ci/bridge.rb).
 fn play_with_variables_needs_permission_to_set_them(backend: &Backend) {
-    let store = backend.small_store();
-    store
-        .load_fixtures(&crate::test_support::restricted_fixtures())
-        .expect("loads");
-    let service = JobsService::with_clock(store.shared(), "http://gitlab.test/", Arc::new(now));
+    let (store, service) = service_with(backend, &crate::test_support::restricted_fixtures());
     let developer = token("developer-token");
     let variables = [JobVariable {
         key: "TARGET".into(),
@@ -523,11 +529,7 @@ fn play_with_variables_needs_permission_to_set_them(backend: &Backend) {
 /// Item 2: CI job inputs on retry and play, checked as app/services/ci/retry_job_service.rb
 /// checks them (`rules::inputs` has every message) and stored on the job that runs.
 fn job_inputs_are_checked_and_stored_on_retry_and_play(backend: &Backend) {
-    let store = backend.small_store();
-    store
-        .load_fixtures(&crate::test_support::inputs_fixtures())
-        .expect("loads");
-    let service = JobsService::with_clock(store.shared(), "http://gitlab.test/", Arc::new(now));
+    let (store, service) = service_with(backend, &crate::test_support::inputs_fixtures());
     let developer = token("developer-token");
     let inputs = |value: Value| -> InputValues { serde_json::from_value(value).expect("inputs") };
     let stored = |id| store.job(6, id).expect("reads").expect("found").job;
