@@ -25,7 +25,7 @@ cargo test --workspace "$@"
 echo "== the end-to-end and robustness suites again, served from PostgreSQL"
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-reference --test api --test robustness
 GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
-    --test live_contract --test live_invalid
+    --test live_contract --test live_invalid --test live_permissions
 
 echo "== a downstream crate (examples/downstream, outside the workspace) tested against TestServer"
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \

@@ -82,7 +82,7 @@ impl Client {
     ///
     /// Offset limit: GitLab refuses offset pagination past the plan's `offset_pagination_limit` (50,000 by default) with 405 `{"error":"Offset pagination has a maximum allowed offset of 50000 for requests that return objects of type Ci::Build. Remaining records can be retrieved using keyset pagination."}` only when the ops feature flag `enforce_ci_builds_pagination_limit` is enabled for the project (`CursorBasedKeyset.enforced_for_type?`, lib/gitlab/pagination/cursor_based_keyset.rb; the flag was introduced in GitLab 16.6 and is off by default, config/feature_flags/ops/enforce_ci_builds_pagination_limit.yml). The check is `page * per_page > limit` with the requested, unclamped `per_page` (`offset_limit_exceeded?`, lib/api/helpers/pagination_strategies.rb), and it applies to this list only: the pipeline lists use plain `paginate`. With the flag off (the default) any page answers 200 (`[]` past the end).
     ///
-    /// Access: needs authentication even on public projects (jobs.rb `before { authenticate! }`); guests get 403 (`authorize_read_builds!`). Rate limited (`jobs_index`) → 429. Job tokens are accepted (`job_token_allowed`).
+    /// Access: needs authentication even on public projects (jobs.rb `before { authenticate! }`); guests get 403 (`authorize_read_builds!`) unless the project has public pipelines (`public_builds`: app/policies/project_policy.rb `rule { public_builds }.policy { enable :read_build }`, whatever the project's visibility). Rate limited (`jobs_index`) → 429. Job tokens are accepted (`job_token_allowed`).
     ///
     /// Docs vs code: the documentation types `scope` as "string or array" and lists 8 statuses; the code accepts every JobStatus value. GitLab's openapi_v2 also lists a `ref` filter that no checked jobs.rb version implements; it is not declared here. Source: lib/api/ci/jobs.rb.
     ///
@@ -314,26 +314,7 @@ impl Client {
         builder::CancelJob::new(self)
     }
 
-    /// Retry a job
-    ///
-    /// Retries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{"message":"403 Forbidden - Job is not retryable"}`. Newest GitLab accepts an optional JSON body with CI `inputs`; invalid inputs → 400 `400 Bad request - <message>`.
-    ///
-    /// Docs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.
-    ///
-    /// Sends a `POST` request to `/projects/{id}/jobs/{job_id}/retry`
-    ///
-    /// Arguments:
-    /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
-    /// - `job_id`: ID of the job. A non-integer value gives 400 `{"error":"job_id is invalid"}`.
-    /// - `body`: Optional (newest GitLab only).
-    /// ```ignore
-    /// let response = client.retry_job()
-    /// .id(id)
-    /// .job_id(job_id)
-    /// .body(body)
-    /// .send()
-    /// .await;
-    /// ```
+    #[doc = "Retry a job\n\nRetries a build or a bridge and answers **201** with the **new** job (a new id, usually `pending`), presented as `Entities::Ci::Job` even for a bridge; the old job is marked retried. Not retryable (not finished, already retried, archived, ...) → 403 `{\"message\":\"403 Forbidden - Job is not retryable\"}`.\n\nCI job inputs (newest GitLab): an optional JSON body sets values of the job's inputs (its `inputs:` in `.gitlab-ci.yml`) for the new job, which keeps the old job's values and takes these over them (`new_job_inputs` of `Ci::CloneJobService`). The parameter is `job_inputs` (the name the play endpoint takes too, gitlab-org/gitlab#582076); GitLab 18.x's lib/api/ci/jobs.rb (0286e4c) reads it as `inputs` (`optional :inputs, type: Hash`), which the reference server also reads when `job_inputs` is absent. The retryable check comes first (`execute`, lines 7-22: `if job.retryable?` before `process_job_inputs`), so a job that is not retryable answers 403 whatever its inputs. Inputs are checked as `Ci::RetryJobService` checks them (app/services/ci/retry_job_service.rb at 0286e4c: `validate_inputs`, lines 100-126; `filter_inputs_with_defaults`, lines 128-140): a job that defines no inputs takes any values; otherwise every name must be one of the job's inputs (`Unknown input: x`, `Unknown inputs: x, y`), and each value is validated with `Ci::Inputs::Builder` (lib/ci/inputs/*.rb): a required input (no default) needs a non-null value (`` `x` input: required value has not been provided``); a string is taken as JSON for `number`, `boolean` and `array` inputs (`\"3\"` is 3); type errors (`` `x` input: provided value is not a number`` / `a boolean` / `an array`), options (`` `qa` cannot be used because it is not in the list of allowed options``; number inputs say `the allowed options`) and a string input's RE2 `regex` (`provided value does not match required RegEx pattern`); the input's default is validated too (`default value is not a number`, ...). The messages are joined with `, ` and answered 400 `{\"message\":\"400 Bad request - <messages>\"}` (`bad_request!(response.message)`); nothing changes. Values equal to their default are not stored. The reference server lists several unknown inputs or errors in name order (GitLab: the order given).\n\nDocs vs code: every documentation example omits `pipeline`; the docs show the same id as the retried job, whereas GitLab creates a new job with a new id. Source: lib/api/ci/jobs.rb, app/services/ci/retry_job_service.rb.\n\nSends a `POST` request to `/projects/{id}/jobs/{job_id}/retry`\n\nArguments:\n- `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{\"message\":\"404 Project Not Found\"}`.\n- `job_id`: ID of the job. A non-integer value gives 400 `{\"error\":\"job_id is invalid\"}`.\n- `body`: Optional (newest GitLab only).\n```ignore\nlet response = client.retry_job()\n    .id(id)\n    .job_id(job_id)\n    .body(body)\n    .send()\n    .await;\n```"]
     pub fn retry_job(&self) -> builder::RetryJob<'_> {
         builder::RetryJob::new(self)
     }
@@ -360,26 +341,7 @@ impl Client {
         builder::EraseJob::new(self)
     }
 
-    /// Run a manual job
-    ///
-    /// Triggers a manual (or delayed) job or bridge and answers **200** (explicit `status 200`) with it: `Job` for builds, `Bridge` for bridges. The same job is enqueued (same id, `pending`, `user` set to the caller); a finished but still playable job is retried instead, and the original object is presented. Optional `job_variables_attributes` (GitLab 14.9+). Not playable → 400 `{"message":"400 Bad request - Unplayable Job"}`; a variable without `key` → 400 `{"error":"job_variables_attributes[0][key] is missing"}`; not a member → 404, reporter → 403. The endpoint exists since GitLab 8.11 (its `detail`).
-    ///
-    /// Docs vs code: the code's `desc` says JobBasic but presents `Job`/`Bridge`; the 10.x and 13.x examples show status `"started"` (no such status); every example omits `pipeline`. Source: lib/api/ci/jobs.rb, app/services/ci/play_build_service.rb.
-    ///
-    /// Sends a `POST` request to `/projects/{id}/jobs/{job_id}/play`
-    ///
-    /// Arguments:
-    /// - `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{"message":"404 Project Not Found"}`.
-    /// - `job_id`: ID of the job. A non-integer value gives 400 `{"error":"job_id is invalid"}`.
-    /// - `body`: Optional variables for the run.
-    /// ```ignore
-    /// let response = client.play_job()
-    /// .id(id)
-    /// .job_id(job_id)
-    /// .body(body)
-    /// .send()
-    /// .await;
-    /// ```
+    #[doc = "Run a manual job\n\nTriggers a manual (or delayed) job or bridge and answers **200** (explicit `status 200`) with it: `Job` for builds, `Bridge` for bridges. The same job is enqueued (same id, `pending`, `user` set to the caller); a finished but still playable job is retried instead, and the original object is presented. Optional `job_variables_attributes` (GitLab 14.9+). Not playable → 400 `{\"message\":\"400 Bad request - Unplayable Job\"}`; a variable without `key` → 400 `{\"error\":\"job_variables_attributes[0][key] is missing\"}`; not a member → 404, reporter → 403. The endpoint exists since GitLab 8.11 (its `detail`).\n\nVariables need permission to set pipeline variables: when the project restricts user-defined variables (projects API `restrict_user_defined_variables`), only members at or above its `ci_pipeline_variables_minimum_override_role` (`developer`, `maintainer` (the default), `owner`, or `no_one_allowed`) may give them (app/models/project_ci_cd_setting.rb `override_pipeline_variables_allowed?`, lines 61-71 at 06937a4; app/policies/project_policy.rb `rule { user_defined_variables_allowed }.policy { enable :set_pipeline_variables }`). Anyone else playing a build with variables gets 403 `{\"message\":\"403 Forbidden\"}` and nothing changes (app/services/ci/play_build_service.rb `check_access!`, lines 28-34: `variables.present? && !Ability.allowed?(current_user, :set_pipeline_variables, project)` raises `AccessDeniedError`); the same play without variables is allowed. The `playable?` check comes first (lib/api/ci/jobs.rb), so an unplayable job answers 400 either way. A bridge's `play` ignores variables (app/models/ci/bridge.rb), so playing a bridge never checks them.\n\nCI job inputs (newest GitLab, gitlab-org/gitlab#582076): optional `job_inputs` set values of a build's inputs for the run, checked after the variables as a retry checks them: the rules of `Ci::RetryJobService` (app/services/ci/retry_job_service.rb at 0286e4c: `validate_inputs`, lines 100-126; `filter_inputs_with_defaults`, lines 128-140): a job that defines no inputs takes any values; otherwise every name must be one of the job's inputs (`Unknown input: x`, `Unknown inputs: x, y`), and each value is validated with `Ci::Inputs::Builder` (lib/ci/inputs/*.rb): a required input (no default) needs a non-null value (`` `x` input: required value has not been provided``); a string is taken as JSON for `number`, `boolean` and `array` inputs (`\"3\"` is 3); type errors (`` `x` input: provided value is not a number`` / `a boolean` / `an array`), options (`` `qa` cannot be used because it is not in the list of allowed options``; number inputs say `the allowed options`) and a string input's RE2 `regex` (`provided value does not match required RegEx pattern`); the input's default is validated too (`default value is not a number`, ...). The messages are joined with `, ` and answered 400 `{\"message\":\"400 Bad request - <messages>\"}` (`bad_request!(response.message)`); nothing changes. Values equal to their default are not stored. The reference server lists several unknown inputs or errors in name order (GitLab: the order given). A manual build keeps its earlier values and takes these over them; a finished build played again is retried, and its new job takes them. A bridge ignores them.\n\nDocs vs code: the code's `desc` says JobBasic but presents `Job`/`Bridge`; the 10.x and 13.x examples show status `\"started\"` (no such status); every example omits `pipeline`. Source: lib/api/ci/jobs.rb, app/services/ci/play_build_service.rb.\n\nSends a `POST` request to `/projects/{id}/jobs/{job_id}/play`\n\nArguments:\n- `id`: ID of the project (a number) or its full path, URL-encoded on the wire (`group%2Fproject`; a client that encodes path parameters itself takes `group/project`). Anything else, or a project the caller cannot read, gives 404 `{\"message\":\"404 Project Not Found\"}`.\n- `job_id`: ID of the job. A non-integer value gives 400 `{\"error\":\"job_id is invalid\"}`.\n- `body`: Optional variables for the run.\n```ignore\nlet response = client.play_job()\n    .id(id)\n    .job_id(job_id)\n    .body(body)\n    .send()\n    .await;\n```"]
     pub fn play_job(&self) -> builder::PlayJob<'_> {
         builder::PlayJob::new(self)
     }

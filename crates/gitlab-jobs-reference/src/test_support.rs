@@ -17,6 +17,22 @@ pub fn small_fixtures() -> Fixtures {
     Fixtures::from_json(include_str!("../testdata/small.json")).expect("testdata/small.json parses")
 }
 
+/// `testdata/restricted.json`, loaded on top of the small fixture: projects 4 (`acme/locked`,
+/// variables restricted to maintainers) and 5 (`acme/sealed`, `no_one_allowed`), each with a
+/// manual pipeline of manual jobs (402 a bridge).
+pub fn restricted_fixtures() -> Fixtures {
+    Fixtures::from_json(include_str!("../testdata/restricted.json"))
+        .expect("testdata/restricted.json parses")
+}
+
+/// `testdata/inputs.json`, loaded on top of the small fixture: project 6 (`acme/inputs`) with
+/// jobs that define CI inputs (600 failed, with a stored value; 601 manual), one that defines
+/// none (602) and a manual bridge (603).
+pub fn inputs_fixtures() -> Fixtures {
+    Fixtures::from_json(include_str!("../testdata/inputs.json"))
+        .expect("testdata/inputs.json parses")
+}
+
 /// An in-memory store with the small fixture loaded.
 pub fn small_store() -> SqliteStore {
     let store = SqliteStore::in_memory().expect("in-memory store opens");

@@ -1298,11 +1298,14 @@ impl PipelineBasic {
     }
 }
 
-///Optional body of POST .../play. Introduced in GitLab 14.9.
+///Optional body of POST .../play. Introduced in GitLab 14.9 (`job_inputs`, newest GitLab).
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
 )]
 pub struct PlayJobRequest {
+    ///Values of the job's CI inputs (name → value) for the run (builds; a bridge ignores them). Invalid inputs → 400 `400 Bad request - <message>`.
+    #[serde(default)]
+    pub job_inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ///Custom variables for the job run.
     #[serde(default)]
     pub job_variables_attributes: ::std::vec::Vec<JobVariableAttribute>,
@@ -1314,14 +1317,17 @@ impl PlayJobRequest {
     }
 }
 
-///Optional body of POST .../retry. Newest GitLab only (CI inputs for the retried job); older servers ignore it.
+///Optional body of POST .../retry. Newest GitLab only (CI job inputs for the retried job); older servers ignore it.
 #[derive(
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
 )]
 pub struct RetryJobRequest {
-    ///CI/CD inputs (name → value) for the new job. Invalid inputs → 400 `400 Bad request - <message>`.
+    ///The same under GitLab 18.x's name (lib/api/ci/jobs.rb at 0286e4c); read only when `job_inputs` is absent.
     #[serde(default)]
     pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ///Values of the job's CI inputs (name → value) for the new job. Invalid inputs → 400 `400 Bad request - <message>`.
+    #[serde(default)]
+    pub job_inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 
 impl RetryJobRequest {
@@ -4916,6 +4922,10 @@ pub mod builder {
 
     #[derive(Clone, Debug)]
     pub struct PlayJobRequest {
+        job_inputs: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
         job_variables_attributes: ::std::result::Result<
             ::std::vec::Vec<super::JobVariableAttribute>,
             ::std::string::String,
@@ -4925,12 +4935,26 @@ pub mod builder {
     impl ::std::default::Default for PlayJobRequest {
         fn default() -> Self {
             Self {
+                job_inputs: Ok(Default::default()),
                 job_variables_attributes: Ok(Default::default()),
             }
         }
     }
 
     impl PlayJobRequest {
+        pub fn job_inputs<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.job_inputs = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for job_inputs: {e}"));
+            self
+        }
+
         pub fn job_variables_attributes<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<::std::vec::Vec<super::JobVariableAttribute>>,
@@ -4949,6 +4973,7 @@ pub mod builder {
             value: PlayJobRequest,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
+                job_inputs: value.job_inputs?,
                 job_variables_attributes: value.job_variables_attributes?,
             })
         }
@@ -4957,6 +4982,7 @@ pub mod builder {
     impl ::std::convert::From<super::PlayJobRequest> for PlayJobRequest {
         fn from(value: super::PlayJobRequest) -> Self {
             Self {
+                job_inputs: Ok(value.job_inputs),
                 job_variables_attributes: Ok(value.job_variables_attributes),
             }
         }
@@ -4968,12 +4994,17 @@ pub mod builder {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             ::std::string::String,
         >,
+        job_inputs: ::std::result::Result<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::string::String,
+        >,
     }
 
     impl ::std::default::Default for RetryJobRequest {
         fn default() -> Self {
             Self {
                 inputs: Ok(Default::default()),
+                job_inputs: Ok(Default::default()),
             }
         }
     }
@@ -4991,6 +5022,19 @@ pub mod builder {
                 .map_err(|e| format!("error converting supplied value for inputs: {e}"));
             self
         }
+
+        pub fn job_inputs<T>(mut self, value: T) -> Self
+        where
+            T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            T::Error: ::std::fmt::Display,
+        {
+            self.job_inputs = value
+                .try_into()
+                .map_err(|e| format!("error converting supplied value for job_inputs: {e}"));
+            self
+        }
     }
 
     impl ::std::convert::TryFrom<RetryJobRequest> for super::RetryJobRequest {
@@ -5000,6 +5044,7 @@ pub mod builder {
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 inputs: value.inputs?,
+                job_inputs: value.job_inputs?,
             })
         }
     }
@@ -5008,6 +5053,7 @@ pub mod builder {
         fn from(value: super::RetryJobRequest) -> Self {
             Self {
                 inputs: Ok(value.inputs),
+                job_inputs: Ok(value.job_inputs),
             }
         }
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use gitlab_jobs_client::types::{
     JobOrBridge, JobStatus, JobVariableAttribute, JobVariableAttributeVariableType, PlayJobRequest,
+    RetryJobRequest,
 };
 
 use crate::cli::GlobalArgs;
@@ -14,10 +15,18 @@ use crate::output;
 
 /// Retry a finished job: GitLab creates a new job (its id is printed) in the same pipeline.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  gitlab-jobs --project group/project retry 4211")]
+#[command(
+    after_help = "Examples:\n  gitlab-jobs --project group/project retry 4211\n  \
+                        gitlab-jobs --project group/project retry 4211 --input replicas=3"
+)]
 pub struct RetryArgs {
     /// The job's id
     pub job: i64,
+
+    /// A value of one of the job's CI inputs for the new job, NAME=VALUE (repeatable; newest
+    /// GitLab). GitLab reads the text as the input's type (`3`, `true`, `["a"]`).
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_variable)]
+    pub inputs: Vec<(String, String)>,
 }
 
 /// Cancel a pending or running job. --force ends a job stuck in `canceling`.
@@ -46,6 +55,11 @@ pub struct PlayArgs {
     /// A variable for this run, KEY=VALUE (repeatable)
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_variable)]
     pub variables: Vec<(String, String)>,
+
+    /// A value of one of the job's CI inputs for this run, NAME=VALUE (repeatable; newest
+    /// GitLab). GitLab reads the text as the input's type (`3`, `true`, `["a"]`).
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_variable)]
+    pub inputs: Vec<(String, String)>,
 }
 
 /// Erase a finished job's log and artifacts (the job itself stays).
@@ -54,6 +68,15 @@ pub struct PlayArgs {
 pub struct EraseArgs {
     /// The job's id
     pub job: i64,
+}
+
+/// `--input` values as the `job_inputs` object: each value as text, which GitLab coerces to the
+/// input's type (`coerced_value`, lib/ci/inputs/base_input.rb).
+fn job_inputs(inputs: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
+    inputs
+        .iter()
+        .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
+        .collect()
 }
 
 fn parse_variable(value: &str) -> Result<(String, String), String> {
@@ -66,13 +89,14 @@ fn parse_variable(value: &str) -> Result<(String, String), String> {
 pub async fn retry(global: &GlobalArgs, args: RetryArgs) -> Result<ExitCode, CliError> {
     let connection = global.connect()?;
     let project = connection.project()?;
-    let answer = connection
-        .client
-        .retry_job()
-        .id(project)
-        .job_id(args.job)
-        .send()
-        .await;
+    let mut request = connection.client.retry_job().id(project).job_id(args.job);
+    if !args.inputs.is_empty() {
+        request = request.body(RetryJobRequest {
+            job_inputs: job_inputs(&args.inputs),
+            ..RetryJobRequest::default()
+        });
+    }
+    let answer = request.send().await;
     // GitLab presents the new job as `Entities::Ci::Job`, bridges included.
     let job = connection.answered(answer, args.job).await?;
     let url = job.web_url.clone().unwrap_or_default();
@@ -103,7 +127,7 @@ pub async fn play(global: &GlobalArgs, args: PlayArgs) -> Result<ExitCode, CliEr
     let connection = global.connect()?;
     let project = connection.project()?;
     let mut request = connection.client.play_job().id(project).job_id(args.job);
-    if !args.variables.is_empty() {
+    if !args.variables.is_empty() || !args.inputs.is_empty() {
         let job_variables_attributes = args
             .variables
             .iter()
@@ -115,6 +139,7 @@ pub async fn play(global: &GlobalArgs, args: PlayArgs) -> Result<ExitCode, CliEr
             .collect();
         request = request.body(PlayJobRequest {
             job_variables_attributes,
+            job_inputs: job_inputs(&args.inputs),
         });
     }
     let job = connection.answered(request.send().await, args.job).await?;

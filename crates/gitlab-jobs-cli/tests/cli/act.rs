@@ -103,6 +103,45 @@ async fn play_with_variables() {
     refused.expect_code(3);
 }
 
+/// `--input NAME=VALUE` sends the job's CI inputs (`job_inputs`): the demo's job 8 defines
+/// `parallel` (1, 2 or 4) and job 6 `target_env` (staging or production).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_and_play_with_inputs() {
+    let server = demo().await;
+    let refused = run(&server, &["retry", "8", "--input", "parallel=3"]).await;
+    refused.expect_code(3);
+    assert!(
+        refused.stderr.contains(
+            "`parallel` input: `3` cannot be used because it is not in the list of the allowed options"
+        ),
+        "{}",
+        refused.stderr
+    );
+    let retried = run(&server, &["retry", "8", "--input", "parallel=4"]).await;
+    retried.expect_code(0);
+    assert!(
+        retried.stdout.starts_with("Retried job 8 as job "),
+        "{}",
+        retried.stdout
+    );
+    let refused = run(&server, &["play", "6", "--input", "target_env=qa"]).await;
+    refused.expect_code(3);
+    assert!(
+        refused
+            .stderr
+            .contains("`target_env` input: `qa` cannot be used"),
+        "{}",
+        refused.stderr
+    );
+    let played = run(&server, &["play", "6", "--input", "target_env=production"]).await;
+    played.expect_code(0);
+    assert!(
+        played.stdout.starts_with("Job 6 is pending "),
+        "{}",
+        played.stdout
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erase_removes_the_log_and_reporters_are_refused_with_a_hint() {
     let server = demo().await;

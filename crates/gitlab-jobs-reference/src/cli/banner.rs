@@ -171,7 +171,7 @@ pub fn simulation_lines(simulation: Option<&Simulation>) -> Vec<String> {
     );
     if simulation.feeding() {
         line.push_str(&format!(
-            "; a new {FEED_PROJECT} pipeline every {} s (at most {MAX_UNFINISHED} unfinished, the newest {KEEP_FINISHED} finished kept)",
+            "; a new {FEED_PROJECT} pipeline every {} s (none while {MAX_UNFINISHED} are unfinished; finished ones beyond the newest {KEEP_FINISHED} deleted)",
             SimulationOptions::new(0).pipeline_interval.as_secs()
         ));
     }

@@ -256,6 +256,8 @@ impl DemoJobs {
             token: None,
             environment: None,
             variables: Vec::new(),
+            input_specs: Default::default(),
+            input_values: Default::default(),
             preset: PresetFields::default(),
         }
     }

@@ -72,6 +72,54 @@ impl fmt::Display for AccessLevel {
     }
 }
 
+/// Who may set variables when running a job or a pipeline, when the project restricts
+/// user-defined variables: `ProjectCiCdSetting#pipeline_variables_minimum_override_role`
+/// (app/models/project_ci_cd_setting.rb: `no_one_allowed: 1, developer: 2, maintainer: 3,
+/// owner: 4`), `ci_pipeline_variables_minimum_override_role` in the projects API. The column's
+/// default is `maintainer` (db/migrate AddCiPipelineVariablesMinimumRoleEnum, 17.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PipelineVariablesRole {
+    NoOneAllowed,
+    Developer,
+    #[default]
+    Maintainer,
+    Owner,
+}
+
+impl PipelineVariablesRole {
+    const ALL: [PipelineVariablesRole; 4] = [
+        PipelineVariablesRole::NoOneAllowed,
+        PipelineVariablesRole::Developer,
+        PipelineVariablesRole::Maintainer,
+        PipelineVariablesRole::Owner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PipelineVariablesRole::NoOneAllowed => "no_one_allowed",
+            PipelineVariablesRole::Developer => "developer",
+            PipelineVariablesRole::Maintainer => "maintainer",
+            PipelineVariablesRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<PipelineVariablesRole> {
+        Self::ALL.into_iter().find(|role| role.as_str() == value)
+    }
+
+    /// The lowest access level the role lets through (`role_map_pipeline_variables_minimum_
+    /// override_role`); `None` for `no_one_allowed`.
+    pub fn minimum_level(self) -> Option<AccessLevel> {
+        match self {
+            PipelineVariablesRole::NoOneAllowed => None,
+            PipelineVariablesRole::Developer => Some(AccessLevel::DEVELOPER),
+            PipelineVariablesRole::Maintainer => Some(AccessLevel::MAINTAINER),
+            PipelineVariablesRole::Owner => Some(AccessLevel::OWNER),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +132,25 @@ mod tests {
         assert!(AccessLevel::try_from(35).is_err());
         let parsed: Result<AccessLevel, _> = serde_json::from_str("25");
         assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn pipeline_variables_roles_round_trip_and_map_to_levels() {
+        for role in PipelineVariablesRole::ALL {
+            assert_eq!(PipelineVariablesRole::parse(role.as_str()), Some(role));
+            let json = serde_json::to_value(role).expect("serialises");
+            assert_eq!(json, role.as_str());
+        }
+        assert_eq!(PipelineVariablesRole::parse("guest"), None);
+        assert_eq!(
+            PipelineVariablesRole::default(),
+            PipelineVariablesRole::Maintainer
+        );
+        assert_eq!(PipelineVariablesRole::NoOneAllowed.minimum_level(), None);
+        assert_eq!(
+            PipelineVariablesRole::Developer.minimum_level(),
+            Some(AccessLevel::DEVELOPER)
+        );
     }
 
     #[test]

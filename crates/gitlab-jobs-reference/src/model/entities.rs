@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{AccessLevel, Id, JobStatus};
+use super::{AccessLevel, Id, JobStatus, PipelineVariablesRole};
 
 /// `Entities::User` (`lib/api/entities/user.rb` and its parents UserBasic and UserSafe).
 /// Only `id`, `username` and `name` are required; the rest is shown as given, or null, except
@@ -102,10 +102,16 @@ pub struct Project {
     pub name: String,
     pub description: Option<String>,
     pub visibility: Visibility,
-    /// "Public pipelines" (`public_builds`): lets non-members read the jobs of a public or
-    /// internal project. GitLab's default is on.
+    /// "Public pipelines" (`public_builds`): lets everyone who sees the project read its jobs
+    /// (non-members of a public or internal project, guests of a private one). GitLab's
+    /// default is on.
     pub public_builds: bool,
     pub ci_job_token_scope_enabled: bool,
+    /// `restrict_user_defined_variables` (`ProjectCiCdSetting`): when on, only members at or
+    /// above `pipeline_variables_role` may set variables. GitLab's column default is off.
+    pub restrict_user_defined_variables: bool,
+    /// `ci_pipeline_variables_minimum_override_role`.
+    pub pipeline_variables_role: PipelineVariablesRole,
     pub created_at: DateTime<Utc>,
     /// `project.group.self_and_ancestor_ids`, shown by `/job/allowed_agents`.
     pub group_ids: Vec<Id>,
@@ -119,6 +125,21 @@ impl Project {
             .rsplit('/')
             .next()
             .unwrap_or(&self.path_with_namespace)
+    }
+
+    /// `ProjectCiCdSetting#override_pipeline_variables_allowed?(role_access_level)`
+    /// (app/models/project_ci_cd_setting.rb): anyone when variables are not restricted;
+    /// otherwise members at or above the minimum role, and nobody under `no_one_allowed`.
+    /// It decides `set_pipeline_variables` (app/policies/project_policy.rb,
+    /// `rule { user_defined_variables_allowed }.policy { enable :set_pipeline_variables }`).
+    pub fn may_set_pipeline_variables(&self, level: Option<AccessLevel>) -> bool {
+        if !self.restrict_user_defined_variables {
+            return true;
+        }
+        match (self.pipeline_variables_role.minimum_level(), level) {
+            (Some(minimum), Some(level)) => level >= minimum,
+            _ => false,
+        }
     }
 
     pub fn access_level_of(&self, user_id: Id) -> Option<AccessLevel> {
@@ -302,9 +323,9 @@ pub struct AgentAuthorization {
 mod tests {
     use super::*;
 
-    #[test]
-    fn project_path_is_the_last_segment() {
-        let project = Project {
+    /// `group/sub/app`, private, with a reporter (user 7).
+    fn app_project() -> Project {
+        Project {
             id: 1,
             path_with_namespace: "group/sub/app".into(),
             name: "app".into(),
@@ -312,13 +333,45 @@ mod tests {
             visibility: Visibility::Private,
             public_builds: true,
             ci_job_token_scope_enabled: false,
+            restrict_user_defined_variables: false,
+            pipeline_variables_role: PipelineVariablesRole::Maintainer,
             created_at: DateTime::UNIX_EPOCH,
             group_ids: vec![],
             members: vec![(7, AccessLevel::REPORTER)],
-        };
+        }
+    }
+
+    #[test]
+    fn project_path_is_the_last_segment() {
+        let project = app_project();
         assert_eq!(project.path(), "app");
         assert_eq!(project.access_level_of(7), Some(AccessLevel::REPORTER));
         assert_eq!(project.access_level_of(8), None);
+    }
+
+    #[test]
+    fn who_may_set_pipeline_variables_follows_the_ci_cd_settings() {
+        let project = |restrict, role| Project {
+            restrict_user_defined_variables: restrict,
+            pipeline_variables_role: role,
+            ..app_project()
+        };
+        let open = project(false, PipelineVariablesRole::NoOneAllowed);
+        assert!(open.may_set_pipeline_variables(Some(AccessLevel::DEVELOPER)));
+        assert!(
+            open.may_set_pipeline_variables(None),
+            "not restricted: anyone"
+        );
+        let maintainers = project(true, PipelineVariablesRole::Maintainer);
+        assert!(!maintainers.may_set_pipeline_variables(Some(AccessLevel::DEVELOPER)));
+        assert!(maintainers.may_set_pipeline_variables(Some(AccessLevel::MAINTAINER)));
+        assert!(maintainers.may_set_pipeline_variables(Some(AccessLevel::OWNER)));
+        assert!(!maintainers.may_set_pipeline_variables(None));
+        let developers = project(true, PipelineVariablesRole::Developer);
+        assert!(developers.may_set_pipeline_variables(Some(AccessLevel::DEVELOPER)));
+        assert!(!developers.may_set_pipeline_variables(Some(AccessLevel::REPORTER)));
+        let nobody = project(true, PipelineVariablesRole::NoOneAllowed);
+        assert!(!nobody.may_set_pipeline_variables(Some(AccessLevel::OWNER)));
     }
 
     #[test]

@@ -6,7 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Commit, Environment, Id, JobStatus, Pipeline, Project, Runner, RunnerManager, User, When,
+    Commit, Environment, Id, InputSpecs, InputValues, JobStatus, Pipeline, Project, Runner,
+    RunnerManager, User, When,
 };
 
 /// Builds run a script on a runner; bridges trigger a downstream pipeline and have no runner,
@@ -75,6 +76,11 @@ pub struct Job {
     pub token: Option<String>,
     pub environment: Option<Environment>,
     pub variables: Vec<JobVariable>,
+    /// The job's `inputs:` definitions (`job.options[:inputs]`); empty when it has none.
+    pub input_specs: InputSpecs,
+    /// Values given for its inputs when it was played or retried (`Ci::JobInput`); an input
+    /// without a value here has its default.
+    pub input_values: InputValues,
     pub preset: PresetFields,
 }
 

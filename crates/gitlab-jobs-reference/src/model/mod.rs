@@ -3,15 +3,17 @@
 
 mod access;
 mod entities;
+mod inputs;
 mod job;
 mod script;
 mod status;
 
-pub use access::AccessLevel;
+pub use access::{AccessLevel, PipelineVariablesRole};
 pub use entities::{
     AgentAuthorization, Commit, Environment, Pipeline, Project, Runner, RunnerManager, User,
     Visibility,
 };
+pub use inputs::{InputSpec, InputSpecs, InputType, InputValues};
 pub use job::{ArtifactFormat, Job, JobArtifact, JobDetails, JobKind, JobVariable, PresetFields};
 pub use script::{JobScript, SimulatedOutcome, SimulatedState};
 pub use status::{JobStatus, UnknownStatus, When};

@@ -217,6 +217,8 @@ mod tests {
                 visibility: Visibility::Private,
                 public_builds: true,
                 ci_job_token_scope_enabled: false,
+                restrict_user_defined_variables: false,
+                pipeline_variables_role: PipelineVariablesRole::Maintainer,
                 created_at: at(0),
                 group_ids: vec![],
                 members: vec![],

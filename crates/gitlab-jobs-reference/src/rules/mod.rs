@@ -3,10 +3,12 @@
 //!
 //! Sources: `app/models/concerns/ci/has_status.rb`, `app/models/commit_status.rb`,
 //! `app/models/ci/build.rb`, `app/models/ci/processable.rb`, `app/models/ci/bridge.rb`,
-//! `app/services/ci/retry_job_service.rb`, `app/services/ci/play_build_service.rb`.
+//! `app/services/ci/retry_job_service.rb`, `app/services/ci/play_build_service.rb`,
+//! `lib/ci/inputs/*.rb` (job inputs).
 
 pub mod artifacts;
 pub mod groups;
+pub mod inputs;
 pub mod predicates;
 pub mod processing;
 pub mod profile;
@@ -70,6 +72,8 @@ pub(crate) mod test_support {
             token: Some("job-token".into()),
             environment: None,
             variables: vec![],
+            input_specs: Default::default(),
+            input_values: Default::default(),
             preset: PresetFields::default(),
         }
     }

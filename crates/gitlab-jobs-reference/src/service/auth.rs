@@ -139,6 +139,9 @@ pub enum Ability {
     EraseBuild,
     /// `destroy_artifacts`: maintainers (project_policy.rb).
     DestroyArtifacts,
+    /// `set_pipeline_variables` on the project (project_policy.rb
+    /// `rule { user_defined_variables_allowed }`): see `Project::may_set_pipeline_variables`.
+    SetPipelineVariables,
 }
 
 /// A project the actor can see, with the actor's membership level in it.
@@ -205,21 +208,19 @@ impl ProjectAccess {
                     }
                     || (self.project.public_builds && self.at_least(AccessLevel::GUEST))
             }
-            // Reporters read jobs; so does everyone who can see a public (signed-in users:
-            // internal) project with public pipelines. Guests of a private project cannot.
+            // Reporters read jobs; with public pipelines on, so does everyone who can see the
+            // project at all: `rule { public_builds }.policy { enable :read_build }`
+            // (app/policies/project_policy.rb; newest GitLab: `~public_builds` prevents
+            // `_read_public_build`, which enables `read_build`). That includes guests of a
+            // private project, the only non-reporters `find_project` lets through there.
             Ability::ReadBuild => {
-                self.at_least(AccessLevel::REPORTER)
-                    || (self.project.public_builds
-                        && match self.project.visibility {
-                            Visibility::Public => true,
-                            Visibility::Internal => self.actor.user().is_some(),
-                            Visibility::Private => false,
-                        })
+                self.at_least(AccessLevel::REPORTER) || self.project.public_builds
             }
             Ability::UpdateBuild => self.at_least(AccessLevel::DEVELOPER),
             Ability::ForceCancel | Ability::DestroyArtifacts => {
                 self.at_least(AccessLevel::MAINTAINER)
             }
+            Ability::SetPipelineVariables => self.project.may_set_pipeline_variables(self.level),
             Ability::EraseBuild => {
                 let owner_of_job = job.is_some_and(|job| {
                     job.user_id.is_some() && job.user_id == self.actor.user_id()

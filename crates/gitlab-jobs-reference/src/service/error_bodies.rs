@@ -190,6 +190,8 @@ impl From<StoreError> for ApiError {
             | StoreError::Fixture(_)
             | StoreError::Sqlite(_)
             | StoreError::Postgres(_)
+            | StoreError::PostgresUrl(_)
+            | StoreError::Encoding(_)
             | StoreError::Database(_) => {
                 tracing::error!(%error, "internal error");
                 ApiError::internal()

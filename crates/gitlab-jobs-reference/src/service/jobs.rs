@@ -9,7 +9,8 @@ use gitlab_jobs_server::{
     GetJobRequest, GetJobTraceRequest, PlayJobRequest, RetryJobRequest,
 };
 
-use crate::model::{Id, JobKind, JobVariable};
+use crate::model::{Id, InputValues, Job, JobKind, JobVariable};
+use crate::rules;
 use crate::service::auth::{Ability, Actor, Credentials, Route};
 use crate::service::error_bodies::ApiError;
 
@@ -75,10 +76,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
-        let access =
-            self.project_access(credentials, Route::of(GetJobRequest::SECURITY), project)?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let (_, details) = self.authorized_build(
+            credentials,
+            Route::of(GetJobRequest::SECURITY),
+            project,
+            Ability::ReadBuild,
+            job_id,
+        )?;
         self.presenter().job(&details)
     }
 
@@ -89,13 +93,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Trace, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobTraceRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         let content = self.store().trace(details.job.id)?.unwrap_or_default();
         Ok(Trace { job_id, content })
     }
@@ -109,11 +113,14 @@ impl JobsService {
         job_id: Id,
         force: bool,
     ) -> Result<types::Job, ApiError> {
-        let access =
-            self.project_access(credentials, Route::of(CancelJobRequest::SECURITY), project)?;
         // `authorize_cancel_builds!` on the project comes before `find_build!`.
-        access.authorize(Ability::UpdateBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let (access, details) = self.authorized_build(
+            credentials,
+            Route::of(CancelJobRequest::SECURITY),
+            project,
+            Ability::UpdateBuild,
+            job_id,
+        )?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
         if force {
             access.authorize(Ability::ForceCancel, Some(&details.job))?;
@@ -124,21 +131,33 @@ impl JobsService {
         self.presenter().job(&canceled)
     }
 
-    /// POST /projects/:id/jobs/:job_id/retry → 201 with the NEW job (builds and bridges).
+    /// POST /projects/:id/jobs/:job_id/retry → 201 with the NEW job (builds and bridges),
+    /// which takes the given CI job input values. `Ci::RetryJobService#execute`
+    /// (app/services/ci/retry_job_service.rb): a job that is not `retryable?` is refused (403)
+    /// before its inputs are looked at; invalid inputs are `400 Bad request - <message>`
+    /// (`rules::inputs::resolve`).
     pub fn retry_job(
         &self,
         credentials: &Credentials,
         project: &str,
         job_id: Id,
+        inputs: &InputValues,
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(RetryJobRequest::SECURITY), project)?;
-        let details = self.find_job(&access, job_id, None)?;
-        access.authorize(Ability::UpdateBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let retried = self
-            .store()
-            .retry_job(access.project.id, job_id, actor, self.now())?;
+        let retried = self.act_on_job(
+            &access,
+            job_id,
+            None,
+            Ability::UpdateBuild,
+            |store, job, actor, now| {
+                if !rules::retryable(job) {
+                    return Err(ApiError::job_not_retryable());
+                }
+                let inputs = checked_inputs(job, inputs)?;
+                Ok(store.retry_job_with_inputs(job.project_id, job.id, actor, &inputs, now)?)
+            },
+        )?;
         // `present response[:job], with: Entities::Ci::Job` (lib/api/ci/jobs.rb), bridges too.
         self.presenter().job(&retried)
     }
@@ -152,33 +171,70 @@ impl JobsService {
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(EraseJobRequest::SECURITY), project)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
-        access.authorize(Ability::EraseBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let erased = self
-            .store()
-            .erase_job(access.project.id, job_id, actor, self.now())?;
+        let erased = self.act_on_job(
+            &access,
+            job_id,
+            Some(JobKind::Build),
+            Ability::EraseBuild,
+            |store, job, actor, now| Ok(store.erase_job(job.project_id, job.id, actor, now)?),
+        )?;
         self.presenter().job(&erased)
     }
 
     /// POST /projects/:id/jobs/:job_id/play → 200 with the played job (`Job` for builds,
-    /// `Bridge` for bridges). Unplayable → `400 Bad request - Unplayable Job`.
+    /// `Bridge` for bridges). In lib/api/ci/jobs.rb's order: `authorize_read_builds!`,
+    /// `find_job!`, `authorize!(:play_job)`, then `bad_request!("Unplayable Job") unless
+    /// job.playable?`, then `job.play`. For a build that is `Ci::PlayBuildService#check_access!`
+    /// (app/services/ci/play_build_service.rb): variables given (`variables.present?`) without
+    /// `set_pipeline_variables` on the project → `403 Forbidden` (`AccessDeniedError`), before
+    /// anything changes. A bridge's `play` ignores variables (app/models/ci/bridge.rb), and
+    /// CI job inputs too; a build's `job_inputs` are checked next, as a retry checks them.
     pub fn play_job(
         &self,
         credentials: &Credentials,
         project: &str,
         job_id: Id,
         variables: &[JobVariable],
+        inputs: &InputValues,
     ) -> Result<types::JobOrBridge, ApiError> {
         let access =
             self.project_access(credentials, Route::of(PlayJobRequest::SECURITY), project)?;
         access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, None)?;
-        access.authorize(Ability::UpdateBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let played =
-            self.store()
-                .play_job(access.project.id, job_id, actor, variables, self.now())?;
+        let played = self.act_on_job(
+            &access,
+            job_id,
+            None,
+            Ability::UpdateBuild,
+            |store, job, actor, now| {
+                if !rules::playable(job) {
+                    return Err(ApiError::unplayable_job());
+                }
+                let (variables, inputs) = match job.kind {
+                    JobKind::Build => {
+                        if !variables.is_empty() {
+                            access.authorize(Ability::SetPipelineVariables, None)?;
+                        }
+                        (variables, checked_inputs(job, inputs)?)
+                    }
+                    JobKind::Bridge => (&[][..], InputValues::new()),
+                };
+                Ok(store.play_job_with_inputs(
+                    job.project_id,
+                    job.id,
+                    actor,
+                    variables,
+                    &inputs,
+                    now,
+                )?)
+            },
+        )?;
         self.presenter().entity(&played)
     }
+}
+
+/// The input values to store for `job`, or GitLab's `400 Bad request - <message>`
+/// (`bad_request!(response.message)`, lib/api/ci/jobs.rb).
+fn checked_inputs(job: &Job, given: &InputValues) -> Result<InputValues, ApiError> {
+    rules::inputs::resolve(&job.input_specs, given)
+        .map_err(|message| ApiError::bad_request(Some(&message)))
 }

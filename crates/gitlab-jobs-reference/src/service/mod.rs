@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use self::auth::{Actor, Credentials, ProjectAccess, Route};
+use self::auth::{Ability, Actor, Credentials, ProjectAccess, Route};
 pub use self::error_bodies::ApiError;
 use self::present::Presenter;
-use crate::model::{Id, JobDetails, JobKind, JobStatus};
+use crate::model::{Id, Job, JobDetails, JobKind, JobStatus};
 use crate::store::Store;
 
 pub use artifacts::Download;
@@ -99,6 +99,41 @@ impl JobsService {
     /// The acting user's id; the routes that change jobs always have one.
     fn actor_id(access: &ProjectAccess) -> Result<Id, ApiError> {
         access.actor.user_id().ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The build a route of `lib/api/ci/jobs.rb` or `job_artifacts.rb` works on, in GitLab's
+    /// order: authenticate for `route`, find the project, `authorize!(ability, project)`, then
+    /// `find_build!`.
+    fn authorized_build(
+        &self,
+        credentials: &Credentials,
+        route: Route,
+        project: &str,
+        ability: Ability,
+        job_id: Id,
+    ) -> Result<(ProjectAccess, JobDetails), ApiError> {
+        let access = self.project_access(credentials, route, project)?;
+        access.authorize(ability, None)?;
+        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        Ok((access, details))
+    }
+
+    /// A change by the acting user to a job the caller can see (`kind`: builds only, or
+    /// `None` for builds and bridges): `ability` on the job, then `change` with the store, the
+    /// job as found (for the checks GitLab makes of it before changing anything), the actor's
+    /// id and the time.
+    fn act_on_job(
+        &self,
+        access: &ProjectAccess,
+        job_id: Id,
+        kind: Option<JobKind>,
+        ability: Ability,
+        change: impl FnOnce(&dyn Store, &Job, Id, DateTime<Utc>) -> Result<JobDetails, ApiError>,
+    ) -> Result<JobDetails, ApiError> {
+        let details = self.find_job(access, job_id, kind)?;
+        access.authorize(ability, Some(&details.job))?;
+        let actor = Self::actor_id(access)?;
+        change(self.store(), &details.job, actor, self.now())
     }
 }
 

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::model::JobVariable;
+use crate::model::{InputValues, JobVariable};
 use crate::store::{PageInfo, Pagination};
 use crate::test_support::{Backend, TestStore, now, store_suite};
 
@@ -29,6 +29,16 @@ fn service(backend: &Backend) -> TestService {
         service: JobsService::with_clock(store.shared(), "http://gitlab.test/", Arc::new(now)),
         _store: store,
     }
+}
+
+/// The small fixture with `more` loaded on top: the store (to look at) and the service on it.
+fn service_with(backend: &Backend, more: &crate::fixtures::Fixtures) -> (TestStore, JobsService) {
+    let store = backend.small_store();
+    store
+        .load_fixtures(more)
+        .expect("loads on top of the small fixture");
+    let service = JobsService::with_clock(store.shared(), "http://gitlab.test/", Arc::new(now));
+    (store, service)
 }
 
 fn token(token: &str) -> Credentials {
@@ -140,8 +150,14 @@ fn reporters_read_but_do_not_act(backend: &Backend) {
         status_of(service.cancel_job(&reporter, "1", 110, false)),
         403
     );
-    assert_eq!(status_of(service.retry_job(&reporter, "1", 101)), 403);
-    assert_eq!(status_of(service.play_job(&reporter, "1", 102, &[])), 403);
+    assert_eq!(
+        status_of(service.retry_job(&reporter, "1", 101, &InputValues::new())),
+        403
+    );
+    assert_eq!(
+        status_of(service.play_job(&reporter, "1", 102, &[], &InputValues::new())),
+        403
+    );
     assert_eq!(status_of(service.erase_job(&reporter, "1", 100)), 403);
     assert_eq!(
         status_of(service.keep_job_artifacts(&reporter, "1", 100)),
@@ -159,7 +175,7 @@ fn the_order_of_checks_is_gitlabs(backend: &Backend) {
     );
     // retry: `find_job!` before `authorize!(:retry_job)`.
     assert_eq!(
-        body_of(service.retry_job(&reporter, "1", 999)),
+        body_of(service.retry_job(&reporter, "1", 999, &InputValues::new())),
         json!({"message": "404 Not found"})
     );
     // bridges list: `read_build` before the pipeline lookup.
@@ -234,7 +250,7 @@ fn public_projects_are_readable_by_everyone_signed_in(backend: &Backend) {
         "jobs.rb authenticates"
     );
     assert_eq!(
-        status_of(service.retry_job(&token("outsider-token"), "2", 200)),
+        status_of(service.retry_job(&token("outsider-token"), "2", 200, &InputValues::new())),
         403
     );
 }
@@ -283,7 +299,10 @@ fn job_tokens_work_only_where_gitlab_accepts_them(backend: &Backend) {
         401,
         "not on single-job routes"
     );
-    assert_eq!(status_of(service.retry_job(&job_token, "1", 101)), 401);
+    assert_eq!(
+        status_of(service.retry_job(&job_token, "1", 101, &InputValues::new())),
+        401
+    );
     assert_eq!(
         body_of(service.list_project_jobs(&job_token, "2", &[], first_page())),
         json!({"message": "404 Project Not Found"}),
@@ -363,7 +382,7 @@ fn gitlab_error_bodies_for_refused_transitions(backend: &Backend) {
         json!({"message": "404 Not found"})
     );
     assert_eq!(
-        body_of(service.retry_job(&developer, "1", 110)),
+        body_of(service.retry_job(&developer, "1", 110, &InputValues::new())),
         json!({"message": "403 Forbidden - Job is not retryable"})
     );
     assert_eq!(
@@ -371,7 +390,7 @@ fn gitlab_error_bodies_for_refused_transitions(backend: &Backend) {
         json!({"message": "403 Forbidden - Job is not erasable!"})
     );
     assert_eq!(
-        body_of(service.play_job(&developer, "1", 100, &[])),
+        body_of(service.play_job(&developer, "1", 100, &[], &InputValues::new())),
         json!({"message": "400 Bad request - Unplayable Job"})
     );
     assert_eq!(
@@ -384,7 +403,7 @@ fn gitlab_error_bodies_for_refused_transitions(backend: &Backend) {
 fn retry_answers_the_new_job(backend: &Backend) {
     let service = service(backend);
     let new = service
-        .retry_job(&token("developer-token"), "1", 101)
+        .retry_job(&token("developer-token"), "1", 101, &InputValues::new())
         .expect("retries");
     let new = json_of(&new);
     assert_ne!(new["id"], 101);
@@ -402,7 +421,7 @@ fn play_answers_the_played_job_or_bridge(backend: &Backend) {
         variable_type: None,
     }];
     let played = service
-        .play_job(&developer, "1", 102, &variables)
+        .play_job(&developer, "1", 102, &variables, &InputValues::new())
         .expect("plays");
     let played = json_of(&played);
     assert_eq!(
@@ -411,13 +430,206 @@ fn play_answers_the_played_job_or_bridge(backend: &Backend) {
     );
     assert!(played.get("tag_list").is_some(), "a Job entity");
     let bridge = service
-        .play_job(&developer, "1", 106, &[])
+        .play_job(&developer, "1", 106, &[], &InputValues::new())
         .expect("plays the bridge");
     let bridge = json_of(&bridge);
     assert!(
         bridge.get("downstream_pipeline").is_some() && bridge.get("tag_list").is_none(),
         "a Bridge entity"
     );
+}
+
+/// Item 13: app/services/ci/play_build_service.rb `check_access!` raises `AccessDeniedError`
+/// (`403 Forbidden`) when variables are given without `set_pipeline_variables`
+/// (app/policies/project_policy.rb, decided by app/models/project_ci_cd_setting.rb
+/// `override_pipeline_variables_allowed?`). lib/api/ci/jobs.rb checks `playable?` first; a
+/// bridge's `play` ignores variables (app/models/ci/bridge.rb).
+fn play_with_variables_needs_permission_to_set_them(backend: &Backend) {
+    let (store, service) = service_with(backend, &crate::test_support::restricted_fixtures());
+    let developer = token("developer-token");
+    let variables = [JobVariable {
+        key: "TARGET".into(),
+        value: "eu".into(),
+        variable_type: None,
+    }];
+    // acme/locked restricts variables to maintainers: a developer is refused, nothing changes.
+    assert_eq!(
+        body_of(service.play_job(
+            &developer,
+            "acme/locked",
+            400,
+            &variables,
+            &InputValues::new()
+        )),
+        json!({"message": "403 Forbidden"})
+    );
+    let unchanged = store.job(4, 400).expect("reads").expect("found");
+    assert_eq!(unchanged.job.status, JobStatus::Manual);
+    assert!(unchanged.job.variables.is_empty());
+    // Without variables the developer plays it; then it is no longer playable, and that
+    // answer (400) comes before the variables check.
+    let played = service
+        .play_job(&developer, "acme/locked", 400, &[], &InputValues::new())
+        .expect("plays without variables");
+    assert_eq!(json_of(&played)["status"], "pending");
+    assert_eq!(
+        body_of(service.play_job(
+            &developer,
+            "acme/locked",
+            400,
+            &variables,
+            &InputValues::new()
+        )),
+        json!({"message": "400 Bad request - Unplayable Job"})
+    );
+    // A bridge ignores the variables, so nothing is checked.
+    service
+        .play_job(
+            &developer,
+            "acme/locked",
+            402,
+            &variables,
+            &InputValues::new(),
+        )
+        .expect("plays the bridge");
+    // A maintainer may set them; they are stored on the job.
+    service
+        .play_job(
+            &token("maintainer-token"),
+            "acme/locked",
+            401,
+            &variables,
+            &InputValues::new(),
+        )
+        .expect("a maintainer sets variables");
+    let with_variables = store.job(4, 401).expect("reads").expect("found");
+    assert_eq!(with_variables.job.variables, variables);
+    // `no_one_allowed`: not even the owner.
+    assert_eq!(
+        body_of(service.play_job(
+            &token("owner-token"),
+            "acme/sealed",
+            500,
+            &variables,
+            &InputValues::new()
+        )),
+        json!({"message": "403 Forbidden"})
+    );
+    service
+        .play_job(
+            &token("owner-token"),
+            "acme/sealed",
+            500,
+            &[],
+            &InputValues::new(),
+        )
+        .expect("plays without variables");
+}
+
+/// Item 2: CI job inputs on retry and play, checked as app/services/ci/retry_job_service.rb
+/// checks them (`rules::inputs` has every message) and stored on the job that runs.
+fn job_inputs_are_checked_and_stored_on_retry_and_play(backend: &Backend) {
+    let (store, service) = service_with(backend, &crate::test_support::inputs_fixtures());
+    let developer = token("developer-token");
+    let inputs = |value: Value| -> InputValues { serde_json::from_value(value).expect("inputs") };
+    let stored = |id| store.job(6, id).expect("reads").expect("found").job;
+    let definitions = stored(600).input_specs;
+    assert_eq!(definitions.len(), 3, "the definitions are stored");
+
+    // Refusals: 400 with GitLab's message, nothing retried.
+    assert_eq!(
+        body_of(service.retry_job(&developer, "acme/inputs", 600, &inputs(json!({"nope": 1})))),
+        json!({"message": "400 Bad request - Unknown input: nope"})
+    );
+    assert_eq!(
+        body_of(service.retry_job(
+            &developer,
+            "acme/inputs",
+            600,
+            &inputs(json!({"replicas": 2}))
+        )),
+        json!({"message": "400 Bad request - `replicas` input: `2` cannot be used because it is not in the list of the allowed options"})
+    );
+    assert!(!stored(600).retried, "a refused retry changes nothing");
+
+    // Accepted: the new job keeps the old values and takes the given ones; a value equal to
+    // its default is not stored.
+    let retried = service
+        .retry_job(
+            &developer,
+            "acme/inputs",
+            600,
+            &inputs(json!({"replicas": "5", "debug": false})),
+        )
+        .expect("retries");
+    let new_id = json_of(&retried)["id"].as_i64().expect("an id");
+    assert_eq!(
+        stored(new_id).input_values,
+        inputs(json!({"target_env": "production", "replicas": "5"}))
+    );
+    assert_eq!(
+        stored(new_id).input_specs,
+        definitions,
+        "the clone keeps the definitions"
+    );
+    // Retried already: 403 comes before the inputs are looked at.
+    assert_eq!(
+        body_of(service.retry_job(&developer, "acme/inputs", 600, &inputs(json!({"nope": 1})))),
+        json!({"message": "403 Forbidden - Job is not retryable"})
+    );
+    // A job without definitions takes any values.
+    let free = service
+        .retry_job(
+            &developer,
+            "acme/inputs",
+            602,
+            &inputs(json!({"anything": [1, 2]})),
+        )
+        .expect("retries");
+    let free_id = json_of(&free)["id"].as_i64().expect("an id");
+    assert_eq!(
+        stored(free_id).input_values,
+        inputs(json!({"anything": [1, 2]}))
+    );
+
+    // Play: checked the same way, stored on the played job.
+    assert_eq!(
+        body_of(service.play_job(
+            &developer,
+            "acme/inputs",
+            601,
+            &[],
+            &inputs(json!({"target_env": "qa"}))
+        )),
+        json!({"message": "400 Bad request - `target_env` input: `qa` cannot be used because it is not in the list of allowed options"})
+    );
+    assert_eq!(stored(601).status, JobStatus::Manual);
+    service
+        .play_job(
+            &developer,
+            "acme/inputs",
+            601,
+            &[],
+            &inputs(json!({"target_env": "production"})),
+        )
+        .expect("plays");
+    let played = stored(601);
+    assert_eq!(played.status, JobStatus::Pending);
+    assert_eq!(
+        played.input_values,
+        inputs(json!({"target_env": "production"}))
+    );
+    // A bridge ignores inputs.
+    service
+        .play_job(
+            &developer,
+            "acme/inputs",
+            603,
+            &[],
+            &inputs(json!({"nope": 1})),
+        )
+        .expect("plays the bridge");
+    assert!(stored(603).input_values.is_empty());
 }
 
 fn cancel_of_a_finished_job_answers_it_unchanged(backend: &Backend) {
@@ -687,6 +899,8 @@ store_suite! {
     gitlab_error_bodies_for_refused_transitions,
     retry_answers_the_new_job,
     play_answers_the_played_job_or_bridge,
+    play_with_variables_needs_permission_to_set_them,
+    job_inputs_are_checked_and_stored_on_retry_and_play,
     cancel_of_a_finished_job_answers_it_unchanged,
     job_entity_has_gitlabs_fields,
     running_durations_run_until_now_and_given_values_are_kept,

@@ -200,6 +200,8 @@ fn jobs(project: &Project, number: u64, now: DateTime<Utc>) -> Vec<(Job, JobScri
                 token: None,
                 environment: None,
                 variables: Vec::new(),
+                input_specs: Default::default(),
+                input_values: Default::default(),
                 preset: PresetFields::default(),
             };
             let script = JobScript {

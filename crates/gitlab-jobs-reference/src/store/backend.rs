@@ -14,12 +14,13 @@ use super::hydrate::{self, BatchRead};
 use super::{runner_use_cases, use_cases};
 use crate::fixtures::{self, Fixtures, KnownRecords};
 use crate::model::{
-    AgentAuthorization, Id, Job, JobDetails, JobScript, JobStatus, JobVariable, Pipeline, Project,
-    User,
+    AgentAuthorization, Id, InputValues, Job, JobDetails, JobScript, JobStatus, JobVariable,
+    Pipeline, Project, User,
 };
 use crate::store::{
     ImportSummary, JobFilter, JobRequest, LoadingLock, Page, Pagination, PersonalAccessToken,
-    ProjectKey, Record, RegisteredRunner, RunnerUpdate, Store, StoreError, StoredFile, TraceAppend,
+    ProjectKey, Record, RefBuild, RegisteredRunner, RunnerUpdate, Store, StoreError, StoredFile,
+    TraceAppend,
 };
 
 /// How a backend runs a store method: in a transaction of its own, on a connection of its pool.
@@ -108,7 +109,7 @@ pub(crate) trait Queries: BatchRead {
 
     fn artifacts_archive(&mut self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
 
-    /// The id of the job [`Store::latest_successful_build_for_ref`] answers.
+    /// The id of the job [`Store::build_for_ref`] answers for [`RefBuild::LatestSuccessful`].
     fn latest_successful_build_id_for_ref(
         &mut self,
         project_id: Id,
@@ -117,7 +118,7 @@ pub(crate) trait Queries: BatchRead {
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError>;
 
-    /// The id of the job [`Store::latest_build_with_artifacts_for_ref`] answers.
+    /// The id of the job [`Store::build_for_ref`] answers for [`RefBuild::LatestWithArtifacts`].
     fn latest_build_id_with_artifacts_for_ref(
         &mut self,
         project_id: Id,
@@ -304,30 +305,24 @@ impl<B: Backend> Store for B {
         self.read_one(|tx| tx.artifacts_archive(job_id))
     }
 
-    fn latest_successful_build_for_ref(
+    fn build_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
+        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<JobDetails>, StoreError> {
         self.read(|tx| {
-            match tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)? {
-                Some(job_id) => hydrate::job_details(tx, project_id, job_id),
-                None => Ok(None),
-            }
-        })
-    }
-
-    fn latest_build_with_artifacts_for_ref(
-        &self,
-        project_id: Id,
-        ref_name: &str,
-        job_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<JobDetails>, StoreError> {
-        self.read(|tx| {
-            match tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)? {
+            let job_id = match which {
+                RefBuild::LatestSuccessful => {
+                    tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)?
+                }
+                RefBuild::LatestWithArtifacts => {
+                    tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)?
+                }
+            };
+            match job_id {
                 Some(job_id) => hydrate::job_details(tx, project_id, job_id),
                 None => Ok(None),
             }
@@ -344,25 +339,27 @@ impl<B: Backend> Store for B {
         self.write(|tx| use_cases::cancel(tx, project_id, job_id, force, now))
     }
 
-    fn retry_job(
+    fn retry_job_with_inputs(
         &self,
         project_id: Id,
         job_id: Id,
         actor: Id,
+        inputs: &InputValues,
         now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError> {
-        self.write(|tx| use_cases::retry(tx, project_id, job_id, actor, now))
+        self.write(|tx| use_cases::retry(tx, project_id, job_id, actor, inputs, now))
     }
 
-    fn play_job(
+    fn play_job_with_inputs(
         &self,
         project_id: Id,
         job_id: Id,
         actor: Id,
         variables: &[JobVariable],
+        inputs: &InputValues,
         now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError> {
-        self.write(|tx| use_cases::play(tx, project_id, job_id, actor, variables, now))
+        self.write(|tx| use_cases::play(tx, project_id, job_id, actor, variables, inputs, now))
     }
 
     fn erase_job(

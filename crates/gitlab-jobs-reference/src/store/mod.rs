@@ -43,6 +43,21 @@ pub(crate) use artifacts_locked_sql;
 /// doc/api/job_artifacts.md, "Download job artifacts by reference name", GitLab 18.7+).
 pub const RECENT_SUCCESSFUL_PIPELINES: i64 = 100;
 
+/// Which build a by-ref artifacts route serves (lib/api/ci/job_artifacts.rb,
+/// `':id/jobs/artifacts/:ref_name/download'` and `.../raw/*artifact_path`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefBuild {
+    /// `Project#latest_successful_build_for_ref`: in the newest successful pipeline of the
+    /// ref (and its same-project child pipelines), the latest build with this name whose
+    /// archive can be downloaded at `now`.
+    LatestSuccessful,
+    /// `Ci::Build.latest_with_artifacts_for_ref` (`search_recent_successful_pipelines=true`):
+    /// the latest build with this name whose archive still exists in the
+    /// [`RECENT_SUCCESSFUL_PIPELINES`] newest successful pipelines of the ref, newest pipeline
+    /// first.
+    LatestWithArtifacts,
+}
+
 mod backend;
 mod error;
 mod hydrate;
@@ -68,8 +83,8 @@ pub use sqlite::SqliteStore;
 
 use crate::fixtures::Fixtures;
 use crate::model::{
-    AgentAuthorization, Id, Job, JobDetails, JobKind, JobScript, JobStatus, JobVariable, Pipeline,
-    Project, User,
+    AgentAuthorization, Id, InputValues, Job, JobDetails, JobKind, JobScript, JobStatus,
+    JobVariable, Pipeline, Project, User,
 };
 
 /// How a request names a project: `find_project` (`lib/api/helpers.rb`) reads a number as an
@@ -205,25 +220,13 @@ pub trait Store: Send + Sync {
     /// (the caller decides with `rules::artifacts`).
     fn artifacts_archive(&self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
 
-    /// `Project#latest_successful_build_for_ref`: in the newest successful pipeline of the ref,
-    /// the latest build with this name whose archive can be downloaded at `now`.
-    fn latest_successful_build_for_ref(
+    /// The build [`RefBuild`] names: this job name on this ref, as of `now`.
+    fn build_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<JobDetails>, StoreError>;
-
-    /// `Ci::Build.latest_with_artifacts_for_ref` (lib/api/ci/job_artifacts.rb, by-ref routes
-    /// with `search_recent_successful_pipelines=true`): the latest build with this name whose
-    /// archive still exists in the [`RECENT_SUCCESSFUL_PIPELINES`] newest successful pipelines
-    /// of the ref, newest pipeline first.
-    fn latest_build_with_artifacts_for_ref(
-        &self,
-        project_id: Id,
-        ref_name: &str,
-        job_name: &str,
+        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<JobDetails>, StoreError>;
 
@@ -247,6 +250,19 @@ pub trait Store: Send + Sync {
         job_id: Id,
         actor: Id,
         now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.retry_job_with_inputs(project_id, job_id, actor, &InputValues::new(), now)
+    }
+
+    /// [`Store::retry_job`], the new job taking `inputs` (checked by `rules::inputs::resolve`)
+    /// over the input values it copies from the old one.
+    fn retry_job_with_inputs(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        inputs: &InputValues,
+        now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError>;
 
     /// Plays a manual job (or retries a finished one); returns the played job as it is now.
@@ -256,6 +272,27 @@ pub trait Store: Send + Sync {
         job_id: Id,
         actor: Id,
         variables: &[JobVariable],
+        now: DateTime<Utc>,
+    ) -> Result<JobDetails, StoreError> {
+        self.play_job_with_inputs(
+            project_id,
+            job_id,
+            actor,
+            variables,
+            &InputValues::new(),
+            now,
+        )
+    }
+
+    /// [`Store::play_job`] with input values (checked by `rules::inputs::resolve`) for the
+    /// played job, or for its new job when playing retries it.
+    fn play_job_with_inputs(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        actor: Id,
+        variables: &[JobVariable],
+        inputs: &InputValues,
         now: DateTime<Utc>,
     ) -> Result<JobDetails, StoreError>;
 

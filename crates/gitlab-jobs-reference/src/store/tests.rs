@@ -8,7 +8,9 @@ use std::sync::{Arc, Barrier};
 
 use super::*;
 use crate::model::{JobKind, JobStatus, JobVariable};
-use crate::test_support::{Backend, TempDatabase, now, small_fixtures, small_store, store_suite};
+use crate::test_support::{
+    Backend, TempDatabase, now, restricted_fixtures, small_fixtures, small_store, store_suite,
+};
 
 /// Job `id` of project 1. The helpers take what derefs to a store: a suite's `TestStore`, or
 /// the `Arc` threads share.
@@ -139,6 +141,27 @@ fn projects_are_found_by_id_or_full_path(backend: &Backend) {
         Some(ProjectKey::Path("acme/app"))
     );
     assert_eq!(ProjectKey::parse("app"), None);
+}
+
+fn projects_keep_who_may_set_variables(backend: &Backend) {
+    let store = backend.small_store();
+    store
+        .load_fixtures(&restricted_fixtures())
+        .expect("loads on top of the small fixture");
+    let setting = |id| {
+        let project = store
+            .project(ProjectKey::Id(id))
+            .expect("reads")
+            .expect("found");
+        (
+            project.restrict_user_defined_variables,
+            project.pipeline_variables_role,
+        )
+    };
+    use crate::model::PipelineVariablesRole;
+    assert_eq!(setting(1), (false, PipelineVariablesRole::Maintainer));
+    assert_eq!(setting(4), (true, PipelineVariablesRole::Maintainer));
+    assert_eq!(setting(5), (true, PipelineVariablesRole::NoOneAllowed));
 }
 
 fn tokens_resolve_to_their_user_and_job(backend: &Backend) {
@@ -412,16 +435,16 @@ fn latest_successful_build_for_ref_skips_failed_pipelines(backend: &Backend) {
     // Pipeline 11 (newer, failed) also has `compile`; pipeline 10 is not successful either,
     // so `compile` on main is not found, while the child pipeline 13 (success) has its build.
     let compile = store
-        .latest_successful_build_for_ref(1, "main", "compile", now())
+        .build_for_ref(1, "main", "compile", RefBuild::LatestSuccessful, now())
         .expect("reads");
     assert_eq!(compile, None);
     let child = store
-        .latest_successful_build_for_ref(1, "main", "child-build", now())
+        .build_for_ref(1, "main", "child-build", RefBuild::LatestSuccessful, now())
         .expect("reads");
     assert_eq!(child.map(|d| d.job.id), Some(130));
     // Job 140's archive expired in 2024, but pipeline 14 is the only one of `release`: locked.
     let expired = store
-        .latest_successful_build_for_ref(1, "release", "package", now())
+        .build_for_ref(1, "release", "package", RefBuild::LatestSuccessful, now())
         .expect("reads")
         .expect("an expired archive of a locked pipeline is found");
     assert_eq!(expired.job.id, 140);
@@ -434,7 +457,7 @@ fn latest_build_with_artifacts_searches_recent_successful_pipelines(backend: &Ba
     let store = backend.small_store();
     let found = |ref_name, job_name| {
         store
-            .latest_build_with_artifacts_for_ref(1, ref_name, job_name, now())
+            .build_for_ref(1, ref_name, job_name, RefBuild::LatestWithArtifacts, now())
             .expect("reads")
             .map(|details| details.job.id)
     };
@@ -745,6 +768,7 @@ store_suite! {
     loaded_jobs_have_their_relations,
     jobs_of_other_projects_are_not_found,
     projects_are_found_by_id_or_full_path,
+    projects_keep_who_may_set_variables,
     tokens_resolve_to_their_user_and_job,
     cancel_ends_a_running_job_and_the_pipeline_follows,
     cancel_leaves_a_finished_job_unchanged,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::backend::{ArtifactsToDelete, Queries};
 use super::hydrate;
-use crate::model::{Id, Job, JobDetails, JobKind, JobVariable};
+use crate::model::{Id, InputValues, Job, JobDetails, JobKind, JobVariable};
 use crate::rules::{self, PlayOutcome, Retry};
 use crate::store::StoreError;
 
@@ -65,14 +65,18 @@ pub fn cancel(
     reload(tx, job_id)
 }
 
-/// Inserts the clone and marks the original retried; returns the clone's id.
+/// Inserts the clone and marks the original retried; returns the clone's id. The clone keeps
+/// the original's input values and takes `inputs` over them (`new_job_inputs` of
+/// `Ci::CloneJobService`, app/services/ci/retry_job_service.rb `clone!`).
 fn apply_retry(
     tx: &mut impl Queries,
     job: &Job,
     actor: Id,
+    inputs: &InputValues,
     now: DateTime<Utc>,
 ) -> Result<Id, StoreError> {
-    let Retry { retried, clone } = rules::clone_for_retry(job, actor, now)?;
+    let Retry { retried, mut clone } = rules::clone_for_retry(job, actor, now)?;
+    clone.input_values.extend(inputs.clone());
     tx.update_job(&retried)?;
     let new_id = tx.insert_job(&clone)?;
     super::runner_use_cases::copy_script(tx, job.id, new_id)?;
@@ -80,36 +84,40 @@ fn apply_retry(
     Ok(new_id)
 }
 
-/// Retries a build or bridge; returns the new job.
+/// Retries a build or bridge with the given input values; returns the new job.
 pub fn retry(
     tx: &mut impl Queries,
     project_id: Id,
     job_id: Id,
     actor: Id,
+    inputs: &InputValues,
     now: DateTime<Utc>,
 ) -> Result<JobDetails, StoreError> {
     let job = find_for_update(tx, project_id, job_id, None)?;
-    let new_id = apply_retry(tx, &job, actor, now)?;
+    let new_id = apply_retry(tx, &job, actor, inputs, now)?;
     reload(tx, new_id)
 }
 
-/// Plays a manual job (or retries a finished one); returns the played job as it is now.
+/// Plays a manual job (or retries a finished one) with the given input values, which the
+/// played job (or the retry's new job) takes over its own; returns the played job as it is now.
 pub fn play(
     tx: &mut impl Queries,
     project_id: Id,
     job_id: Id,
     actor: Id,
     variables: &[JobVariable],
+    inputs: &InputValues,
     now: DateTime<Utc>,
 ) -> Result<JobDetails, StoreError> {
     let job = find_for_update(tx, project_id, job_id, None)?;
     match rules::play(&job, actor, variables, now)? {
-        PlayOutcome::Enqueued(played) => {
+        PlayOutcome::Enqueued(mut played) => {
+            played.input_values.extend(inputs.clone());
             tx.update_job(&played)?;
             process_pipeline(tx, job.pipeline_id, Some((job.id, actor)), now)?;
         }
         PlayOutcome::Retry => {
-            apply_retry(tx, &job, actor, now)?;
+            apply_retry(tx, &job, actor, inputs, now)?;
         }
     }
     // The API presents the played job itself, even when a retry created another one.

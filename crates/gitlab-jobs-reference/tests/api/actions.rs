@@ -124,6 +124,7 @@ async fn play_enqueues_the_manual_job_as_the_caller() {
             value: "yes".into(),
             variable_type: types::JobVariableAttributeVariableType::EnvVar,
         }],
+        ..types::PlayJobRequest::default()
     };
     let response = client
         .play_job()

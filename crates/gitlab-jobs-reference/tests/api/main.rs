@@ -12,6 +12,7 @@ mod fidelity;
 mod gitlab_source;
 mod lifecycle;
 mod pagination;
+mod permissions;
 mod reads;
 mod runner;
 mod simulation;

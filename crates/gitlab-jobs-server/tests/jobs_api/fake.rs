@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
 use gitlab_jobs_server::Credentials;
-use gitlab_jobs_server::pagination::{self, PageOutcome, PageRequest};
+use gitlab_jobs_server::pagination::{self, PageHeaders, PageOutcome, PageRequest};
 use gitlab_jobs_server::types::{self, JobStatus};
 use gitlab_jobs_server::*;
 use serde_json::{Value, json};
@@ -539,19 +539,21 @@ impl Fake {
         self.state().jobs[&id].variables.clone()
     }
 
-    fn record<R: Debug>(
+    /// Records the call and gives its answer back.
+    fn recorded<R: Debug>(
         &self,
         op: &'static str,
-        response: &R,
+        response: R,
         credentials: &Credentials,
         params: Vec<(&'static str, String)>,
-    ) {
+    ) -> R {
         self.calls.lock().expect("fake calls").push(Call {
             op,
-            variant: variant_name(response),
+            variant: variant_name(&response),
             credentials: credentials.clone(),
             params,
         });
+        response
     }
 }
 
@@ -717,6 +719,11 @@ impl Fake {
             },
         }
     }
+}
+
+/// The parameters of a job route: the project and the job.
+fn job_params(project: &str, job_id: i64) -> Vec<(&'static str, String)> {
+    vec![("id", project.to_owned()), ("job_id", job_id.to_string())]
 }
 
 // ----- reading the state -------------------------------------------------------------------
@@ -1082,7 +1089,7 @@ fn offset_page(
     page: Option<i64>,
     per_page: Option<i64>,
     counted: bool,
-) -> (Vec<i64>, pagination::OffsetHeaders) {
+) -> (Vec<i64>, PageHeaders) {
     let request = PageRequest::new(page, per_page);
     let start = (request.offset() as usize).min(ids.len());
     let end = (start + request.per_page as usize).min(ids.len());
@@ -1096,7 +1103,7 @@ fn offset_page(
             total: counted.then_some(ids.len() as u64),
         },
     );
-    (rows, headers)
+    (rows, headers.into())
 }
 
 // ----- the operations ----------------------------------------------------------------------
@@ -1154,10 +1161,7 @@ impl Fake {
                     .iter()
                     .map(|id| render_job(&state, &state.jobs[id]))
                     .collect(),
-                headers: ListProjectJobsOkHeaders {
-                    link,
-                    ..Default::default()
-                },
+                headers: PageHeaders::keyset(link).into(),
             });
         }
         let (rows, headers) = offset_page(
@@ -1172,13 +1176,7 @@ impl Fake {
                 .iter()
                 .map(|id| render_job(&state, &state.jobs[id]))
                 .collect(),
-            headers: ListProjectJobsOkHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                link: Some(headers.link),
-            },
+            headers: headers.into(),
         })
     }
 
@@ -1224,15 +1222,7 @@ impl Fake {
                 .iter()
                 .map(|id| render_job(&state, &state.jobs[id]))
                 .collect(),
-            headers: ListPipelineJobsOkHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                x_total: headers.x_total,
-                x_total_pages: headers.x_total_pages,
-                link: Some(headers.link),
-            },
+            headers: headers.into(),
         })
     }
 
@@ -1253,15 +1243,7 @@ impl Fake {
                 .iter()
                 .map(|id| render_bridge(&state, &state.jobs[id]))
                 .collect(),
-            headers: ListPipelineBridgesOkHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                x_total: headers.x_total,
-                x_total_pages: headers.x_total_pages,
-                link: Some(headers.link),
-            },
+            headers: headers.into(),
         })
     }
 
@@ -1411,12 +1393,14 @@ impl Fake {
             &[Kind::Build, Kind::Bridge],
         )?;
         may_update(caller)?;
-        // No job of this fake declares CI inputs.
-        if let Some(name) = request
-            .body
-            .as_ref()
-            .and_then(|body| body.inputs.keys().next())
-        {
+        // The jobs of this fake define CI inputs, none of the names the tests send
+        // (`job_inputs`, or GitLab 18.x's `inputs`).
+        if let Some(name) = request.body.as_ref().and_then(|body| {
+            body.job_inputs
+                .keys()
+                .next()
+                .or_else(|| body.inputs.keys().next())
+        }) {
             return Err(Refusal::BadRequest(message(&format!(
                 "400 Bad request - Unknown input: {name}"
             ))));
@@ -1694,8 +1678,7 @@ impl JobsApi for Fake {
             ("per_page", opt(&request.per_page)),
             ("cursor", opt(&request.cursor)),
         ];
-        self.record("list_project_jobs", &response, &request.credentials, params);
-        response
+        self.recorded("list_project_jobs", response, &request.credentials, params)
     }
 
     async fn list_pipeline_jobs(
@@ -1711,13 +1694,7 @@ impl JobsApi for Fake {
             ("include_retried", opt(&request.include_retried)),
             ("scope", scope_text(&request.scope)),
         ];
-        self.record(
-            "list_pipeline_jobs",
-            &response,
-            &request.credentials,
-            params,
-        );
-        response
+        self.recorded("list_pipeline_jobs", response, &request.credentials, params)
     }
 
     async fn list_pipeline_bridges(
@@ -1732,13 +1709,12 @@ impl JobsApi for Fake {
             ("pipeline_id", request.pipeline_id.to_string()),
             ("scope", scope_text(&request.scope)),
         ];
-        self.record(
+        self.recorded(
             "list_pipeline_bridges",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn list_pipeline_trigger_jobs(
@@ -1759,15 +1735,7 @@ impl JobsApi for Fake {
             Ok(ListPipelineBridgesResponse::Ok { body, headers }) => {
                 ListPipelineTriggerJobsResponse::Ok {
                     body,
-                    headers: ListPipelineTriggerJobsOkHeaders {
-                        x_page: headers.x_page,
-                        x_per_page: headers.x_per_page,
-                        x_next_page: headers.x_next_page,
-                        x_prev_page: headers.x_prev_page,
-                        x_total: headers.x_total,
-                        x_total_pages: headers.x_total_pages,
-                        link: headers.link,
-                    },
+                    headers: PageHeaders::from(headers).into(),
                 }
             }
             Ok(other) => panic!("the bridges list answered {other:?}"),
@@ -1778,21 +1746,19 @@ impl JobsApi for Fake {
             ("pipeline_id", request.pipeline_id.to_string()),
             ("scope", scope_text(&request.scope)),
         ];
-        self.record(
+        self.recorded(
             "list_pipeline_trigger_jobs",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn get_current_job(&self, request: GetCurrentJobRequest) -> GetCurrentJobResponse {
         let response = self
             .get_current_job_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        self.record("get_current_job", &response, &request.credentials, vec![]);
-        response
+        self.recorded("get_current_job", response, &request.credentials, vec![])
     }
 
     async fn get_current_job_allowed_agents(
@@ -1802,35 +1768,26 @@ impl JobsApi for Fake {
         let response = self
             .get_current_job_allowed_agents_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        self.record(
+        self.recorded(
             "get_current_job_allowed_agents",
-            &response,
+            response,
             &request.credentials,
             vec![],
-        );
-        response
+        )
     }
 
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
         let response = self.get_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("get_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("get_job", response, &request.credentials, params)
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
         let response = self
             .get_job_trace_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("get_job_trace", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("get_job_trace", response, &request.credentials, params)
     }
 
     async fn cancel_job(&self, request: CancelJobRequest) -> CancelJobResponse {
@@ -1840,50 +1797,33 @@ impl JobsApi for Fake {
             ("job_id", request.job_id.to_string()),
             ("force", opt(&request.force)),
         ];
-        self.record("cancel_job", &response, &request.credentials, params);
-        response
+        self.recorded("cancel_job", response, &request.credentials, params)
     }
 
     async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
         let response = self.retry_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("retry_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("retry_job", response, &request.credentials, params)
     }
 
     async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
         let response = self.erase_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("erase_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("erase_job", response, &request.credentials, params)
     }
 
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
         let response = self.play_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("play_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("play_job", response, &request.credentials, params)
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
         let response = self
             .get_job_artifacts_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("get_job_artifacts", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("get_job_artifacts", response, &request.credentials, params)
     }
 
     async fn delete_job_artifacts(
@@ -1893,17 +1833,13 @@ impl JobsApi for Fake {
         let response = self
             .delete_job_artifacts_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record(
+        let params = job_params(&request.id, request.job_id);
+        self.recorded(
             "delete_job_artifacts",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn download_artifacts_by_ref(
@@ -1922,13 +1858,12 @@ impl JobsApi for Fake {
                 opt(&request.search_recent_successful_pipelines),
             ),
         ];
-        self.record(
+        self.recorded(
             "download_artifacts_by_ref",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn get_job_artifact_file(
@@ -1943,13 +1878,12 @@ impl JobsApi for Fake {
             ("job_id", request.job_id.to_string()),
             ("artifact_path", request.artifact_path.clone()),
         ];
-        self.record(
+        self.recorded(
             "get_job_artifact_file",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn keep_job_artifacts(
@@ -1959,17 +1893,8 @@ impl JobsApi for Fake {
         let response = self
             .keep_job_artifacts_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record(
-            "keep_job_artifacts",
-            &response,
-            &request.credentials,
-            params,
-        );
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("keep_job_artifacts", response, &request.credentials, params)
     }
 
     async fn request_runner_job(
@@ -1978,13 +1903,7 @@ impl JobsApi for Fake {
     ) -> RequestRunnerJobResponse {
         let response = self.request_runner_job_now(&request.body.token);
         let params = vec![("token", request.body.token.clone())];
-        self.record(
-            "request_runner_job",
-            &response,
-            &request.credentials,
-            params,
-        );
-        response
+        self.recorded("request_runner_job", response, &request.credentials, params)
     }
 
     async fn update_runner_job(&self, request: UpdateRunnerJobRequest) -> UpdateRunnerJobResponse {
@@ -1994,8 +1913,7 @@ impl JobsApi for Fake {
             ("token", request.body.token.clone()),
             ("state", opt(&request.body.state)),
         ];
-        self.record("update_runner_job", &response, &request.credentials, params);
-        response
+        self.recorded("update_runner_job", response, &request.credentials, params)
     }
 
     async fn append_runner_job_trace(
@@ -2008,13 +1926,12 @@ impl JobsApi for Fake {
             ("token", opt(&request.token)),
             ("content_range", opt(&request.content_range)),
         ];
-        self.record(
+        self.recorded(
             "append_runner_job_trace",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn get_artifact_file_by_ref(
@@ -2030,12 +1947,11 @@ impl JobsApi for Fake {
             ("artifact_path", request.artifact_path.clone()),
             ("job", request.job.clone()),
         ];
-        self.record(
+        self.recorded(
             "get_artifact_file_by_ref",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 }

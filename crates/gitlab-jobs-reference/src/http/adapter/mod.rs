@@ -14,13 +14,14 @@ mod runner;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use gitlab_jobs_server::pagination::PageHeaders;
 use gitlab_jobs_server::requests::*;
 use gitlab_jobs_server::responses::*;
 use gitlab_jobs_server::{JobsApi, RequestContext, types};
 
-use self::pages::{PageHeaders, ProjectJobsPaging};
+use self::pages::ProjectJobsPaging;
 use self::respond::{FromApiError, entity};
-use crate::model::{JobStatus, JobVariable};
+use crate::model::{InputValues, JobStatus, JobVariable};
 use crate::service::auth::Credentials;
 use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService};
@@ -69,6 +70,23 @@ impl Reference {
             .await?;
         let headers = pages::headers(context, &page);
         Ok((page.items, headers))
+    }
+
+    /// A use case of one job (`project`, `job_id`) with the request's credentials, on the
+    /// blocking pool.
+    async fn on_job<T, F>(
+        &self,
+        credentials: Credentials,
+        project: String,
+        job_id: i64,
+        use_case: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&JobsService, &Credentials, &str, i64) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.call(move |service| use_case(service, &credentials, &project, job_id))
+            .await
     }
 
     /// Runs one service call on the blocking pool. A panic there is answered as GitLab answers
@@ -128,6 +146,11 @@ fn variables(body: Option<types::PlayJobRequest>) -> Vec<JobVariable> {
             variable_type: Some(variable.variable_type.to_string()),
         })
         .collect()
+}
+
+/// A request's JSON object of CI job input values.
+fn input_values(object: serde_json::Map<String, serde_json::Value>) -> InputValues {
+    object.into_iter().collect()
 }
 
 /// A download's body and `Content-Disposition`.
@@ -280,91 +303,137 @@ impl JobsApi for Reference {
     }
 
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.get_job(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::get_job,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.get_job_trace(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, |trace| GetJobTraceResponse::Ok {
-                headers: GetJobTraceOkHeaders {
-                    content_disposition: Some(disposition::trace(&trace)),
-                },
-                body: trace.content,
-            })
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::get_job_trace,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, |trace| GetJobTraceResponse::Ok {
+            headers: GetJobTraceOkHeaders {
+                content_disposition: Some(disposition::trace(&trace)),
+            },
+            body: trace.content,
+        })
     }
 
     async fn cancel_job(&self, request: CancelJobRequest) -> CancelJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
         let force = request.force.unwrap_or(false);
-        self.call(move |service| service.cancel_job(&credentials, &project, job_id, force))
-            .await
-            .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.cancel_job(credentials, project, job_id, force)
+            },
+        )
+        .await
+        .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
     }
 
-    /// The optional `inputs` body (newest GitLab) is not modelled: retried jobs keep their
-    /// inputs, as on servers older than CI inputs.
+    /// CI job inputs come as `job_inputs`, or under GitLab 18.x's name `inputs` when
+    /// `job_inputs` is absent (lib/api/ci/jobs.rb at 0286e4c: `optional :inputs, type: Hash`).
     async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.retry_job(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
+        let inputs = request
+            .body
+            .map(|body| {
+                if body.job_inputs.is_empty() {
+                    body.inputs
+                } else {
+                    body.job_inputs
+                }
+            })
+            .map(input_values)
+            .unwrap_or_default();
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.retry_job(credentials, project, job_id, &inputs)
+            },
+        )
+        .await
+        .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
     }
 
     async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.erase_job(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::erase_job,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
     }
 
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
+        let inputs = request
+            .body
+            .as_ref()
+            .map(|body| input_values(body.job_inputs.clone()))
+            .unwrap_or_default();
         let variables = variables(request.body);
-        self.call(move |service| service.play_job(&credentials, &project, job_id, &variables))
-            .await
-            .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.play_job(credentials, project, job_id, &variables, &inputs)
+            },
+        )
+        .await
+        .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.get_job_artifacts(&credentials, &project, job_id))
-            .await
-            .map(archive)
-            .map_or_else(
-                FromApiError::from_error,
-                |(body, content_disposition, e_tag)| GetJobArtifactsResponse::Ok {
-                    body,
-                    headers: GetJobArtifactsOkHeaders {
-                        content_disposition,
-                        e_tag,
-                    },
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::get_job_artifacts,
+        )
+        .await
+        .map(archive)
+        .map_or_else(
+            FromApiError::from_error,
+            |(body, content_disposition, e_tag)| GetJobArtifactsResponse::Ok {
+                body,
+                headers: GetJobArtifactsOkHeaders {
+                    content_disposition,
+                    e_tag,
                 },
-            )
+            },
+        )
     }
 
     async fn delete_job_artifacts(
         &self,
         request: DeleteJobArtifactsRequest,
     ) -> DeleteJobArtifactsResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.delete_job_artifacts(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, |()| {
-                DeleteJobArtifactsResponse::NoContent
-            })
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::delete_job_artifacts,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, |()| {
+            DeleteJobArtifactsResponse::NoContent
+        })
     }
 
     async fn download_artifacts_by_ref(
@@ -401,11 +470,15 @@ impl JobsApi for Reference {
         &self,
         request: GetJobArtifactFileRequest,
     ) -> GetJobArtifactFileResponse {
-        let credentials = request.credentials;
-        let (project, job_id, path) = (request.id, request.job_id, request.artifact_path);
-        self.call(move |service| {
-            service.get_job_artifact_file(&credentials, &project, job_id, &path)
-        })
+        let path = request.artifact_path;
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.get_job_artifact_file(credentials, project, job_id, &path)
+            },
+        )
         .await
         .map(attachment)
         .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
@@ -422,11 +495,14 @@ impl JobsApi for Reference {
         &self,
         request: KeepJobArtifactsRequest,
     ) -> KeepJobArtifactsResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.keep_job_artifacts(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::keep_job_artifacts,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
     }
 
     async fn get_artifact_file_by_ref(

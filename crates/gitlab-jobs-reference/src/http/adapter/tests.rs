@@ -13,7 +13,7 @@ use super::pages::{self, ProjectJobsPaging};
 use super::respond::{FromApiError, entity};
 use super::*;
 use crate::demo::{load_demo, tokens};
-use crate::model::Id;
+use crate::model::{Id, InputValues};
 use crate::service::auth::Credentials;
 use crate::service::parse_scope;
 use crate::store::{Pagination, SqliteStore};
@@ -207,7 +207,7 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
                         }
                         "retry_job" => seen.check::<RetryJobResponse, _>(
                             operation,
-                            service.retry_job(&credentials, project, job),
+                            service.retry_job(&credentials, project, job, &InputValues::new()),
                         ),
                         "erase_job" => seen.check::<EraseJobResponse, _>(
                             operation,
@@ -215,7 +215,7 @@ fn every_error_of_the_service_is_documented_for_its_operation() {
                         ),
                         "play_job" => seen.check::<PlayJobResponse, _>(
                             operation,
-                            service.play_job(&credentials, project, job, &[]),
+                            service.play_job(&credentials, project, job, &[], &InputValues::new()),
                         ),
                         "keep_job_artifacts" => seen.check::<KeepJobArtifactsResponse, _>(
                             operation,
@@ -459,6 +459,7 @@ fn play_variables_keep_their_type() {
             value: "yes".into(),
             variable_type: types::JobVariableAttributeVariableType::File,
         }],
+        ..types::PlayJobRequest::default()
     };
     assert_eq!(
         variables(Some(body)),

@@ -7,8 +7,8 @@ use ::postgres::types::{FromSqlOwned, Json};
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    AccessLevel, Environment, Id, Job, JobKind, JobStatus, JobVariable, Pipeline, PresetFields,
-    Project, Visibility, When,
+    AccessLevel, Environment, Id, Job, JobKind, JobStatus, JobVariable, Pipeline,
+    PipelineVariablesRole, PresetFields, Project, Visibility, When,
 };
 use crate::store::StoreError;
 
@@ -50,10 +50,10 @@ pub const JOB_COLUMNS: &str = "id, project_id, pipeline_id, kind, name, stage, s
     coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at, \
     erased_at, erased_by, user_id, failure_reason, runner_id, runner_manager_id, tag_list, \
     artifacts_expire_at, archived, retried, downstream_pipeline_id, token, environment, \
-    preset_web_url, preset_duration, preset_queued_duration";
+    preset_web_url, preset_duration, preset_queued_duration, input_specs, input_values";
 
 /// How many columns `JOB_COLUMNS` names: a query's own columns follow them.
-pub const JOB_COLUMN_COUNT: usize = 32;
+pub const JOB_COLUMN_COUNT: usize = 34;
 
 /// A job's variables as three arrays after `JOB_COLUMNS`, for `jobs` aliased `j`: with the
 /// job in one statement rather than a second query. `COLLATE "C"`: byte order, as SQLite
@@ -116,6 +116,8 @@ pub fn job_from_row(row: &Row) -> Result<Job, StoreError> {
         token: get(row, 27)?,
         environment: opt_json::<Environment>(row, 28)?,
         variables: Vec::new(),
+        input_specs: opt_json(row, 32)?.unwrap_or_default(),
+        input_values: opt_json(row, 33)?.unwrap_or_default(),
         preset: PresetFields {
             web_url: get(row, 29)?,
             duration: get(row, 30)?,
@@ -146,10 +148,11 @@ pub fn pipeline_from_row(row: &Row) -> Result<Pipeline, StoreError> {
 }
 
 pub const PROJECT_COLUMNS: &str = "id, path_with_namespace, name, description, visibility, \
-    public_builds, ci_job_token_scope_enabled, created_at, group_ids";
+    public_builds, ci_job_token_scope_enabled, created_at, group_ids, \
+    restrict_user_defined_variables, pipeline_variables_minimum_override_role";
 
 /// How many columns `PROJECT_COLUMNS` names: a query's own columns follow them.
-pub const PROJECT_COLUMN_COUNT: usize = 9;
+pub const PROJECT_COLUMN_COUNT: usize = 11;
 
 /// A project member's `access_level` column.
 pub fn access_level(level: i16) -> Result<AccessLevel, StoreError> {
@@ -190,6 +193,8 @@ pub fn project_from_row(row: &Row) -> Result<Project, StoreError> {
         ci_job_token_scope_enabled: get(row, 6)?,
         created_at: get(row, 7)?,
         group_ids: get(row, 8)?,
+        restrict_user_defined_variables: get(row, 9)?,
+        pipeline_variables_role: parsed(row, 10, PipelineVariablesRole::parse)?,
         members: Vec::new(),
     })
 }

@@ -205,7 +205,7 @@ fn copy_pipelines(tx: &mut Tx<'_>, pipelines: &[Pipeline]) -> Result<(), StoreEr
     Ok(())
 }
 
-const JOB_TYPES: [Type; 32] = [
+const JOB_TYPES: [Type; 34] = [
     Type::INT8,        // id
     Type::INT8,        // project_id
     Type::INT8,        // pipeline_id
@@ -238,6 +238,8 @@ const JOB_TYPES: [Type; 32] = [
     Type::TEXT,        // preset_web_url
     Type::FLOAT8,      // preset_duration
     Type::FLOAT8,      // preset_queued_duration
+    Type::JSON,        // input_specs
+    Type::JSON,        // input_values
 ];
 
 /// Copies the jobs, then their variables. A job without an id (0) draws one from the
@@ -318,8 +320,9 @@ fn insert_one(tx: &mut Tx<'_>, record: &Record) -> Result<(), StoreError> {
         Record::Project(project) => {
             tx.execute(
                 "INSERT INTO projects (id, path_with_namespace, name, description, visibility,
-                     public_builds, ci_job_token_scope_enabled, created_at, group_ids)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     public_builds, ci_job_token_scope_enabled, created_at, group_ids,
+                     restrict_user_defined_variables, pipeline_variables_minimum_override_role)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 &[
                     &project.id,
                     &project.path_with_namespace,
@@ -330,6 +333,8 @@ fn insert_one(tx: &mut Tx<'_>, record: &Record) -> Result<(), StoreError> {
                     &project.ci_job_token_scope_enabled,
                     &project.created_at,
                     &project.group_ids,
+                    &project.restrict_user_defined_variables,
+                    &project.pipeline_variables_role.as_str(),
                 ],
             )?;
             for (user_id, level) in &project.members {

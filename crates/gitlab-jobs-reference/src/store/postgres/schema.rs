@@ -133,7 +133,21 @@ const MIGRATIONS: &[&str] = &[
         content bytea NOT NULL
     );
     "#,
-    // 2: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
+    // 2: who may set variables when playing a job (`ProjectCiCdSetting`'s
+    // `restrict_user_defined_variables` and `pipeline_variables_minimum_override_role`, with
+    // GitLab's column defaults: off, maintainer).
+    r#"
+    ALTER TABLE projects
+        ADD COLUMN restrict_user_defined_variables boolean NOT NULL DEFAULT false,
+        ADD COLUMN pipeline_variables_minimum_override_role text NOT NULL DEFAULT 'maintainer';
+    "#,
+    // 3: CI job inputs: a job's `inputs:` definitions (`job.options[:inputs]`) and the values
+    // given when it was played or retried (`Ci::JobInput`); NULL for none. `json`, not `jsonb`:
+    // kept as given.
+    r#"
+    ALTER TABLE jobs ADD COLUMN input_specs json, ADD COLUMN input_values json;
+    "#,
+    // 4: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
     r#"
     ALTER TABLE runners ADD COLUMN token text;        -- runner authentication token
     ALTER TABLE runners ADD COLUMN runner_type text;  -- NULL: known from a job only

@@ -97,13 +97,15 @@ fn a_database_of_a_newer_program_is_refused() {
 
 #[test]
 fn malformed_urls_and_unreachable_servers_fail_at_open() {
-    let bad = PostgresStore::open("postgres://[::1")
-        .err()
-        .map(|e| e.to_string());
+    let bad = PostgresStore::open("postgres://[::1").err();
     assert!(
-        bad.as_deref()
-            .is_some_and(|e| e.starts_with("database error: bad PostgreSQL URL"))
+        matches!(bad, Some(ref error @ StoreError::PostgresUrl(_))
+            if error.to_string().starts_with("database error: bad PostgreSQL URL")),
+        "{bad:?}"
     );
+    // The driver's error is kept as the source.
+    let source = bad.as_ref().and_then(std::error::Error::source);
+    assert!(source.is_some_and(|source| source.is::<::postgres::Error>()));
     let refused = PostgresStore::open("postgres://nobody@127.0.0.1:1/none").err();
     assert!(
         matches!(refused, Some(StoreError::Postgres(_))),
@@ -258,4 +260,37 @@ fn shared_test_databases_are_sqlite_files_unless_postgres_is_chosen() {
     let path = database.url().trim_start_matches("sqlite://").to_owned();
     drop((store, again, database));
     assert!(!std::path::Path::new(&path).exists(), "removed");
+}
+
+#[test]
+fn a_version_1_database_migrates_with_gitlabs_defaults() {
+    let Some(schema) = schema() else { return };
+    drop(PostgresStore::open(&schema.url()).expect("opens"));
+    let mut connection = schema.connect();
+    // Back to schema 1: what migrations 2 to 4 added dropped, one project of that time.
+    connection
+        .batch_execute(
+            "ALTER TABLE projects DROP COLUMN restrict_user_defined_variables,
+                 DROP COLUMN pipeline_variables_minimum_override_role;
+             ALTER TABLE jobs DROP COLUMN input_specs, DROP COLUMN input_values;
+             ALTER TABLE runners DROP COLUMN token, DROP COLUMN runner_type, DROP COLUMN scope;
+             DROP INDEX jobs_pending;
+             DROP TABLE job_scripts;
+             UPDATE schema_version SET version = 1;
+             INSERT INTO projects (id, path_with_namespace, name, visibility, public_builds,
+                 ci_job_token_scope_enabled, created_at)
+             VALUES (1, 'acme/app', 'app', 'private', true, false, now());",
+        )
+        .expect("a version 1 database");
+    let store = PostgresStore::open(&schema.url()).expect("migrates at open");
+    assert_eq!(store.schema_version().expect("reads"), SCHEMA_VERSION);
+    let project = store
+        .project(crate::store::ProjectKey::Id(1))
+        .expect("reads")
+        .expect("found");
+    assert!(!project.restrict_user_defined_variables);
+    assert_eq!(
+        project.pipeline_variables_role,
+        crate::model::PipelineVariablesRole::Maintainer
+    );
 }

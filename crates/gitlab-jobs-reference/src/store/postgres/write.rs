@@ -13,7 +13,7 @@ use ::postgres::types::{Json, ToSql};
 use chrono::{DateTime, Utc};
 
 use super::tx::Tx;
-use crate::model::{Environment, Id, Job, JobStatus, JobVariable};
+use crate::model::{Environment, Id, InputSpecs, InputValues, Job, JobStatus, JobVariable};
 use crate::store::StoreError;
 use crate::store::backend::ArtifactsToDelete;
 
@@ -23,7 +23,7 @@ pub const JOB_COLUMNS: &str = "id, project_id, pipeline_id, kind, name, stage, s
     coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at, erased_at,
     erased_by, user_id, failure_reason, runner_id, runner_manager_id, tag_list,
     artifacts_expire_at, archived, retried, downstream_pipeline_id, token, environment,
-    preset_web_url, preset_duration, preset_queued_duration";
+    preset_web_url, preset_duration, preset_queued_duration, input_specs, input_values";
 
 /// The values of a job that are converted for the database, kept by the caller of
 /// [`job_values`] while the statement runs.
@@ -32,6 +32,8 @@ pub struct Converted<'a> {
     status: &'static str,
     when: &'static str,
     environment: Option<Json<&'a Environment>>,
+    input_specs: Option<Json<&'a InputSpecs>>,
+    input_values: Option<Json<&'a InputValues>>,
 }
 
 impl<'a> Converted<'a> {
@@ -41,8 +43,15 @@ impl<'a> Converted<'a> {
             status: job.status.as_str(),
             when: job.when.as_str(),
             environment: job.environment.as_ref().map(Json),
+            input_specs: (!job.input_specs.is_empty()).then_some(Json(&job.input_specs)),
+            input_values: input_values(job),
         }
     }
+}
+
+/// A job's input values for the `json` column: NULL when there are none.
+fn input_values(job: &Job) -> Option<Json<&InputValues>> {
+    (!job.input_values.is_empty()).then_some(Json(&job.input_values))
 }
 
 /// A job's values for [`JOB_COLUMNS`], with `id` as given.
@@ -50,7 +59,7 @@ pub fn job_values<'a>(
     id: &'a (dyn ToSql + Sync),
     job: &'a Job,
     converted: &'a Converted<'a>,
-) -> [&'a (dyn ToSql + Sync); 32] {
+) -> [&'a (dyn ToSql + Sync); 34] {
     [
         id,
         &job.project_id,
@@ -84,6 +93,8 @@ pub fn job_values<'a>(
         &job.preset.web_url,
         &job.preset.duration,
         &job.preset.queued_duration,
+        &converted.input_specs,
+        &converted.input_values,
     ]
 }
 
@@ -97,7 +108,7 @@ pub fn insert_job(tx: &mut Tx<'_>, job: &Job) -> Result<Id, StoreError> {
             "INSERT INTO jobs ({JOB_COLUMNS})
              VALUES (coalesce($1, nextval(pg_get_serial_sequence('jobs', 'id'))), $2, $3, $4,
                  $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                 $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
+                 $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)
              RETURNING id"
         ),
         &job_values(&id, job, &converted),
@@ -129,13 +140,14 @@ fn insert_variables(
     Ok(())
 }
 
-/// Writes back what a transition may change: state, timestamps, user, flags and variables.
+/// Writes back what a transition may change: state, timestamps, user, flags, variables and
+/// input values.
 pub fn update_job(tx: &mut Tx<'_>, job: &Job) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE jobs SET status = $2, queued_at = $3, started_at = $4, finished_at = $5,
              erased_at = $6, erased_by = $7, user_id = $8, artifacts_expire_at = $9,
              retried = $10, preset_duration = $11, preset_queued_duration = $12,
-             failure_reason = $13, runner_id = $14, token = $15
+             input_values = $13, failure_reason = $14, runner_id = $15, token = $16
          WHERE id = $1",
         &[
             &job.id,
@@ -150,6 +162,7 @@ pub fn update_job(tx: &mut Tx<'_>, job: &Job) -> Result<(), StoreError> {
             &job.retried,
             &job.preset.duration,
             &job.preset.queued_duration,
+            &input_values(job),
             &job.failure_reason,
             &job.runner_id,
             &job.token,

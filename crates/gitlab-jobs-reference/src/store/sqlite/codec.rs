@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::model::{
-    Environment, Id, Job, JobKind, JobStatus, Pipeline, PresetFields, Project, Visibility, When,
+    Environment, Id, Job, JobKind, JobStatus, Pipeline, PipelineVariablesRole, PresetFields,
+    Project, Visibility, When,
 };
 
 /// Times are stored as microseconds since the epoch (what GitLab's timestamps resolve).
@@ -63,6 +64,13 @@ pub fn opt_json_at<T: DeserializeOwned>(
         .map(|Json(value)| value))
 }
 
+/// An empty map as NULL, anything else as JSON (the job input columns).
+pub fn map_json<K: Serialize, V: Serialize>(
+    map: &std::collections::BTreeMap<K, V>,
+) -> Option<String> {
+    (!map.is_empty()).then(|| to_json(map))
+}
+
 pub fn to_json<T: Serialize>(value: &T) -> String {
     // Serialising the model's plain structs cannot fail (no maps with non-string keys).
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
@@ -76,7 +84,7 @@ pub const JOB_COLUMNS: &str = "id, project_id, pipeline_id, kind, name, stage, s
     coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at, \
     erased_at, erased_by, user_id, failure_reason, runner_id, runner_manager_id, tag_list, \
     artifacts_expire_at, archived, retried, downstream_pipeline_id, token, environment, \
-    preset_web_url, preset_duration, preset_queued_duration";
+    preset_web_url, preset_duration, preset_queued_duration, input_specs, input_values";
 
 /// A job row selected with `JOB_COLUMNS`, without its variables.
 pub fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
@@ -111,6 +119,8 @@ pub fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         token: row.get(27)?,
         environment: opt_json_at::<Environment>(row, 28)?,
         variables: Vec::new(),
+        input_specs: opt_json_at(row, 32)?.unwrap_or_default(),
+        input_values: opt_json_at(row, 33)?.unwrap_or_default(),
         preset: PresetFields {
             web_url: row.get(29)?,
             duration: row.get(30)?,
@@ -141,7 +151,8 @@ pub fn pipeline_from_row(row: &Row<'_>) -> rusqlite::Result<Pipeline> {
 }
 
 pub const PROJECT_COLUMNS: &str = "id, path_with_namespace, name, description, visibility, \
-    public_builds, ci_job_token_scope_enabled, created_at, group_ids";
+    public_builds, ci_job_token_scope_enabled, created_at, group_ids, \
+    restrict_user_defined_variables, pipeline_variables_minimum_override_role";
 
 /// A project row without its members (the caller loads them).
 pub fn project_from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
@@ -155,6 +166,8 @@ pub fn project_from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
         ci_job_token_scope_enabled: row.get(6)?,
         created_at: time_at(row, 7)?,
         group_ids: json_at::<Vec<Id>>(row, 8)?,
+        restrict_user_defined_variables: row.get(9)?,
+        pipeline_variables_role: parsed_at(row, 10, PipelineVariablesRole::parse)?,
         members: Vec::new(),
     })
 }

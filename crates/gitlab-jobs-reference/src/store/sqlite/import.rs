@@ -36,8 +36,9 @@ pub fn insert(connection: &Connection, record: &Record) -> Result<(), StoreError
             connection
                 .prepare_cached(
                     "INSERT INTO projects (id, path_with_namespace, name, description, visibility,
-                         public_builds, ci_job_token_scope_enabled, created_at, group_ids)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         public_builds, ci_job_token_scope_enabled, created_at, group_ids,
+                         restrict_user_defined_variables, pipeline_variables_minimum_override_role)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )?
                 .execute(params![
                     project.id,
@@ -49,6 +50,8 @@ pub fn insert(connection: &Connection, record: &Record) -> Result<(), StoreError
                     project.ci_job_token_scope_enabled,
                     to_micros(project.created_at),
                     to_json(&project.group_ids),
+                    project.restrict_user_defined_variables,
+                    project.pipeline_variables_role.as_str(),
                 ])?;
             let mut member = connection.prepare_cached(
                 "INSERT INTO project_members (project_id, user_id, access_level) VALUES (?1, ?2, ?3)",

@@ -127,7 +127,22 @@ const MIGRATIONS: &[&str] = &[
         content TEXT NOT NULL
     );
     "#,
-    // 2: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
+    // 2: who may set variables when playing a job (`ProjectCiCdSetting`'s
+    // `restrict_user_defined_variables` and `pipeline_variables_minimum_override_role`, with
+    // GitLab's column defaults: off, maintainer).
+    r#"
+    ALTER TABLE projects
+        ADD COLUMN restrict_user_defined_variables INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE projects
+        ADD COLUMN pipeline_variables_minimum_override_role TEXT NOT NULL DEFAULT 'maintainer';
+    "#,
+    // 3: CI job inputs: a job's `inputs:` definitions (`job.options[:inputs]`) and the values
+    // given when it was played or retried (`Ci::JobInput`), as JSON objects; NULL for none.
+    r#"
+    ALTER TABLE jobs ADD COLUMN input_specs TEXT;
+    ALTER TABLE jobs ADD COLUMN input_values TEXT;
+    "#,
+    // 4: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
     r#"
     ALTER TABLE runners ADD COLUMN token TEXT;        -- runner authentication token
     ALTER TABLE runners ADD COLUMN runner_type TEXT;  -- NULL: known from a job only
@@ -175,5 +190,39 @@ pub fn migrate(connection: &mut Connection) -> Result<i64, StoreError> {
             [version + 1],
         )?;
         transaction.commit()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema 1 (before the projects' variables settings) opens with its projects
+    /// given GitLab's column defaults: variables not restricted, minimum role `maintainer`.
+    #[test]
+    fn a_version_1_database_migrates_with_gitlabs_defaults() {
+        let mut connection = Connection::open_in_memory().expect("opens");
+        connection
+            .execute_batch(MIGRATIONS[0])
+            .expect("schema 1 applies");
+        connection
+            .execute_batch(
+                "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                 INSERT INTO schema_version (version) VALUES (1);
+                 INSERT INTO projects (id, path_with_namespace, name, visibility, public_builds,
+                     ci_job_token_scope_enabled, created_at)
+                 VALUES (1, 'acme/app', 'app', 'private', 1, 0, 0);",
+            )
+            .expect("a version 1 database");
+        assert_eq!(migrate(&mut connection).expect("migrates"), CURRENT_VERSION);
+        let settings: (bool, String) = connection
+            .query_row(
+                "SELECT restrict_user_defined_variables, pipeline_variables_minimum_override_role
+                 FROM projects WHERE id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("reads");
+        assert_eq!(settings, (false, "maintainer".to_owned()));
     }
 }

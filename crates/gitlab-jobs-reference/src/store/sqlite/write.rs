@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
-use super::codec::{opt_micros, to_json, to_micros};
+use super::codec::{map_json, opt_micros, to_json, to_micros};
 use crate::model::{Id, Job, JobStatus, JobVariable};
 use crate::store::StoreError;
 use crate::store::backend::ArtifactsToDelete;
@@ -18,9 +18,11 @@ pub fn insert_job(connection: &Connection, job: &Job) -> Result<Id, StoreError> 
                  coverage, allow_failure, \"when\", created_at, queued_at, started_at, finished_at,
                  erased_at, erased_by, user_id, failure_reason, runner_id, runner_manager_id,
                  tag_list, artifacts_expire_at, archived, retried, downstream_pipeline_id, token,
-                 environment, preset_web_url, preset_duration, preset_queued_duration)
+                 environment, preset_web_url, preset_duration, preset_queued_duration, input_specs,
+                 input_values)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
+                 ?34)",
         )?
         .execute(params![
             id,
@@ -55,6 +57,8 @@ pub fn insert_job(connection: &Connection, job: &Job) -> Result<Id, StoreError> 
             job.preset.web_url,
             job.preset.duration,
             job.preset.queued_duration,
+            map_json(&job.input_specs),
+            map_json(&job.input_values),
         ])?;
     let id = connection.last_insert_rowid();
     insert_variables(connection, id, &job.variables)?;
@@ -80,15 +84,15 @@ fn insert_variables(
     Ok(())
 }
 
-/// Writes back what a transition may change: state, timestamps, user, flags, variables, the
-/// failure reason, the runner and the job token.
+/// Writes back what a transition may change: state, timestamps, user, flags, variables,
+/// input values, the failure reason, the runner and the job token.
 pub fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> {
     connection
         .prepare_cached(
             "UPDATE jobs SET status = ?2, queued_at = ?3, started_at = ?4, finished_at = ?5,
                  erased_at = ?6, erased_by = ?7, user_id = ?8, artifacts_expire_at = ?9,
                  retried = ?10, preset_duration = ?11, preset_queued_duration = ?12,
-                 failure_reason = ?13, runner_id = ?14, token = ?15
+                 input_values = ?13, failure_reason = ?14, runner_id = ?15, token = ?16
              WHERE id = ?1",
         )?
         .execute(params![
@@ -104,6 +108,7 @@ pub fn update_job(connection: &Connection, job: &Job) -> Result<(), StoreError> 
             job.retried,
             job.preset.duration,
             job.preset.queued_duration,
+            map_json(&job.input_values),
             job.failure_reason,
             job.runner_id,
             job.token,
