@@ -1534,6 +1534,7 @@ impl RunnerJobInfo {
     ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
 )]
 pub struct RunnerJobRequest {
+    ///What the runner says about itself (its name, version, revision, platform, architecture, executor, features and config).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub info: ::std::option::Option<RunnerJobRequestInfo>,
     ///Only jobs queued at least this many seconds ago.
@@ -1542,6 +1543,7 @@ pub struct RunnerJobRequest {
     ///The `X-GitLab-Last-Update` of the runner's previous 204; when it is still current, GitLab answers 204 at once.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_update: ::std::option::Option<::std::string::String>,
+    ///The runner's interactive session, if it offers one.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<RunnerJobRequestSession>,
     ///The runner manager's system id.
