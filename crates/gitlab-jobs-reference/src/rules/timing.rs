@@ -31,6 +31,17 @@ pub fn queued_duration(job: &Job, now: DateTime<Utc>) -> Option<f64> {
         .or_else(|| calculate_duration(job.queued_at, job.started_at, now))
 }
 
+/// Whether [`duration`] or [`queued_duration`] is counting up to `now`: a running job's
+/// duration, a queued job's queued duration.
+pub fn counts_with_time(job: &Job) -> bool {
+    let counting =
+        |preset: Option<f64>, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>| {
+            preset.is_none() && start.is_some() && end.is_none()
+        };
+    counting(job.preset.duration, job.started_at, job.finished_at)
+        || counting(job.preset.queued_duration, job.queued_at, job.started_at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

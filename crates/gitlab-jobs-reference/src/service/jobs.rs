@@ -75,11 +75,19 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
-        let access =
-            self.project_access(credentials, Route::of(GetJobRequest::SECURITY), project)?;
+        let reads = self.reads()?;
+        let route = Route::of(GetJobRequest::SECURITY);
+        let access = self.project_access_in(&reads, credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
+        let presenter = self.presenter();
+        if let Some(job) = reads.presented_job(access.project.id, job_id, presenter.now) {
+            return Ok(job);
+        }
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
-        self.presenter().job(&details)
+        let job = presenter.job(&details)?;
+        let unchanged = presenter.unchanged(&details);
+        reads.keep_presented_job(access.project.id, job_id, &job, unchanged);
+        Ok(job)
     }
 
     /// GET /projects/:id/jobs/:job_id/trace.

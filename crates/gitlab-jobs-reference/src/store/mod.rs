@@ -173,6 +173,11 @@ pub trait Store: Send + Sync {
 
     fn user(&self, id: Id) -> Result<Option<User>, StoreError>;
 
+    /// The data version: a number that every change of the data bumps, in the change's own
+    /// transaction, whichever instance on the database made it. Caches key on it
+    /// (`store::backend` says how every write bumps it).
+    fn data_version(&self) -> Result<i64, StoreError>;
+
     /// A project with its members.
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError>;
 
@@ -276,6 +281,14 @@ pub trait Store: Send + Sync {
 
     /// Deletes a build's artifacts except its log (`Ci::JobArtifacts::DeleteService`).
     fn delete_artifacts(&self, project_id: Id, job_id: Id) -> Result<(), StoreError>;
+
+    /// Revokes a personal access token (GitLab's `PersonalAccessTokens::RevokeService`): from
+    /// now on it is answered `invalid_token`. `StoreError::NotFound` for an unknown token.
+    fn revoke_personal_access_token(&self, token: &str) -> Result<(), StoreError>;
+
+    /// Removes a user from a project's members (`Members::DestroyService`): from now on the
+    /// user has no access level there. `StoreError::NotFound` when the user is no member.
+    fn remove_member(&self, project_id: Id, user_id: Id) -> Result<(), StoreError>;
 
     // --- loading ----------------------------------------------------------------------------
 

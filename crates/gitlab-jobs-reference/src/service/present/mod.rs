@@ -17,6 +17,7 @@ use crate::model::{
     Project, Runner, RunnerManager, User, format_time,
 };
 use crate::rules::{self, artifacts};
+use crate::service::cache::Unchanged;
 use crate::service::error_bodies::ApiError;
 
 mod urls;
@@ -182,6 +183,21 @@ impl Presenter {
         job.preset.web_url.clone().unwrap_or_else(|| {
             urls::job_web_url(&self.base_url, &project.path_with_namespace, job.id)
         })
+    }
+
+    /// Until when what [`Presenter::job`] and [`Presenter::entity`] show for `details` stays
+    /// the same while the job's data does: the time enters through the durations (counting
+    /// while a job runs or waits) and through the artifacts' expiry.
+    pub fn unchanged(&self, details: &JobDetails) -> Unchanged {
+        if rules::timing::counts_with_time(&details.job) {
+            return Unchanged::Never;
+        }
+        match details.job.artifacts_expire_at {
+            Some(expire_at) if !artifacts::expired(&details.job, self.now) => {
+                Unchanged::Until(expire_at)
+            }
+            _ => Unchanged::Always,
+        }
     }
 
     /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags. Retry presents a bridge

@@ -133,6 +133,11 @@ const MIGRATIONS: &[&str] = &[
         content bytea NOT NULL
     );
     "#,
+    // 2: the data version every change bumps (`store::backend`), which caches key on.
+    r#"
+    CREATE TABLE data_version (version bigint NOT NULL);
+    INSERT INTO data_version (version) VALUES (0);
+    "#,
 ];
 
 /// The version a fully migrated database has.

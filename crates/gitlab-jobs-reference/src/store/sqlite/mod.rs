@@ -93,7 +93,7 @@ impl Backend for SqliteStore {
         })
     }
 
-    fn write<T: Send>(
+    fn write_transaction<T: Send>(
         &self,
         mut change: impl FnMut(&mut Batch<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {

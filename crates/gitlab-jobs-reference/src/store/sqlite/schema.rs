@@ -127,6 +127,11 @@ const MIGRATIONS: &[&str] = &[
         content TEXT NOT NULL
     );
     "#,
+    // 2: the data version every change bumps (`store::backend`), which caches key on.
+    r#"
+    CREATE TABLE data_version (version INTEGER NOT NULL);
+    INSERT INTO data_version (version) VALUES (0);
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -1,0 +1,244 @@
+//! What the service keeps in memory between requests: the identities every request reads
+//! (personal access tokens, job tokens, users, projects with their members) and presented
+//! entities, all valid for one data version of the store ([`Store::data_version`]).
+//!
+//! A request starts by reading the data version ([`Cache::reads`]: one statement, the only
+//! one a request answered from the cache sends to the database). When it is the version the
+//! cache holds, every kept answer is still true: every change, by this instance or another
+//! on the same database, bumps the version in its own transaction (the hook is
+//! `Backend::write` in `store/backend.rs`, which every use case goes through). When the
+//! version moved, the cache is emptied and fills again. So a revoked token or a removed
+//! member stops working with the first request after the change, on every instance.
+//!
+//! What is kept was read after the version was: it is never older than the version it is kept
+//! under. A request that saw an older version than the cache's neither reads from the cache
+//! nor fills it.
+//!
+//! A presented entity also depends on the time (a running job's `duration`, artifacts that
+//! expire): it is kept with the instant until which it stays the same ([`Unchanged`]), and
+//! entities that change with every instant are not kept.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use gitlab_jobs_types as types;
+
+use crate::model::{Id, Job, Project, User};
+use crate::service::auth::Identities;
+use crate::store::{PersonalAccessToken, ProjectKey, Store, StoreError};
+
+/// Entries one map holds at most; when full it starts again empty. Unknown tokens are kept
+/// too (as `None`), so that a client trying tokens cannot grow the cache without bound.
+const MAX_ENTRIES: usize = 10_000;
+
+/// Until when a presented entity stays what it is while its data does not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchanged {
+    /// Until the data changes.
+    Always,
+    /// Up to and including this instant (artifacts that expire then).
+    Until(DateTime<Utc>),
+    /// It changes with the time (a running job's `duration`): not worth keeping.
+    Never,
+}
+
+impl Unchanged {
+    fn holds_at(self, now: DateTime<Utc>) -> bool {
+        match self {
+            Unchanged::Always => true,
+            Unchanged::Until(until) => now <= until,
+            Unchanged::Never => false,
+        }
+    }
+}
+
+/// A presented entity and until when it holds.
+#[derive(Clone)]
+struct Presented<T> {
+    entity: T,
+    unchanged: Unchanged,
+}
+
+#[derive(Default)]
+struct Entries {
+    version: i64,
+    personal_access_tokens: HashMap<String, Option<PersonalAccessToken>>,
+    job_tokens: HashMap<String, Option<Job>>,
+    users: HashMap<Id, Option<User>>,
+    projects_by_id: HashMap<Id, Option<Project>>,
+    projects_by_path: HashMap<String, Option<Project>>,
+    /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
+    jobs: HashMap<(Id, Id), Presented<types::Job>>,
+}
+
+impl Entries {
+    /// Empty, for data version `version`.
+    fn at(version: i64) -> Entries {
+        Entries {
+            version,
+            ..Entries::default()
+        }
+    }
+}
+
+/// The cache of one service (one server instance).
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<Entries>,
+}
+
+impl Cache {
+    pub fn new() -> Cache {
+        Cache::default()
+    }
+
+    /// Reads the store's data version and returns what a request reads through: the cache
+    /// where it holds for that version, else the store.
+    pub fn reads<'a>(&'a self, store: &'a dyn Store) -> Result<Reads<'a>, StoreError> {
+        let version = store.data_version()?;
+        let mut entries = self.lock();
+        if version > entries.version {
+            *entries = Entries::at(version);
+        }
+        Ok(Reads {
+            store,
+            cache: self,
+            version,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        // Every change under the lock is a whole insertion or replacement: a panic elsewhere
+        // cannot leave the maps half changed.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One request's reads: at the data version read when it began.
+pub struct Reads<'a> {
+    store: &'a dyn Store,
+    cache: &'a Cache,
+    version: i64,
+}
+
+impl<'a> Reads<'a> {
+    pub fn store(&self) -> &'a dyn Store {
+        self.store
+    }
+
+    /// The cache's entries when they are of this request's version.
+    fn entries(&self) -> Option<MutexGuard<'a, Entries>> {
+        let entries = self.cache.lock();
+        (entries.version == self.version).then_some(entries)
+    }
+
+    /// The kept answer in `map` for `key`, else `load`'s, kept for the next requests.
+    fn through<K, Q, V>(
+        &self,
+        map: fn(&mut Entries) -> &mut HashMap<K, V>,
+        key: &Q,
+        load: impl FnOnce() -> Result<V, StoreError>,
+    ) -> Result<V, StoreError>
+    where
+        K: Borrow<Q> + Hash + Eq,
+        Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        if let Some(value) = self
+            .entries()
+            .and_then(|mut entries| map(&mut entries).get(key).cloned())
+        {
+            return Ok(value);
+        }
+        let value = load()?;
+        if let Some(mut entries) = self.entries() {
+            keep(map(&mut entries), key.to_owned(), value.clone());
+        }
+        Ok(value)
+    }
+
+    /// The `GET /projects/:id/jobs/:job_id` answer kept for this job, if it holds at `now`.
+    pub fn presented_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        now: DateTime<Utc>,
+    ) -> Option<types::Job> {
+        let entries = self.entries()?;
+        let presented = entries.jobs.get(&(project_id, job_id))?;
+        presented
+            .unchanged
+            .holds_at(now)
+            .then(|| presented.entity.clone())
+    }
+
+    /// Keeps a `GET /projects/:id/jobs/:job_id` answer, unless it changes with the time.
+    pub fn keep_presented_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        entity: &types::Job,
+        unchanged: Unchanged,
+    ) {
+        if unchanged == Unchanged::Never {
+            return;
+        }
+        if let Some(mut entries) = self.entries() {
+            let presented = Presented {
+                entity: entity.clone(),
+                unchanged,
+            };
+            keep(&mut entries.jobs, (project_id, job_id), presented);
+        }
+    }
+}
+
+fn keep<K: Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) {
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+impl Identities for Reads<'_> {
+    fn personal_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError> {
+        self.through(
+            |entries| &mut entries.personal_access_tokens,
+            token,
+            || self.store.personal_access_token(token),
+        )
+    }
+
+    fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError> {
+        self.through(
+            |entries| &mut entries.job_tokens,
+            token,
+            || self.store.job_by_token(token),
+        )
+    }
+
+    fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
+        self.through(|entries| &mut entries.users, &id, || self.store.user(id))
+    }
+
+    fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
+        let load = || self.store.project(key);
+        match key {
+            ProjectKey::Id(id) => self.through(|entries| &mut entries.projects_by_id, &id, load),
+            ProjectKey::Path(path) => {
+                self.through(|entries| &mut entries.projects_by_path, path, load)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+//! The cache gives the answers the store would: every change invalidates what it affects at
+//! once, on every store (`store_suite!`). Two instances on one database are in
+//! `store/multi_instance_tests.rs`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::service::auth::Credentials;
+use crate::service::{ApiError, JobsService};
+use crate::store::StoreError;
+use crate::test_support::{Backend, TestStore, now, store_suite};
+
+/// A service whose clock the test moves, on a store with the small fixture.
+struct Fixture {
+    service: JobsService,
+    store: TestStore,
+    seconds: Arc<AtomicI64>,
+}
+
+impl Fixture {
+    fn new(backend: &Backend) -> Fixture {
+        let store = backend.small_store();
+        let seconds = Arc::new(AtomicI64::new(0));
+        let elapsed = Arc::clone(&seconds);
+        let clock = Arc::new(move || now() + Duration::seconds(elapsed.load(Ordering::SeqCst)));
+        Fixture {
+            service: JobsService::with_clock(store.shared(), "http://gitlab.test/", clock),
+            store,
+            seconds,
+        }
+    }
+
+    fn set_clock(&self, time: DateTime<Utc>) {
+        self.seconds
+            .store((time - now()).num_seconds(), Ordering::SeqCst);
+    }
+
+    fn get_job(&self, token: &str, project: &str, job_id: i64) -> Result<Value, ApiError> {
+        let credentials = Credentials::PrivateToken(token.to_owned());
+        let job = self.service.get_job(&credentials, project, job_id)?;
+        Ok(serde_json::to_value(job).expect("an entity serialises"))
+    }
+}
+
+fn a_revoked_token_stops_working_at_once(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    for _ in 0..2 {
+        assert!(fixture.get_job("maintainer-token", "1", 100).is_ok());
+    }
+    fixture
+        .store
+        .revoke_personal_access_token("maintainer-token")
+        .expect("revokes");
+    let refused = fixture
+        .get_job("maintainer-token", "1", 100)
+        .expect_err("refused");
+    assert_eq!(refused, ApiError::token_revoked());
+    assert!(matches!(
+        fixture.store.revoke_personal_access_token("no-such-token"),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn a_removed_member_loses_access_at_once(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    for project in ["1", "acme/app", "ACME/app"] {
+        assert!(fixture.get_job("reporter-token", project, 100).is_ok());
+    }
+    fixture.store.remove_member(1, 4).expect("removes");
+    for project in ["1", "acme/app", "ACME/app"] {
+        let refused = fixture
+            .get_job("reporter-token", project, 100)
+            .expect_err("refused");
+        assert_eq!(refused, ApiError::project_not_found(), "{project}");
+    }
+    assert!(matches!(
+        fixture.store.remove_member(1, 4),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn a_kept_job_follows_every_change(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    let before = fixture
+        .get_job("maintainer-token", "1", 100)
+        .expect("found");
+    assert_eq!(before["erased_at"], Value::Null);
+    assert_eq!(
+        fixture
+            .get_job("maintainer-token", "1", 100)
+            .expect("found"),
+        before,
+        "the same answer again"
+    );
+    let credentials = Credentials::PrivateToken("maintainer-token".to_owned());
+    fixture
+        .service
+        .erase_job(&credentials, "1", 100)
+        .expect("erases");
+    let after = fixture
+        .get_job("maintainer-token", "1", 100)
+        .expect("found");
+    assert_eq!(after["erased_at"], json!("2024-01-02T00:00:00Z"));
+    assert_eq!(after["artifacts"], json!([]));
+}
+
+fn running_durations_are_never_kept(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    let running = |seconds: i64| {
+        fixture.set_clock(now() + Duration::seconds(seconds));
+        fixture.get_job("reporter-token", "1", 110).expect("found")["duration"].clone()
+    };
+    assert_eq!(running(0), json!(1800.0), "23:30 until midnight");
+    assert_eq!(running(10), json!(1810.0));
+    assert_eq!(running(25), json!(1825.0));
+}
+
+fn kept_artifacts_expire_on_time(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    let expiry = Utc
+        .with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid time");
+    let archive_at = |time: DateTime<Utc>| {
+        fixture.set_clock(time);
+        fixture.get_job("reporter-token", "1", 100).expect("found")["artifacts_file"].clone()
+    };
+    let kept = archive_at(now());
+    assert_eq!(kept["filename"], "artifacts.zip");
+    assert_eq!(
+        archive_at(expiry),
+        kept,
+        "still there at the expiry instant"
+    );
+    assert_eq!(
+        archive_at(expiry + Duration::seconds(1)),
+        Value::Null,
+        "gone after it"
+    );
+}
+
+store_suite!(
+    a_revoked_token_stops_working_at_once,
+    a_removed_member_loses_access_at_once,
+    a_kept_job_follows_every_change,
+    running_durations_are_never_kept,
+    kept_artifacts_expire_on_time,
+);
