@@ -28,7 +28,9 @@ use gitlab_jobs_types as types;
 
 use crate::model::{Id, Job, Project, User};
 use crate::service::auth::Identities;
-use crate::store::{PersonalAccessToken, ProjectKey, Store, StoreError};
+use crate::store::{
+    JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Store, StoreError,
+};
 
 /// Entries one map holds at most; when full it starts again empty. Unknown tokens are kept
 /// too (as `None`), so that a client trying tokens cannot grow the cache without bound.
@@ -46,6 +48,15 @@ pub enum Unchanged {
 }
 
 impl Unchanged {
+    /// Until when two entities shown together (a page) stay the same.
+    pub fn and(self, other: Unchanged) -> Unchanged {
+        match (self, other) {
+            (Unchanged::Never, _) | (_, Unchanged::Never) => Unchanged::Never,
+            (Unchanged::Always, other) | (other, Unchanged::Always) => other,
+            (Unchanged::Until(a), Unchanged::Until(b)) => Unchanged::Until(a.min(b)),
+        }
+    }
+
     fn holds_at(self, now: DateTime<Utc>) -> bool {
         match self {
             Unchanged::Always => true,
@@ -72,6 +83,8 @@ struct Entries {
     projects_by_path: HashMap<String, Option<Project>>,
     /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
     jobs: HashMap<(Id, Id), Presented<types::Job>>,
+    /// Pages of the jobs lists (project and pipeline jobs), by what the list shows.
+    pages: HashMap<(JobFilter, Pagination), Presented<Page<types::Job>>>,
 }
 
 impl Entries {
@@ -162,27 +175,27 @@ impl<'a> Reads<'a> {
         Ok(value)
     }
 
-    /// The `GET /projects/:id/jobs/:job_id` answer kept for this job, if it holds at `now`.
-    pub fn presented_job(
+    /// A presented entity kept in `map` under `key`, if it holds at `now`.
+    fn presented<K: Hash + Eq, T: Clone>(
         &self,
-        project_id: Id,
-        job_id: Id,
+        map: fn(&mut Entries) -> &mut HashMap<K, Presented<T>>,
+        key: &K,
         now: DateTime<Utc>,
-    ) -> Option<types::Job> {
-        let entries = self.entries()?;
-        let presented = entries.jobs.get(&(project_id, job_id))?;
+    ) -> Option<T> {
+        let mut entries = self.entries()?;
+        let presented = map(&mut entries).get(key)?;
         presented
             .unchanged
             .holds_at(now)
             .then(|| presented.entity.clone())
     }
 
-    /// Keeps a `GET /projects/:id/jobs/:job_id` answer, unless it changes with the time.
-    pub fn keep_presented_job(
+    /// Keeps a presented entity, unless it changes with the time.
+    fn keep_presented<K: Hash + Eq, T: Clone>(
         &self,
-        project_id: Id,
-        job_id: Id,
-        entity: &types::Job,
+        map: fn(&mut Entries) -> &mut HashMap<K, Presented<T>>,
+        key: K,
+        entity: &T,
         unchanged: Unchanged,
     ) {
         if unchanged == Unchanged::Never {
@@ -193,8 +206,54 @@ impl<'a> Reads<'a> {
                 entity: entity.clone(),
                 unchanged,
             };
-            keep(&mut entries.jobs, (project_id, job_id), presented);
+            keep(map(&mut entries), key, presented);
         }
+    }
+
+    /// The `GET /projects/:id/jobs/:job_id` answer kept for this job, if it holds at `now`.
+    pub fn presented_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        now: DateTime<Utc>,
+    ) -> Option<types::Job> {
+        self.presented(|entries| &mut entries.jobs, &(project_id, job_id), now)
+    }
+
+    /// Keeps a `GET /projects/:id/jobs/:job_id` answer.
+    pub fn keep_presented_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        entity: &types::Job,
+        unchanged: Unchanged,
+    ) {
+        let key = (project_id, job_id);
+        self.keep_presented(|entries| &mut entries.jobs, key, entity, unchanged);
+    }
+
+    /// The page of a jobs list kept for this filter and pagination, if it holds at `now`.
+    pub fn presented_page(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+        now: DateTime<Utc>,
+    ) -> Option<Page<types::Job>> {
+        // The key is cloned for the look-up: a page costs far more than its key.
+        let key = (filter.clone(), pagination.clone());
+        self.presented(|entries| &mut entries.pages, &key, now)
+    }
+
+    /// Keeps a page of a jobs list.
+    pub fn keep_presented_page(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+        page: &Page<types::Job>,
+        unchanged: Unchanged,
+    ) {
+        let key = (filter.clone(), pagination.clone());
+        self.keep_presented(|entries| &mut entries.pages, key, page, unchanged);
     }
 }
 

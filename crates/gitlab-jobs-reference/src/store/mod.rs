@@ -89,7 +89,7 @@ impl<'a> ProjectKey<'a> {
 }
 
 /// Which jobs a list shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JobFilter {
     pub project_id: Id,
     /// Only the jobs of this pipeline.

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::service::auth::Credentials;
 use crate::service::{ApiError, JobsService};
-use crate::store::StoreError;
+use crate::store::{Pagination, StoreError};
 use crate::test_support::{Backend, TestStore, now, store_suite};
 
 /// A service whose clock the test moves, on a store with the small fixture.
@@ -142,7 +142,91 @@ fn kept_artifacts_expire_on_time(backend: &Backend) {
     );
 }
 
+/// The ids and statuses of project 1's first page, and job 110's duration (running).
+fn first_page(fixture: &Fixture) -> (Vec<(i64, String)>, Value) {
+    let credentials = Credentials::PrivateToken("maintainer-token".to_owned());
+    let pagination = Pagination::offset(None, Some(100), false);
+    let page = fixture
+        .service
+        .list_project_jobs(&credentials, "1", &[], pagination)
+        .expect("lists");
+    let jobs: Vec<Value> = page
+        .items
+        .iter()
+        .map(|job| serde_json::to_value(job).expect("serialises"))
+        .collect();
+    let running = jobs
+        .iter()
+        .find(|job| job["id"] == 110)
+        .map(|job| job["duration"].clone())
+        .unwrap_or_default();
+    let summary = jobs
+        .iter()
+        .map(|job| (job["id"].as_i64().unwrap_or(0), job["status"].to_string()))
+        .collect();
+    (summary, running)
+}
+
+fn a_kept_page_follows_every_change_and_the_clock(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    let (before, running) = first_page(&fixture);
+    assert_eq!(running, json!(1800.0));
+    fixture.set_clock(now() + Duration::seconds(5));
+    let (again, running) = first_page(&fixture);
+    assert_eq!(again, before);
+    assert_eq!(
+        running,
+        json!(1805.0),
+        "a page with a running job is not kept"
+    );
+
+    let credentials = Credentials::PrivateToken("maintainer-token".to_owned());
+    fixture
+        .service
+        .cancel_job(&credentials, "1", 110, false)
+        .expect("cancels");
+    let (canceled, _) = first_page(&fixture);
+    assert!(
+        canceled.contains(&(110, "\"canceled\"".to_owned())),
+        "{canceled:?}"
+    );
+    assert_eq!(
+        first_page(&fixture).0,
+        canceled,
+        "kept now that nothing runs"
+    );
+    let retried = fixture
+        .service
+        .retry_job(&credentials, "1", 101)
+        .expect("retries");
+    assert_eq!(first_page(&fixture).0[0].0, retried.id);
+}
+
+fn an_unknown_pipeline_is_404_after_a_kept_page(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    let credentials = Credentials::PrivateToken("maintainer-token".to_owned());
+    let list = |pipeline_id| {
+        fixture.service.list_pipeline_jobs(
+            &credentials,
+            "1",
+            pipeline_id,
+            &[],
+            false,
+            Pagination::offset(None, None, true),
+        )
+    };
+    for _ in 0..2 {
+        assert!(!list(10).expect("lists").items.is_empty());
+    }
+    assert_eq!(
+        list(999).expect_err("refused"),
+        ApiError::record_not_found()
+    );
+}
+
 store_suite!(
+    a_kept_page_follows_every_change_and_the_clock,
+    an_unknown_pipeline_is_404_after_a_kept_page,
     a_revoked_token_stops_working_at_once,
     a_removed_member_loses_access_at_once,
     a_kept_job_follows_every_change,
