@@ -14,9 +14,9 @@
 //! under. A request that saw an older version than the cache's neither reads from the cache
 //! nor fills it.
 //!
-//! A presented entity also depends on the time (a running job's `duration`, artifacts that
-//! expire): it is kept with the instant until which it stays the same ([`Unchanged`]), and
-//! entities that change with every instant are not kept.
+//! A presented entity also depends on the time: it is kept until its artifacts expire
+//! ([`Unchanged`]), and the durations of a job that runs or waits, which count with the time,
+//! are brought up to each request's `now` when it is taken out ([`Kept`]).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -27,7 +27,9 @@ use chrono::{DateTime, Utc};
 use gitlab_jobs_types as types;
 
 use crate::model::{Id, Job, Project, User};
+use crate::rules::timing::Timing;
 use crate::service::auth::Identities;
+use crate::service::present::Presenter;
 use crate::store::{
     JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Store, StoreError,
 };
@@ -36,22 +38,20 @@ use crate::store::{
 /// too (as `None`), so that a client trying tokens cannot grow the cache without bound.
 const MAX_ENTRIES: usize = 10_000;
 
-/// Until when a presented entity stays what it is while its data does not change.
+/// Until when a presented entity stays what it is while its data does not change (apart
+/// from the durations that count, see [`Kept`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unchanged {
     /// Until the data changes.
     Always,
     /// Up to and including this instant (artifacts that expire then).
     Until(DateTime<Utc>),
-    /// It changes with the time (a running job's `duration`): not worth keeping.
-    Never,
 }
 
 impl Unchanged {
     /// Until when two entities shown together (a page) stay the same.
     pub fn and(self, other: Unchanged) -> Unchanged {
         match (self, other) {
-            (Unchanged::Never, _) | (_, Unchanged::Never) => Unchanged::Never,
             (Unchanged::Always, other) | (other, Unchanged::Always) => other,
             (Unchanged::Until(a), Unchanged::Until(b)) => Unchanged::Until(a.min(b)),
         }
@@ -61,16 +61,40 @@ impl Unchanged {
         match self {
             Unchanged::Always => true,
             Unchanged::Until(until) => now <= until,
-            Unchanged::Never => false,
         }
     }
 }
 
-/// A presented entity and until when it holds.
+/// A presented entity (a job, or a page of jobs) as the cache keeps it.
 #[derive(Clone)]
-struct Presented<T> {
-    entity: T,
-    unchanged: Unchanged,
+pub struct Kept<T> {
+    pub entity: T,
+    pub unchanged: Unchanged,
+    /// The timings of the jobs whose durations count with the time, by position: 0 for a
+    /// single job, the index of the item in a page.
+    pub counting: Vec<(usize, Timing)>,
+}
+
+impl Kept<types::Job> {
+    /// The job as `presenter` shows it now.
+    pub fn shown(mut self, presenter: &Presenter) -> types::Job {
+        for (_, timing) in &self.counting {
+            presenter.refresh(&mut self.entity, timing);
+        }
+        self.entity
+    }
+}
+
+impl Kept<Page<types::Job>> {
+    /// The page as `presenter` shows it now.
+    pub fn shown(mut self, presenter: &Presenter) -> Page<types::Job> {
+        for (index, timing) in &self.counting {
+            if let Some(job) = self.entity.items.get_mut(*index) {
+                presenter.refresh(job, timing);
+            }
+        }
+        self.entity
+    }
 }
 
 #[derive(Default)]
@@ -82,9 +106,9 @@ struct Entries {
     projects_by_id: HashMap<Id, Option<Project>>,
     projects_by_path: HashMap<String, Option<Project>>,
     /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
-    jobs: HashMap<(Id, Id), Presented<types::Job>>,
+    jobs: HashMap<(Id, Id), Kept<types::Job>>,
     /// Pages of the jobs lists (project and pipeline jobs), by what the list shows.
-    pages: HashMap<(JobFilter, Pagination), Presented<Page<types::Job>>>,
+    pages: HashMap<(JobFilter, Pagination), Kept<Page<types::Job>>>,
 }
 
 impl Entries {
@@ -178,35 +202,25 @@ impl<'a> Reads<'a> {
     /// A presented entity kept in `map` under `key`, if it holds at `now`.
     fn presented<K: Hash + Eq, T: Clone>(
         &self,
-        map: fn(&mut Entries) -> &mut HashMap<K, Presented<T>>,
+        map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
         key: &K,
         now: DateTime<Utc>,
-    ) -> Option<T> {
+    ) -> Option<Kept<T>> {
         let mut entries = self.entries()?;
-        let presented = map(&mut entries).get(key)?;
-        presented
-            .unchanged
-            .holds_at(now)
-            .then(|| presented.entity.clone())
+        map(&mut entries)
+            .get(key)
+            .filter(|kept| kept.unchanged.holds_at(now))
+            .cloned()
     }
 
-    /// Keeps a presented entity, unless it changes with the time.
-    fn keep_presented<K: Hash + Eq, T: Clone>(
+    fn keep_presented<K: Hash + Eq, T>(
         &self,
-        map: fn(&mut Entries) -> &mut HashMap<K, Presented<T>>,
+        map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
         key: K,
-        entity: &T,
-        unchanged: Unchanged,
+        kept: Kept<T>,
     ) {
-        if unchanged == Unchanged::Never {
-            return;
-        }
         if let Some(mut entries) = self.entries() {
-            let presented = Presented {
-                entity: entity.clone(),
-                unchanged,
-            };
-            keep(map(&mut entries), key, presented);
+            keep(map(&mut entries), key, kept);
         }
     }
 
@@ -216,20 +230,13 @@ impl<'a> Reads<'a> {
         project_id: Id,
         job_id: Id,
         now: DateTime<Utc>,
-    ) -> Option<types::Job> {
+    ) -> Option<Kept<types::Job>> {
         self.presented(|entries| &mut entries.jobs, &(project_id, job_id), now)
     }
 
     /// Keeps a `GET /projects/:id/jobs/:job_id` answer.
-    pub fn keep_presented_job(
-        &self,
-        project_id: Id,
-        job_id: Id,
-        entity: &types::Job,
-        unchanged: Unchanged,
-    ) {
-        let key = (project_id, job_id);
-        self.keep_presented(|entries| &mut entries.jobs, key, entity, unchanged);
+    pub fn keep_presented_job(&self, project_id: Id, job_id: Id, kept: Kept<types::Job>) {
+        self.keep_presented(|entries| &mut entries.jobs, (project_id, job_id), kept);
     }
 
     /// The page of a jobs list kept for this filter and pagination, if it holds at `now`.
@@ -238,7 +245,7 @@ impl<'a> Reads<'a> {
         filter: &JobFilter,
         pagination: &Pagination,
         now: DateTime<Utc>,
-    ) -> Option<Page<types::Job>> {
+    ) -> Option<Kept<Page<types::Job>>> {
         // The key is cloned for the look-up: a page costs far more than its key.
         let key = (filter.clone(), pagination.clone());
         self.presented(|entries| &mut entries.pages, &key, now)
@@ -249,11 +256,10 @@ impl<'a> Reads<'a> {
         &self,
         filter: &JobFilter,
         pagination: &Pagination,
-        page: &Page<types::Job>,
-        unchanged: Unchanged,
+        kept: Kept<Page<types::Job>>,
     ) {
         let key = (filter.clone(), pagination.clone());
-        self.keep_presented(|entries| &mut entries.pages, key, page, unchanged);
+        self.keep_presented(|entries| &mut entries.pages, key, kept);
     }
 }
 

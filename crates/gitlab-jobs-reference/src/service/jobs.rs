@@ -11,6 +11,7 @@ use gitlab_jobs_server::{
 
 use crate::model::{Id, JobKind, JobVariable};
 use crate::service::auth::{Ability, Actor, Credentials, Route};
+use crate::service::cache::Kept;
 use crate::service::error_bodies::ApiError;
 
 /// A job's log: served as `text/plain` with `Content-Disposition: infile; filename="<id>.log"`.
@@ -80,13 +81,18 @@ impl JobsService {
         let access = self.project_access_in(&reads, credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let presenter = self.presenter();
-        if let Some(job) = reads.presented_job(access.project.id, job_id, presenter.now) {
-            return Ok(job);
+        if let Some(kept) = reads.presented_job(access.project.id, job_id, presenter.now) {
+            return Ok(kept.shown(&presenter));
         }
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         let job = presenter.job(&details)?;
-        let unchanged = presenter.unchanged(&details);
-        reads.keep_presented_job(access.project.id, job_id, &job, unchanged);
+        let (unchanged, timing) = presenter.time_dependence(&details);
+        let kept = Kept {
+            entity: job.clone(),
+            unchanged,
+            counting: timing.map(|timing| (0, timing)).into_iter().collect(),
+        };
+        reads.keep_presented_job(access.project.id, job_id, kept);
         Ok(job)
     }
 

@@ -10,7 +10,7 @@ use gitlab_jobs_server::{
 
 use crate::model::{Id, JobKind, JobStatus};
 use crate::service::auth::{Ability, Credentials, Route};
-use crate::service::cache::{Reads, Unchanged};
+use crate::service::cache::{Kept, Reads, Unchanged};
 use crate::service::error_bodies::ApiError;
 use crate::store::{JobFilter, Page, Pagination};
 
@@ -70,11 +70,11 @@ impl JobsService {
         .with_statuses(scope.to_vec());
         let readable = access.can(Ability::ReadBuild, None);
         // A page kept for this version says the pipeline exists.
-        if let Some(page) = readable
-            .then(|| reads.presented_page(&filter, &pagination, self.now()))
-            .flatten()
-        {
-            return Ok(page);
+        if readable {
+            let presenter = self.presenter();
+            if let Some(kept) = reads.presented_page(&filter, &pagination, presenter.now) {
+                return Ok(kept.shown(&presenter));
+            }
         }
         self.store()
             .pipeline(access.project.id, pipeline_id)?
@@ -93,18 +93,24 @@ impl JobsService {
         pagination: &Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
         let presenter = self.presenter();
-        if let Some(page) = reads.presented_page(filter, pagination, presenter.now) {
-            return Ok(page);
+        if let Some(kept) = reads.presented_page(filter, pagination, presenter.now) {
+            return Ok(kept.shown(&presenter));
         }
         let page = self.store().list_jobs(filter, pagination)?;
-        let unchanged = page
-            .items
-            .iter()
-            .fold(Unchanged::Always, |unchanged, details| {
-                unchanged.and(presenter.unchanged(details))
-            });
+        let mut unchanged = Unchanged::Always;
+        let mut counting = Vec::new();
+        for (index, details) in page.items.iter().enumerate() {
+            let (until, timing) = presenter.time_dependence(details);
+            unchanged = unchanged.and(until);
+            counting.extend(timing.map(|timing| (index, timing)));
+        }
         let page = page.try_map(|details| presenter.job(&details))?;
-        reads.keep_presented_page(filter, pagination, &page, unchanged);
+        let kept = Kept {
+            entity: page.clone(),
+            unchanged,
+            counting,
+        };
+        reads.keep_presented_page(filter, pagination, kept);
         Ok(page)
     }
 

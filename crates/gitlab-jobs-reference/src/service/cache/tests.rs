@@ -107,15 +107,29 @@ fn a_kept_job_follows_every_change(backend: &Backend) {
     assert_eq!(after["artifacts"], json!([]));
 }
 
-fn running_durations_are_never_kept(backend: &Backend) {
+fn kept_jobs_show_the_durations_of_now(backend: &Backend) {
     let fixture = Fixture::new(backend);
-    let running = |seconds: i64| {
+    let durations = |job_id: i64, seconds: i64| {
         fixture.set_clock(now() + Duration::seconds(seconds));
-        fixture.get_job("reporter-token", "1", 110).expect("found")["duration"].clone()
+        let job = fixture
+            .get_job("reporter-token", "1", job_id)
+            .expect("found");
+        (job["duration"].clone(), job["queued_duration"].clone())
     };
+    let running = |seconds| durations(110, seconds).0;
     assert_eq!(running(0), json!(1800.0), "23:30 until midnight");
     assert_eq!(running(10), json!(1810.0));
     assert_eq!(running(25), json!(1825.0));
+    let (_, queued) = durations(111, 0);
+    let (_, later) = durations(111, 30);
+    let waited = |value: &Value| value.as_f64().expect("a queued job's queued_duration");
+    assert_eq!(waited(&later) - waited(&queued), 30.0);
+    let finished = durations(100, 0);
+    assert_eq!(
+        durations(100, 3600),
+        finished,
+        "a finished job's durations stay"
+    );
 }
 
 fn kept_artifacts_expire_on_time(backend: &Backend) {
@@ -230,6 +244,6 @@ store_suite!(
     a_revoked_token_stops_working_at_once,
     a_removed_member_loses_access_at_once,
     a_kept_job_follows_every_change,
-    running_durations_are_never_kept,
+    kept_jobs_show_the_durations_of_now,
     kept_artifacts_expire_on_time,
 );
