@@ -7,7 +7,7 @@
 //!   and the server. Every exchange is kept, raw, so that a test can drive an operation
 //!   through the typed client and still check the bytes against the document.
 //! - [`verdict`]: one exchange against the document (expected status, never 5xx,
-//!   [`conformance::check`](crate::conformance::check)), as a message naming the operation,
+//!   [`conformance::check`]), as a message naming the operation,
 //!   the request, the status and what broke.
 //!
 //! Blocking I/O on threads, on purpose: it needs nothing but `std`, and an async test calls

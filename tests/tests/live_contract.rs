@@ -148,7 +148,11 @@ async fn every_operation_and_documented_status_against_the_reference_server() {
 
     let coverage = live.coverage_failures();
     println!("{}", live.coverage_table());
-    println!("live contract: {:?}", started.elapsed());
+    println!(
+        "live contract: {} exchanges judged in {:?}",
+        live.judged,
+        started.elapsed()
+    );
     let mut failures = live.failures;
     failures.extend(coverage);
     report::assert_none("live contract against the reference server", &failures);
@@ -175,6 +179,8 @@ struct Live {
     running: Option<Running>,
     /// (operation, status) → how it was provoked.
     coverage: BTreeMap<(String, u16), BTreeSet<Via>>,
+    /// How many exchanges were judged against the document.
+    judged: usize,
     failures: Vec<String>,
 }
 
@@ -184,6 +190,7 @@ impl Live {
             validators: Validators::new(&SPEC).expect("the document's schemas convert"),
             running: None,
             coverage: BTreeMap::new(),
+            judged: 0,
             failures: Vec::new(),
         }
     }
@@ -244,6 +251,7 @@ impl Live {
     /// Records one exchange of `operation`: a failure unless it has status `expected` and
     /// conforms to the document; coverage when the status is the expected one.
     fn judge(&mut self, operation: &str, exchange: &Exchange, expected: u16, via: Via) {
+        self.judged += 1;
         if let Err(message) = wire::verdict(&self.validators, operation, exchange, expected) {
             self.failures.push(message);
         }

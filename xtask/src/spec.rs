@@ -26,7 +26,7 @@ pub fn load(root: &Path) -> anyhow::Result<openapiv3::OpenAPI> {
 /// Grape's `except_values: [0]`). It only excludes values: no Rust type carries it, and
 /// `openapiv3` would read a schema with `not` as a bare `not`, losing its `type`. Clients and
 /// validators of the document see it; the server runtime enforces it by hand
-/// (`gitlab-jobs-server`'s `runtime::input`).
+/// (`gitlab-jobs-server`'s `support::input`).
 fn drop_parameter_exclusions(document: &mut Value) {
     let Some(parameters) = document
         .get_mut("components")

@@ -53,6 +53,8 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// GitLab instance URL (or its API root, .../api/v4) [env: GITLAB_URL, then CI_SERVER_URL;
     /// default: https://gitlab.com]
+    // The text is clap's `--help`, where a bare URL is what reads right.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
 

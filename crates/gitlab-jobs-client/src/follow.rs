@@ -115,8 +115,15 @@ pub fn is_finished(status: &JobStatus) -> bool {
 }
 
 impl Client {
-    /// A job's log as it grows, until the job finishes; see the [module](self) and
-    /// [`FollowOptions::default`] for the polling.
+    /// A job's log as it grows, until the job finishes.
+    ///
+    /// GitLab's trace endpoint has no `Range` support, so each poll re-reads the job, then
+    /// fetches the whole log and yields what follows the bytes already yielded; a log fetched
+    /// after the job was seen finished is complete, so nothing is left unread. A log that no
+    /// longer starts with what was yielded is yielded whole again as
+    /// [`TraceEvent::Rewritten`]. 429, 5xx and broken connections are retried with a backoff
+    /// that honours `Retry-After`; other errors end the stream. [`FollowOptions::default`]
+    /// has the intervals and limits.
     ///
     /// The stream yields [`TraceEvent`]s and ends after [`TraceEvent::Finished`], or after an
     /// `Err` that cannot be retried (or the last of too many retries in a row).

@@ -4,7 +4,7 @@
 //! `client.get_job().id(..).job_id(..).send().await`); the types are the `gitlab-jobs-types`
 //! crate, re-exported as [`types`]. This crate adds a small hand-written layer:
 //!
-//! - [`connect`] / [`Client::with_auth`]: a client with credentials ([`Auth`]), a
+//! - [`connect()`] / [`Client::with_auth`]: a client with credentials ([`Auth`]), a
 //!   `User-Agent`, timeouts, a normalised base URL and redirects that keep the token on the
 //!   GitLab host;
 //! - [`ProjectId`]: a project by id or by full path, in the form the builders' `.id(..)`

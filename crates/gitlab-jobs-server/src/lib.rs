@@ -2,8 +2,19 @@
 //! and response per operation, and [`router`], an axum router that serves an implementation
 //! under `/api/v4` with GitLab's validation, authentication forms and error bodies.
 //!
-//! Everything in [`generated`](crate::JobsApi) comes from `openapi/gitlab-jobs.yaml`; the
-//! [`runtime`] module is the hand-written part it calls.
+//! What an implementation uses:
+//!
+//! - [`JobsApi`] and [`router`], generated from `openapi/gitlab-jobs.yaml`;
+//! - [`requests`]: one struct per operation (`GetJobRequest`), its parameters parsed and
+//!   validated, with the request's [`Credentials`] and [`RequestContext`];
+//! - [`responses`]: one enum per operation (`GetJobResponse`), a variant per status the
+//!   document lists, and the typed headers of those that send any (`GetJobOkHeaders`);
+//!   every enum is an [`ErrorResponse`];
+//! - [`pagination`]: GitLab's page sizes, offset headers and keyset links for list operations;
+//! - [`types`]: the document's schemas (the `gitlab-jobs-types` crate).
+//!
+//! The requests and responses are also re-exported at the crate root
+//! (`gitlab_jobs_server::GetJobRequest`).
 //!
 //! # Example
 //!
@@ -12,7 +23,7 @@
 //! token in a form `get_job` accepts). Only `get_job` is implemented: every other method
 //! answers `404 {"error":"404 Not Found"}` until it is, as GitLab answers for a route it does
 //! not have. An error kept as a status and a GitLab error body becomes the documented variant
-//! of that status with [`runtime::ErrorResponse::from_error`] (a status the operation does not
+//! of that status with [`ErrorResponse::from_error`] (a status the operation does not
 //! document becomes `Undocumented`, sent as it is). In a program the router is served with
 //! `axum::serve(tokio::net::TcpListener::bind("0.0.0.0:8080").await?, app)`; this example
 //! calls it in-process instead.
@@ -98,8 +109,19 @@
 //! # }
 //! ```
 
+mod context;
+mod credentials;
+mod error_response;
 mod generated;
-pub mod runtime;
+pub mod pagination;
+pub mod params;
+#[doc(hidden)]
+pub mod support;
 
-pub use generated::*;
+pub use context::RequestContext;
+pub use credentials::{Credentials, Scheme, Security};
+pub use error_response::ErrorResponse;
+pub use generated::{JobsApi, requests, responses, router};
+#[doc(no_inline)]
+pub use generated::{requests::*, responses::*};
 pub use gitlab_jobs_types as types;

@@ -10,7 +10,8 @@ use super::model::{
 use super::routes::{Handler, RoutePlan};
 
 pub fn emit(api: &Api, routes: &[RoutePlan<'_>]) -> TokenStream {
-    let types = api.operations.iter().map(operation_types);
+    let requests = api.operations.iter().map(request_struct);
+    let responses = api.operations.iter().map(response_types);
     let methods = api.operations.iter().map(trait_method);
     let handlers = api.operations.iter().map(handler);
     let router = router(routes);
@@ -22,11 +23,30 @@ pub fn emit(api: &Api, routes: &[RoutePlan<'_>]) -> TokenStream {
         use axum::response::{IntoResponse, Response};
         use gitlab_jobs_types as types;
 
-        use crate::runtime::{
-            self, Credentials, ErrorResponse, Input, RequestContext, Scheme, Security,
-        };
+        use crate::ErrorResponse;
+        use crate::support::{self, Input};
 
-        #(#types)*
+        /// The request of each operation: its parameters and body, parsed and validated by
+        /// the router, and the credentials it carried.
+        pub mod requests {
+            use gitlab_jobs_types as types;
+
+            use crate::{Credentials, RequestContext, Scheme, Security};
+
+            #(#requests)*
+        }
+
+        /// The answers of each operation: an enum with a variant per status the document
+        /// lists, and the typed headers of the variants that send any.
+        pub mod responses {
+            use axum::response::{IntoResponse, Response};
+            use gitlab_jobs_types as types;
+
+            use crate::ErrorResponse;
+            use crate::support;
+
+            #(#responses)*
+        }
 
         /// GitLab's Jobs API, one method per operation of the document.
         ///
@@ -92,8 +112,8 @@ fn rust_type(ty: &Ty) -> TokenStream {
     }
 }
 
-fn operation_types(operation: &OperationModel) -> TokenStream {
-    let request = request_struct(operation);
+/// The response enum of an operation and its headers structs.
+fn response_types(operation: &OperationModel) -> TokenStream {
     let response = response_enum(operation);
     let headers = operation
         .responses
@@ -101,7 +121,6 @@ fn operation_types(operation: &OperationModel) -> TokenStream {
         .filter(|response| !response.headers.is_empty())
         .map(|response| headers_struct(operation, response));
     quote! {
-        #request
         #response
         #(#headers)*
     }
@@ -118,7 +137,7 @@ fn request_struct(operation: &OperationModel) -> TokenStream {
         }
     };
     let title = doc(&format!(
-        "The request of [`JobsApi::{}`]: `{} {}`.",
+        "The request of [`JobsApi::{0}`](crate::JobsApi::{0}): `{1} {2}`.",
         operation.id,
         operation.method.to_uppercase(),
         operation.path
@@ -181,7 +200,7 @@ fn body_type(body: &Body) -> TokenStream {
 fn response_enum(operation: &OperationModel) -> TokenStream {
     let name = response_ident(operation);
     let title = doc(&format!(
-        "The answer of [`JobsApi::{}`], one variant per status the document lists.",
+        "The answer of [`JobsApi::{0}`](crate::JobsApi::{0}), one variant per status the document lists.",
         operation.id
     ));
     let variants = operation.responses.iter().map(|response| {
@@ -221,7 +240,7 @@ fn response_enum(operation: &OperationModel) -> TokenStream {
             fn into_response(self) -> Response {
                 match self {
                     #(#arms)*
-                    Self::Undocumented { status, body } => runtime::json(status.as_u16(), &body),
+                    Self::Undocumented { status, body } => support::json(status.as_u16(), &body),
                 }
             }
         }
@@ -243,10 +262,10 @@ fn response_arm(response: &ResponseModel) -> TokenStream {
     let variant = ident(&response.variant);
     let status = response.status;
     let build = match &response.content {
-        Content::None => quote! { runtime::empty(#status) },
-        Content::Json(_) => quote! { runtime::json(#status, &body) },
-        Content::Text => quote! { runtime::text(#status, body) },
-        Content::Binary => quote! { runtime::binary(#status, body) },
+        Content::None => quote! { support::empty(#status) },
+        Content::Json(_) => quote! { support::json(#status, &body) },
+        Content::Text => quote! { support::text(#status, body) },
+        Content::Binary => quote! { support::binary(#status, body) },
     };
     let has_body = !matches!(response.content, Content::None);
     match (has_body, response.headers.is_empty()) {
@@ -287,13 +306,13 @@ fn error_response_impl(operation: &OperationModel) -> TokenStream {
         let headers_type = headers_ident(operation, response);
         let build = match (&response.content, has_headers) {
             (Content::Json(_), false) => quote! {
-                if let Some(body) = runtime::fit(&body) {
+                if let Some(body) = support::fit(&body) {
                     return Self::#variant(body);
                 }
             },
             (Content::Json(_), true) => quote! {
                 if let (Some(body), Some(headers)) =
-                    (runtime::fit(&body), #headers_type::read_from(headers))
+                    (support::fit(&body), #headers_type::read_from(headers))
                 {
                     return Self::#variant { body, headers };
                 }
@@ -351,9 +370,9 @@ fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> Token
             let field = ident(&header.field);
             let name = &header.name;
             if header.required {
-                quote! { #field: runtime::header_value(headers, #name)?, }
+                quote! { #field: support::header_value(headers, #name)?, }
             } else {
-                quote! { #field: runtime::header_value(headers, #name), }
+                quote! { #field: support::header_value(headers, #name), }
             }
         });
         quote! {
@@ -365,7 +384,7 @@ fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> Token
     let writes = response.headers.iter().map(|header| {
         let field = ident(&header.field);
         let name = &header.name;
-        quote! { runtime::put_header(headers, #name, &self.#field); }
+        quote! { support::put_header(headers, #name, &self.#field); }
     });
     quote! {
         #title
@@ -407,9 +426,12 @@ fn trait_method(operation: &OperationModel) -> TokenStream {
     let docs = doc(&text);
     quote! {
         #docs
-        fn #name(&self, request: #request) -> impl Future<Output = #response> + Send {
+        fn #name(
+            &self,
+            request: requests::#request,
+        ) -> impl Future<Output = responses::#response> + Send {
             let _ = request;
-            std::future::ready(#response::route_not_found())
+            std::future::ready(responses::#response::route_not_found())
         }
     }
 }
@@ -480,7 +502,7 @@ fn handler(operation: &OperationModel) -> TokenStream {
     };
     quote! {
         async fn #name<A: JobsApi>(State(api): State<Arc<A>>, request: Request) -> Response {
-            let #binding = match Input::read(request, &#request::SECURITY).await {
+            let #binding = match Input::read(request, &requests::#request::SECURITY).await {
                 Ok(input) => input,
                 Err(response) => return response,
             };
@@ -491,7 +513,7 @@ fn handler(operation: &OperationModel) -> TokenStream {
             }
             #unwrap_required
             let (credentials, context) = input.into_parts();
-            let request = #request {
+            let request = requests::#request {
                 #(#fields,)*
                 #body_field
                 credentials,
@@ -560,7 +582,7 @@ fn router(routes: &[RoutePlan<'_>]) -> TokenStream {
             let routes = axum::Router::new()
                 #(#routes)*
                 .with_state(api);
-            runtime::mount(routes)
+            support::mount(routes)
         }
     }
 }
@@ -579,7 +601,7 @@ fn route_method(handler: &Handler<'_>) -> TokenStream {
         .map(|(param, value)| quote! { (#param, #value) });
     quote! {
         #method(|state: State<Arc<A>>, request: Request| {
-            #name::<A>(state, runtime::with_path_params(request, &[#(#fixed),*]))
+            #name::<A>(state, support::with_path_params(request, &[#(#fixed),*]))
         })
     }
 }

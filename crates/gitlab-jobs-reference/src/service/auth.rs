@@ -8,11 +8,11 @@ use crate::model::{AccessLevel, Id, Job, JobStatus, Project, User, Visibility};
 use crate::service::error_bodies::ApiError;
 use crate::store::{PersonalAccessToken, ProjectKey, Store, StoreError};
 
-/// The credentials a request carried, in the one form that counts: the server runtime picks it
+/// The credentials a request carried, in the one form that counts: the generated router picks it
 /// in GitLab's order of lookup (personal token, then Bearer, then job token) and drops the
-/// forms an operation does not accept, so the service takes the runtime's type as it is.
-pub use gitlab_jobs_server::runtime::Credentials;
-use gitlab_jobs_server::runtime::Security;
+/// forms an operation does not accept, so the service takes the server crate's type as it is.
+pub use gitlab_jobs_server::Credentials;
+use gitlab_jobs_server::Security;
 
 /// What authentication and `find_project!` read: the store itself, or the service's cache
 /// in front of it (`crate::service::cache`).

@@ -114,7 +114,9 @@ impl JobsService {
         Ok(page)
     }
 
-    /// GET /projects/:id/pipelines/:pipeline_id/bridges: see [`JobsService::list_trigger_jobs`].
+    /// GET /projects/:id/pipelines/:pipeline_id/bridges: `present_pipeline_trigger_jobs`
+    /// (lib/api/ci/pipelines.rb) with the credentials this route accepts: `read_build` on the
+    /// project, then the pipeline; its bridges, retried ones hidden.
     pub fn list_pipeline_bridges(
         &self,
         credentials: &Credentials,
@@ -127,8 +129,8 @@ impl JobsService {
         self.list_trigger_jobs(route, credentials, project, pipeline_id, scope, pagination)
     }
 
-    /// GET /projects/:id/pipelines/:pipeline_id/trigger_jobs (GitLab 19.2): see
-    /// [`JobsService::list_trigger_jobs`].
+    /// GET /projects/:id/pipelines/:pipeline_id/trigger_jobs (GitLab 19.2): the use case of
+    /// [`JobsService::list_pipeline_bridges`], with the credentials this route accepts.
     pub fn list_pipeline_trigger_jobs(
         &self,
         credentials: &Credentials,

@@ -4,8 +4,8 @@
 use base64::Engine;
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-/// GitLab's page sizes and count limit, as the server runtime states them for every list.
-pub use gitlab_jobs_server::runtime::pagination::{DEFAULT_PER_PAGE, MAX_COUNT, MAX_PER_PAGE};
+/// GitLab's page sizes and count limit, as the server crate states them for every list.
+pub use gitlab_jobs_server::pagination::{DEFAULT_PER_PAGE, MAX_COUNT, MAX_PER_PAGE};
 use serde_json::json;
 
 use super::StoreError;

@@ -10,30 +10,32 @@ const DOCUMENT: &str = include_str!("../../../../openapi/gitlab-jobs.yaml");
 
 /// Operation → variant → status, as `src/generated.rs` declares them: every
 /// `pub enum …Response` that the generator documents as "The answer of [`JobsApi::op`]",
-/// each variant with the status of its `/// NNN: …` doc line.
+/// each variant with the status of its `/// NNN: …` doc line. Indentation-blind but for the
+/// variants' own (one level deeper than their enum's), so the module the enums live in does
+/// not matter.
 pub fn generated_variants() -> BTreeMap<String, BTreeMap<String, u16>> {
     let mut operations = BTreeMap::new();
     let mut operation: Option<String> = None;
-    let mut inside: Option<BTreeMap<String, u16>> = None;
+    // The enum being read: its indentation and its variants so far.
+    let mut inside: Option<(usize, BTreeMap<String, u16>)> = None;
     let mut status: Option<u16> = None;
     for line in GENERATED.lines() {
-        if let Some(rest) = line.strip_prefix("/// The answer of [`JobsApi::") {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(rest) = trimmed.strip_prefix("/// The answer of [`JobsApi::") {
             operation = rest.split('`').next().map(str::to_string);
-        } else if line.starts_with("pub enum ") && line.ends_with("Response {") {
-            inside = Some(BTreeMap::new());
-        } else if line == "}" {
-            if let Some(variants) = inside.take() {
+        } else if trimmed.starts_with("pub enum ") && trimmed.ends_with("Response {") {
+            inside = Some((indent, BTreeMap::new()));
+        } else if let Some((enum_indent, variants)) = inside.as_mut() {
+            if trimmed == "}" && indent == *enum_indent {
                 let name = operation
                     .take()
                     .expect("an answer enum documents its operation");
-                operations.insert(name, variants);
-            }
-        } else if let Some(variants) = inside.as_mut() {
-            let trimmed = line.trim_start();
-            let indent = line.len() - trimmed.len();
-            if let Some(doc) = trimmed.strip_prefix("/// ") {
+                operations.insert(name, std::mem::take(variants));
+                inside = None;
+            } else if let Some(doc) = trimmed.strip_prefix("/// ") {
                 status = doc.get(..3).and_then(|code| code.parse().ok());
-            } else if indent == 4
+            } else if indent == *enum_indent + 4
                 && trimmed.starts_with(|c: char| c.is_ascii_uppercase())
                 // The generator's variant for statuses the document does not list.
                 && !trimmed.starts_with("Undocumented")

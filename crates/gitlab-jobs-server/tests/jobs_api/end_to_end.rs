@@ -439,7 +439,7 @@ async fn list_pipeline_jobs(coverage: &mut Coverage) {
     assert_eq!(ids(&page), [3, 2]);
     assert_eq!(page.into_inner()[1], server.fake.job(2));
     let call = server.fake.last("list_pipeline_jobs").expect("a call");
-    assert_eq!(call.credentials, runtime::Credentials::Anonymous);
+    assert_eq!(call.credentials, Credentials::Anonymous);
     assert_eq!(call.param("id"), Some("group/project"));
     coverage.reached(&server, "list_pipeline_jobs", "Ok", 200);
 
@@ -799,7 +799,7 @@ async fn current_job(coverage: &mut Coverage) {
             .last("get_current_job")
             .expect("a call")
             .credentials,
-        runtime::Credentials::JobToken(fake::RUNNING_JOB_TOKEN.into())
+        Credentials::JobToken(fake::RUNNING_JOB_TOKEN.into())
     );
     coverage.reached(&server, "get_current_job", "Ok", 200);
 
@@ -1269,7 +1269,7 @@ async fn artifacts(coverage: &mut Coverage) {
             .last("get_job_artifacts")
             .expect("a call")
             .credentials,
-        runtime::Credentials::Anonymous
+        Credentials::Anonymous
     );
     let by_token = server.client(Auth::JobToken(fake::RUNNING_JOB_TOKEN));
     success(

@@ -13,8 +13,8 @@ use std::fmt::Debug;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
-use gitlab_jobs_server::runtime::Credentials;
-use gitlab_jobs_server::runtime::pagination::{self, PageOutcome, PageRequest};
+use gitlab_jobs_server::Credentials;
+use gitlab_jobs_server::pagination::{self, PageOutcome, PageRequest};
 use gitlab_jobs_server::types::{self, JobStatus};
 use gitlab_jobs_server::*;
 use serde_json::{Value, json};
@@ -909,7 +909,7 @@ fn filter_scope(state: &State, ids: Vec<i64>, scope: &[JobStatus]) -> Vec<i64> {
 
 /// One offset page of `ids`, and GitLab's headers for it.
 fn offset_page(
-    context: &gitlab_jobs_server::runtime::RequestContext,
+    context: &gitlab_jobs_server::RequestContext,
     ids: &[i64],
     page: Option<i64>,
     per_page: Option<i64>,

@@ -2,7 +2,7 @@
 //! path decoding, array and scalar query forms, GitLab's validation and routing errors,
 //! which credential forms each operation accepts, and authentication before validation.
 
-use gitlab_jobs_server::runtime::Credentials;
+use gitlab_jobs_server::Credentials;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

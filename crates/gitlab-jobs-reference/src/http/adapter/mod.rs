@@ -13,9 +13,9 @@ mod respond;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use gitlab_jobs_server::*;
-
-use gitlab_jobs_server::runtime::RequestContext;
+use gitlab_jobs_server::requests::*;
+use gitlab_jobs_server::responses::*;
+use gitlab_jobs_server::{JobsApi, RequestContext, types};
 
 use self::pages::{PageHeaders, ProjectJobsPaging};
 use self::respond::{FromApiError, entity};

@@ -1,11 +1,9 @@
 //! Between the router's pagination and the store's: a request's `page`/`per_page`/keyset
 //! parameters become a [`Pagination`], and a store [`Page`] becomes GitLab's headers, built by
-//! `gitlab_jobs_server::runtime::pagination` (the one `Link` builder).
+//! `gitlab_jobs_server::pagination` (the one `Link` builder).
 
-use gitlab_jobs_server::runtime::RequestContext;
-use gitlab_jobs_server::runtime::pagination::{
-    PageOutcome, PageRequest, keyset_link, offset_headers,
-};
+use gitlab_jobs_server::RequestContext;
+use gitlab_jobs_server::pagination::{PageOutcome, PageRequest, keyset_link, offset_headers};
 use gitlab_jobs_server::types::ListProjectJobsPagination;
 use gitlab_jobs_server::{
     ListPipelineBridgesOkHeaders, ListPipelineJobsOkHeaders, ListPipelineTriggerJobsOkHeaders,

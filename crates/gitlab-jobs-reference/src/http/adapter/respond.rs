@@ -2,14 +2,14 @@
 //! its status (the job entities come from the service in the generated types already).
 //!
 //! Which variant a status is, the document decides: the generated
-//! [`ErrorResponse::from_error`](gitlab_jobs_server::runtime::ErrorResponse) of each response
+//! [`ErrorResponse::from_error`](gitlab_jobs_server::ErrorResponse) of each response
 //! enum maps every documented error status (500 included: GitLab answers
 //! `{"message":"500 Internal Server Error"}` to uncaught exceptions, `handle_api_exception` in
 //! lib/api/helpers.rb) to its variant, and any other status to `Undocumented`, sent as it is.
 //! An internal failure is an honest 500, never a documented 4xx in disguise.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use gitlab_jobs_server::runtime::ErrorResponse;
+use gitlab_jobs_server::ErrorResponse;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

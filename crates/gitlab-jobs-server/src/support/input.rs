@@ -6,62 +6,16 @@ use std::str::FromStr;
 
 use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::response::Response;
-use http::{HeaderMap, Method, Uri};
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use super::credentials::{Credentials, Security};
-use super::params::Params;
 use super::{rack, respond};
+use crate::context::{RequestContext, parse_query};
+use crate::{Credentials, Security};
 
 /// The largest request body read; larger bodies answer 413 (GitLab's nginx default for API
 /// requests is far smaller, but artifacts are not uploaded through these routes).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
-
-/// The request as it arrived, for implementations that need more than the parsed fields
-/// (pagination links repeat Grape's `params`, as GitLab's do).
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    pub method: Method,
-    pub uri: Uri,
-    pub headers: HeaderMap,
-    /// Grape's `params`: the query, then the path parameters, coerced declared parameters and
-    /// declared defaults as the generated handler reads them.
-    pub params: Params,
-}
-
-impl RequestContext {
-    /// A request whose `params` are its query parameters (a handler adds the rest).
-    pub fn new(method: Method, uri: Uri, headers: HeaderMap) -> RequestContext {
-        let params = Params::from_query(&parse_query(uri.query()));
-        RequestContext {
-            method,
-            uri,
-            headers,
-            params,
-        }
-    }
-
-    /// `scheme://host[:port]` the client used, from `X-Forwarded-Proto` and `Host`.
-    pub fn origin(&self) -> String {
-        let header = |name: &str| {
-            self.headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .filter(|value| !value.is_empty())
-        };
-        let scheme = header("x-forwarded-proto").unwrap_or("http");
-        let host = header("host")
-            .map(str::to_string)
-            .or_else(|| self.uri.authority().map(|a| a.to_string()))
-            .unwrap_or_else(|| "localhost".to_string());
-        format!("{scheme}://{host}")
-    }
-
-    /// The query parameters, decoded, in order.
-    pub fn query_pairs(&self) -> Vec<(String, String)> {
-        parse_query(self.uri.query())
-    }
-}
 
 /// Path parameters that the matched route spells out literally (see [`with_path_params`]).
 #[derive(Debug, Clone, Copy)]
@@ -479,21 +433,6 @@ fn is_blank(body: &[u8]) -> bool {
 
 fn parses_as_json(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
-}
-
-fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .map(|query| {
-            url_pairs(query)
-                .into_iter()
-                .collect::<Vec<(String, String)>>()
-        })
-        .unwrap_or_default()
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    // serde_urlencoded is lenient: bad escapes are kept as text, never an error.
-    serde_urlencoded::from_str(query).unwrap_or_default()
 }
 
 /// Grape names a nested parameter `outer[0][inner]`; serde's path reads `outer[0].inner`.

@@ -1,10 +1,14 @@
 //! Writing responses: bodies with their content types, typed headers, and the router's own
-//! answers for unknown routes and methods.
+//! answers for unknown routes and methods; reading an error back into a documented variant.
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::input::FromText;
 
 fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -147,4 +151,19 @@ pub fn mount(routes: Router) -> Router {
         )
         .fallback(route_not_found)
         .layer(axum::middleware::map_request(keep_full_uri))
+}
+
+/// `body` as the type of a documented variant, if it fits.
+pub fn fit<T: DeserializeOwned>(body: &Value) -> Option<T> {
+    T::deserialize(body).ok()
+}
+
+/// Header `name` (the last one sent) read as `T`; `None` when absent or unreadable.
+pub fn header_value<T: FromText>(headers: &HeaderMap, name: &str) -> Option<T> {
+    headers
+        .get_all(name)
+        .iter()
+        .next_back()
+        .and_then(|value| value.to_str().ok())
+        .and_then(T::from_text)
 }

@@ -57,7 +57,7 @@ pub fn parse_nested(
             None => (pair, None),
         };
         // Parameters nobody declared are skipped before Rack could object to them, as the
-        // runtime does for every other undeclared query parameter.
+        // generated handlers skip every other undeclared query parameter.
         if !keep(split_name(&lenient(raw_name), 0).0) {
             continue;
         }

@@ -1,10 +1,9 @@
 //! Answering an error with the variant the document gives its status, whatever the operation.
 
 use http::{HeaderMap, StatusCode};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::input::FromText;
+use crate::support::{error_body, message_body};
 
 /// A response enum of [`crate::JobsApi`], built from an error status and a JSON body.
 ///
@@ -27,7 +26,7 @@ pub trait ErrorResponse: Sized {
     fn internal_server_error() -> Self {
         Self::from_error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            super::message_body("500 Internal Server Error"),
+            message_body("500 Internal Server Error"),
             &HeaderMap::new(),
         )
     }
@@ -37,25 +36,8 @@ pub trait ErrorResponse: Sized {
     fn route_not_found() -> Self {
         Self::from_error(
             StatusCode::NOT_FOUND,
-            super::error_body("404 Not Found"),
+            error_body("404 Not Found"),
             &HeaderMap::new(),
         )
     }
-}
-
-/// `body` as the type of a documented variant, if it fits.
-#[doc(hidden)]
-pub fn fit<T: DeserializeOwned>(body: &Value) -> Option<T> {
-    T::deserialize(body).ok()
-}
-
-/// Header `name` (the last one sent) read as `T`; `None` when absent or unreadable.
-#[doc(hidden)]
-pub fn header_value<T: FromText>(headers: &HeaderMap, name: &str) -> Option<T> {
-    headers
-        .get_all(name)
-        .iter()
-        .next_back()
-        .and_then(|value| value.to_str().ok())
-        .and_then(T::from_text)
 }

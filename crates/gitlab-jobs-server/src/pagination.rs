@@ -3,7 +3,7 @@
 //! Sources: `lib/api/helpers/pagination.rb`, `lib/gitlab/pagination/offset_pagination.rb`,
 //! `offset_header_builder.rb`, `keyset/`, and Kaminari (`config/initializers/kaminari_config.rb`).
 
-use super::input::RequestContext;
+use crate::RequestContext;
 
 /// Kaminari's default page size in GitLab (`lib/api/pagination_params.rb`).
 pub const DEFAULT_PER_PAGE: u64 = 20;
