@@ -34,6 +34,10 @@ pub enum StoreError {
     /// PostgreSQL (or the connection to it) failed; the driver's error is the source.
     #[error("database error: {}", postgres_message(.0))]
     Postgres(#[from] ::postgres::Error),
+    /// No connection came free in the pool's checkout timeout, or none could be opened (the
+    /// last failure is in the message).
+    #[error("database error: no connection: {0}")]
+    NoConnection(#[from] r2d2::Error),
     /// The database holds what the store cannot read, or a store was misused.
     #[error("database error: {0}")]
     Database(String),
