@@ -110,7 +110,7 @@ impl JobsService {
         kind: Option<JobKind>,
     ) -> Result<JobDetails, ApiError> {
         self.store()
-            .job(access.project.id, job_id)?
+            .job_of(&access.project, job_id)?
             .filter(|details| kind.is_none_or(|kind| details.job.kind == kind))
             .ok_or_else(ApiError::record_not_found)
     }

@@ -292,6 +292,10 @@ impl<B: Backend> Store for B {
         self.read(|tx| hydrate::job_details(tx, project_id, job_id))
     }
 
+    fn job_of(&self, project: &Project, job_id: Id) -> Result<Option<JobDetails>, StoreError> {
+        self.read(|tx| hydrate::job_details_of(tx, project, job_id))
+    }
+
     fn list_jobs(
         &self,
         filter: &JobFilter,

@@ -194,6 +194,10 @@ pub trait Store: Send + Sync {
     /// A job of either kind in a project, with everything its entity shows.
     fn job(&self, project_id: Id, job_id: Id) -> Result<Option<JobDetails>, StoreError>;
 
+    /// [`Store::job`] in a project the caller has read already (authorizing the request): the
+    /// project is not read again.
+    fn job_of(&self, project: &Project, job_id: Id) -> Result<Option<JobDetails>, StoreError>;
+
     /// Jobs ordered by `id DESC`, one page of them.
     fn list_jobs(
         &self,
