@@ -38,6 +38,10 @@ use crate::store::{
 /// too (as `None`), so that a client trying tokens cannot grow the cache without bound.
 const MAX_ENTRIES: usize = 10_000;
 
+/// Pages the cache holds at most: a page of 100 jobs is a few hundred KiB, and a client
+/// walking every page of a large project must not keep them all.
+const MAX_PAGES: usize = 100;
+
 /// Until when a presented entity stays what it is while its data does not change (apart
 /// from the durations that count, see [`Kept`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,7 +198,12 @@ impl<'a> Reads<'a> {
         }
         let value = load()?;
         if let Some(mut entries) = self.entries() {
-            keep(map(&mut entries), key.to_owned(), value.clone());
+            keep(
+                map(&mut entries),
+                MAX_ENTRIES,
+                key.to_owned(),
+                value.clone(),
+            );
         }
         Ok(value)
     }
@@ -216,11 +225,12 @@ impl<'a> Reads<'a> {
     fn keep_presented<K: Hash + Eq, T>(
         &self,
         map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
+        most: usize,
         key: K,
         kept: Kept<T>,
     ) {
         if let Some(mut entries) = self.entries() {
-            keep(map(&mut entries), key, kept);
+            keep(map(&mut entries), most, key, kept);
         }
     }
 
@@ -236,7 +246,8 @@ impl<'a> Reads<'a> {
 
     /// Keeps a `GET /projects/:id/jobs/:job_id` answer.
     pub fn keep_presented_job(&self, project_id: Id, job_id: Id, kept: Kept<types::Job>) {
-        self.keep_presented(|entries| &mut entries.jobs, (project_id, job_id), kept);
+        let key = (project_id, job_id);
+        self.keep_presented(|entries| &mut entries.jobs, MAX_ENTRIES, key, kept);
     }
 
     /// The page of a jobs list kept for this filter and pagination, if it holds at `now`.
@@ -259,12 +270,14 @@ impl<'a> Reads<'a> {
         kept: Kept<Page<types::Job>>,
     ) {
         let key = (filter.clone(), pagination.clone());
-        self.keep_presented(|entries| &mut entries.pages, key, kept);
+        self.keep_presented(|entries| &mut entries.pages, MAX_PAGES, key, kept);
     }
 }
 
-fn keep<K: Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) {
-    if map.len() >= MAX_ENTRIES {
+/// Inserts into a map of at most `most` entries, emptied when full (cheaper than tracking
+/// which entry is the oldest, and the data version empties it more often anyway).
+fn keep<K: Hash + Eq, V>(map: &mut HashMap<K, V>, most: usize, key: K, value: V) {
+    if map.len() >= most && !map.contains_key(&key) {
         map.clear();
     }
     map.insert(key, value);

@@ -247,3 +247,34 @@ store_suite!(
     kept_jobs_show_the_durations_of_now,
     kept_artifacts_expire_on_time,
 );
+
+#[test]
+fn a_full_map_starts_again_empty() {
+    use std::collections::HashMap;
+
+    let mut map = HashMap::new();
+    for i in 0..3 {
+        super::keep(&mut map, 3, i, i);
+    }
+    super::keep(&mut map, 3, 1, 10);
+    assert_eq!(map.len(), 3, "replacing an entry keeps the others");
+    super::keep(&mut map, 3, 7, 7);
+    assert_eq!(map, HashMap::from([(7, 7)]));
+}
+
+#[test]
+fn a_page_holds_until_its_first_expiry() {
+    use super::Unchanged;
+
+    let early = now();
+    let late = now() + Duration::days(1);
+    assert_eq!(
+        Unchanged::Always.and(Unchanged::Until(late)),
+        Unchanged::Until(late)
+    );
+    assert_eq!(
+        Unchanged::Until(late).and(Unchanged::Until(early)),
+        Unchanged::Until(early)
+    );
+    assert_eq!(Unchanged::Always.and(Unchanged::Always), Unchanged::Always);
+}
