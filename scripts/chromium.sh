@@ -8,11 +8,7 @@
 # `GITLAB_JOBS_CHROMIUM=/path/to/chrome` chooses a browser and skips the search. Everything but
 # the path goes to stderr, so `chromium="$(scripts/chromium.sh path)"` is safe in a script.
 set -euo pipefail
-
-die() {
-    echo "scripts/chromium.sh: $*" >&2
-    exit 1
-}
+source "$(dirname "$0")/lib.sh"
 
 find_chromium() {
     if [[ -n "${GITLAB_JOBS_CHROMIUM:-}" ]]; then
@@ -29,17 +25,8 @@ find_chromium() {
     done
 }
 
-as_root() {
-    if [[ "$(id -u)" -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "Chromium is not installed and installing it needs root: apt-get install chromium"
-    fi
-}
-
 install_chromium() {
+    local needs_root="Chromium is not installed and installing it needs root: apt-get install chromium"
     command -v apt-get >/dev/null 2>&1 ||
         die "Chromium is not installed and this is not a Debian-like system: install it (or set GITLAB_JOBS_CHROMIUM), then retry"
     local log
@@ -47,8 +34,8 @@ install_chromium() {
     echo "installing Chromium from the Debian packages (log: $log)" >&2
     # Other checkouts may be installing packages at the same time: wait for dpkg's lock.
     {
-        as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+        as_root "$needs_root" apt-get -o DPkg::Lock::Timeout=600 update -qq
+        as_root "$needs_root" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
             install -y -qq --no-install-recommends chromium fonts-dejavu-core
     } >>"$log" 2>&1 || die "apt-get install chromium failed (see $log)"
 }

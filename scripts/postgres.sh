@@ -13,15 +13,11 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/scripts/lib.sh"
 # One cluster per checkout and user: the state file records where it is.
 checkout_key="$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
 state="${GITLAB_JOBS_POSTGRES_STATE:-${TMPDIR:-/tmp}/gitlab-jobs-postgres-$(id -u)-$checkout_key.env}"
 database=gitlab_jobs
-
-die() {
-    echo "scripts/postgres.sh: $*" >&2
-    exit 1
-}
 
 # The newest initdb of Debian's packages (/usr/lib/postgresql/<major>/bin), else one on PATH.
 find_bindir() {
@@ -34,23 +30,14 @@ find_bindir() {
     fi
 }
 
-as_root() {
-    if [[ "$(id -u)" -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "PostgreSQL is not installed and installing it needs root: apt-get install postgresql"
-    fi
-}
-
 install_postgres() {
+    local needs_root="PostgreSQL is not installed and installing it needs root: apt-get install postgresql"
     command -v apt-get >/dev/null 2>&1 ||
         die "PostgreSQL is not installed and this is not a Debian-like system: install it, then retry"
     echo "installing PostgreSQL from the Debian packages" >&2
     {
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive \
+        as_root "$needs_root" apt-get update -qq
+        as_root "$needs_root" env DEBIAN_FRONTEND=noninteractive \
             apt-get install -y -qq --no-install-recommends postgresql
     } >>"$log" 2>&1 || die "apt-get install postgresql failed (see $log)"
 }

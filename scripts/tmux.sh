@@ -4,24 +4,16 @@
 #
 #   scripts/tmux.sh
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 if command -v tmux >/dev/null 2>&1; then
     command -v tmux
     exit 0
 fi
 command -v apt-get >/dev/null 2>&1 ||
-    { echo "scripts/tmux.sh: tmux is missing and this is not a Debian-like system: install tmux" >&2; exit 1; }
-as_root() {
-    if [[ "$(id -u)" -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        echo "scripts/tmux.sh: installing tmux needs root: apt-get install tmux" >&2
-        exit 1
-    fi
-}
+    die "tmux is missing and this is not a Debian-like system: install tmux"
+needs_root="installing tmux needs root: apt-get install tmux"
 echo "installing tmux from the Debian packages" >&2
-as_root apt-get update -qq >&2
-as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >&2
+as_root "$needs_root" apt-get update -qq >&2
+as_root "$needs_root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >&2
 command -v tmux

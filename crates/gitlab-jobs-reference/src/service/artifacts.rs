@@ -9,11 +9,11 @@ use gitlab_jobs_server::{
 };
 
 use crate::archive::{self, ArchiveError};
-use crate::model::{Id, JobDetails, JobKind};
+use crate::model::{Id, JobDetails};
 use crate::rules::artifacts::{ArtifactPath, available_archive};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::error_bodies::ApiError;
-use crate::store::StoreError;
+use crate::store::{RefBuild, StoreError};
 
 /// A file to send as `application/octet-stream` with `Content-Disposition: attachment`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,15 +73,18 @@ impl JobsService {
         let access = self.project_access(credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let (project_id, now) = (access.project.id, self.now());
-        if search_recent {
-            self.store()
-                .latest_build_with_artifacts_for_ref(project_id, ref_name, job_name, now)?
-                .ok_or_else(|| ApiError::not_found(Some("Job")))
+        let which = if search_recent {
+            RefBuild::LatestWithArtifacts
         } else {
-            self.store()
-                .latest_successful_build_for_ref(project_id, ref_name, job_name, now)?
-                .ok_or_else(ApiError::record_not_found)
-        }
+            RefBuild::LatestSuccessful
+        };
+        let build = self
+            .store()
+            .build_for_ref(project_id, ref_name, job_name, which, now)?;
+        build.ok_or_else(|| match which {
+            RefBuild::LatestWithArtifacts => ApiError::not_found(Some("Job")),
+            RefBuild::LatestSuccessful => ApiError::record_not_found(),
+        })
     }
 
     /// GET /projects/:id/jobs/:job_id/artifacts.
@@ -91,13 +94,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobArtifactsRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         self.archive_of(&details)
     }
 
@@ -131,13 +134,13 @@ impl JobsService {
         job_id: Id,
         artifact_path: &str,
     ) -> Result<Download, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobArtifactFileRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         // `not_found! unless build.available_artifacts?` comes before the path check.
         let archive = self.archive_of(&details)?;
         let path = Self::artifact_path(artifact_path)?;
@@ -175,13 +178,13 @@ impl JobsService {
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
         // A POST: `authenticate_non_get!` needs a user; job tokens are not accepted here.
-        let access = self.project_access(
+        let (access, details) = self.authorized_build(
             credentials,
             Route::of(KeepJobArtifactsRequest::SECURITY),
             project,
+            Ability::UpdateBuild,
+            job_id,
         )?;
-        access.authorize(Ability::UpdateBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
         let kept = self
             .store()
@@ -197,13 +200,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<(), ApiError> {
-        let access = self.project_access(
+        let (access, details) = self.authorized_build(
             credentials,
             Route::of(DeleteJobArtifactsRequest::SECURITY),
             project,
+            Ability::DestroyArtifacts,
+            job_id,
         )?;
-        access.authorize(Ability::DestroyArtifacts, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         access.authorize(Ability::DestroyArtifacts, Some(&details.job))?;
         self.store().delete_artifacts(access.project.id, job_id)?;
         Ok(())

@@ -191,6 +191,8 @@ impl From<StoreError> for ApiError {
             | StoreError::Sqlite(_)
             | StoreError::Postgres(_)
             | StoreError::NoConnection(_)
+            | StoreError::PostgresUrl(_)
+            | StoreError::Encoding(_)
             | StoreError::Database(_) => {
                 tracing::error!(%error, "internal error");
                 ApiError::internal()

@@ -103,13 +103,13 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Trace, ApiError> {
-        let access = self.project_access(
+        let (_, details) = self.authorized_build(
             credentials,
             Route::of(GetJobTraceRequest::SECURITY),
             project,
+            Ability::ReadBuild,
+            job_id,
         )?;
-        access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
         let content = self.store().trace(details.job.id)?.unwrap_or_default();
         Ok(Trace { job_id, content })
     }
@@ -123,11 +123,14 @@ impl JobsService {
         job_id: Id,
         force: bool,
     ) -> Result<types::Job, ApiError> {
-        let access =
-            self.project_access(credentials, Route::of(CancelJobRequest::SECURITY), project)?;
         // `authorize_cancel_builds!` on the project comes before `find_build!`.
-        access.authorize(Ability::UpdateBuild, None)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let (access, details) = self.authorized_build(
+            credentials,
+            Route::of(CancelJobRequest::SECURITY),
+            project,
+            Ability::UpdateBuild,
+            job_id,
+        )?;
         access.authorize(Ability::UpdateBuild, Some(&details.job))?;
         if force {
             access.authorize(Ability::ForceCancel, Some(&details.job))?;
@@ -147,12 +150,13 @@ impl JobsService {
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(RetryJobRequest::SECURITY), project)?;
-        let details = self.find_job(&access, job_id, None)?;
-        access.authorize(Ability::UpdateBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let retried = self
-            .store()
-            .retry_job(access.project.id, job_id, actor, self.now())?;
+        let retried = self.act_on_job(
+            &access,
+            job_id,
+            None,
+            Ability::UpdateBuild,
+            |store, project_id, job_id, actor, now| store.retry_job(project_id, job_id, actor, now),
+        )?;
         // `present response[:job], with: Entities::Ci::Job` (lib/api/ci/jobs.rb), bridges too.
         self.presenter().job(&retried)
     }
@@ -166,12 +170,13 @@ impl JobsService {
     ) -> Result<types::Job, ApiError> {
         let access =
             self.project_access(credentials, Route::of(EraseJobRequest::SECURITY), project)?;
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
-        access.authorize(Ability::EraseBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let erased = self
-            .store()
-            .erase_job(access.project.id, job_id, actor, self.now())?;
+        let erased = self.act_on_job(
+            &access,
+            job_id,
+            Some(JobKind::Build),
+            Ability::EraseBuild,
+            |store, project_id, job_id, actor, now| store.erase_job(project_id, job_id, actor, now),
+        )?;
         self.presenter().job(&erased)
     }
 
@@ -187,12 +192,15 @@ impl JobsService {
         let access =
             self.project_access(credentials, Route::of(PlayJobRequest::SECURITY), project)?;
         access.authorize(Ability::ReadBuild, None)?;
-        let details = self.find_job(&access, job_id, None)?;
-        access.authorize(Ability::UpdateBuild, Some(&details.job))?;
-        let actor = Self::actor_id(&access)?;
-        let played =
-            self.store()
-                .play_job(access.project.id, job_id, actor, variables, self.now())?;
+        let played = self.act_on_job(
+            &access,
+            job_id,
+            None,
+            Ability::UpdateBuild,
+            |store, project_id, job_id, actor, now| {
+                store.play_job(project_id, job_id, actor, variables, now)
+            },
+        )?;
         self.presenter().entity(&played)
     }
 }

@@ -8,10 +8,11 @@ use gitlab_jobs_server::{
     ListProjectJobsRequest,
 };
 
-use crate::model::{Id, JobKind, JobStatus};
+use crate::model::{Id, JobDetails, JobKind, JobStatus};
 use crate::service::auth::{Ability, Credentials, Route};
 use crate::service::cache::{Kept, Reads, Unchanged};
 use crate::service::error_bodies::ApiError;
+use crate::service::present::Presenter;
 use crate::store::{JobFilter, Page, Pagination};
 
 impl JobsService {
@@ -163,9 +164,19 @@ impl JobsService {
             .ok_or_else(ApiError::record_not_found)?;
         let filter = JobFilter::pipeline(access.project.id, pipeline_id, JobKind::Bridge)
             .with_statuses(scope.to_vec());
-        let page = self.store().list_jobs(&filter, &counted(pagination))?;
+        self.presented_page(&filter, &counted(pagination), Presenter::bridge)
+    }
+
+    /// A page of `filter`'s jobs, each shown as `present` shows it.
+    fn presented_page<T>(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+        present: impl Fn(&Presenter, &JobDetails) -> Result<T, ApiError>,
+    ) -> Result<Page<T>, ApiError> {
+        let page = self.store().list_jobs(filter, pagination)?;
         let presenter = self.presenter();
-        page.try_map(|details| presenter.bridge(&details))
+        page.try_map(|details| present(&presenter, &details))
     }
 }
 

@@ -18,12 +18,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use self::auth::{Actor, Credentials, ProjectAccess, Route};
+use self::auth::{Ability, Actor, Credentials, ProjectAccess, Route};
 use self::cache::{Cache, Reads};
 pub use self::error_bodies::ApiError;
 use self::present::Presenter;
 use crate::model::{Id, JobDetails, JobKind, JobStatus};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 pub use artifacts::Download;
 pub use jobs::Trace;
@@ -118,6 +118,46 @@ impl JobsService {
     /// The acting user's id; the routes that change jobs always have one.
     fn actor_id(access: &ProjectAccess) -> Result<Id, ApiError> {
         access.actor.user_id().ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The build a route of `lib/api/ci/jobs.rb` or `job_artifacts.rb` works on, in GitLab's
+    /// order: authenticate for `route`, find the project, `authorize!(ability, project)`, then
+    /// `find_build!`.
+    fn authorized_build(
+        &self,
+        credentials: &Credentials,
+        route: Route,
+        project: &str,
+        ability: Ability,
+        job_id: Id,
+    ) -> Result<(ProjectAccess, JobDetails), ApiError> {
+        let access = self.project_access(credentials, route, project)?;
+        access.authorize(ability, None)?;
+        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        Ok((access, details))
+    }
+
+    /// A change by the acting user to a job the caller can see (`kind`: builds only, or
+    /// `None` for builds and bridges): `ability` on the job, then `change` in the store with
+    /// the project's id, the job's id, the actor's id and the time.
+    fn act_on_job(
+        &self,
+        access: &ProjectAccess,
+        job_id: Id,
+        kind: Option<JobKind>,
+        ability: Ability,
+        change: impl FnOnce(&dyn Store, Id, Id, Id, DateTime<Utc>) -> Result<JobDetails, StoreError>,
+    ) -> Result<JobDetails, ApiError> {
+        let details = self.find_job(access, job_id, kind)?;
+        access.authorize(ability, Some(&details.job))?;
+        let actor = Self::actor_id(access)?;
+        Ok(change(
+            self.store(),
+            access.project.id,
+            job_id,
+            actor,
+            self.now(),
+        )?)
     }
 }
 

@@ -30,7 +30,7 @@ use crate::model::{
 };
 use crate::store::{
     ImportSummary, JobFilter, LoadingLock, Page, Pagination, PersonalAccessToken, ProjectKey,
-    Record, Store, StoreError, StoredFile,
+    Record, RefBuild, Store, StoreError, StoredFile,
 };
 
 /// How a backend runs a store method: in a transaction of its own, on a connection of its pool.
@@ -133,7 +133,7 @@ pub(crate) trait Queries: BatchRead {
 
     fn artifacts_archive(&mut self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
 
-    /// The id of the job [`Store::latest_successful_build_for_ref`] answers.
+    /// The id of the job [`Store::build_for_ref`] answers for [`RefBuild::LatestSuccessful`].
     fn latest_successful_build_id_for_ref(
         &mut self,
         project_id: Id,
@@ -142,7 +142,7 @@ pub(crate) trait Queries: BatchRead {
         now: DateTime<Utc>,
     ) -> Result<Option<Id>, StoreError>;
 
-    /// The id of the job [`Store::latest_build_with_artifacts_for_ref`] answers.
+    /// The id of the job [`Store::build_for_ref`] answers for [`RefBuild::LatestWithArtifacts`].
     fn latest_build_id_with_artifacts_for_ref(
         &mut self,
         project_id: Id,
@@ -312,30 +312,24 @@ impl<B: Backend> Store for B {
         self.read_one(|tx| tx.artifacts_archive(job_id))
     }
 
-    fn latest_successful_build_for_ref(
+    fn build_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
+        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<JobDetails>, StoreError> {
         self.read(|tx| {
-            match tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)? {
-                Some(job_id) => hydrate::job_details(tx, project_id, job_id),
-                None => Ok(None),
-            }
-        })
-    }
-
-    fn latest_build_with_artifacts_for_ref(
-        &self,
-        project_id: Id,
-        ref_name: &str,
-        job_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<JobDetails>, StoreError> {
-        self.read(|tx| {
-            match tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)? {
+            let job_id = match which {
+                RefBuild::LatestSuccessful => {
+                    tx.latest_successful_build_id_for_ref(project_id, ref_name, job_name, now)?
+                }
+                RefBuild::LatestWithArtifacts => {
+                    tx.latest_build_id_with_artifacts_for_ref(project_id, ref_name, job_name, now)?
+                }
+            };
+            match job_id {
                 Some(job_id) => hydrate::job_details(tx, project_id, job_id),
                 None => Ok(None),
             }

@@ -38,6 +38,12 @@ pub enum StoreError {
     /// last failure is in the message).
     #[error("database error: no connection: {0}")]
     NoConnection(#[from] r2d2::Error),
+    /// A PostgreSQL URL (or connection string) the driver cannot read; its error is the source.
+    #[error("database error: bad PostgreSQL URL: {0}")]
+    PostgresUrl(#[source] ::postgres::Error),
+    /// A query parameter could not be encoded as JSON; serde_json's error is the source.
+    #[error("database error: encoding a query parameter: {0}")]
+    Encoding(#[from] serde_json::Error),
     /// The database holds what the store cannot read, or a store was misused.
     #[error("database error: {0}")]
     Database(String),

@@ -43,6 +43,21 @@ pub(crate) use artifacts_locked_sql;
 /// doc/api/job_artifacts.md, "Download job artifacts by reference name", GitLab 18.7+).
 pub const RECENT_SUCCESSFUL_PIPELINES: i64 = 100;
 
+/// Which build a by-ref artifacts route serves (lib/api/ci/job_artifacts.rb,
+/// `':id/jobs/artifacts/:ref_name/download'` and `.../raw/*artifact_path`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefBuild {
+    /// `Project#latest_successful_build_for_ref`: in the newest successful pipeline of the
+    /// ref (and its same-project child pipelines), the latest build with this name whose
+    /// archive can be downloaded at `now`.
+    LatestSuccessful,
+    /// `Ci::Build.latest_with_artifacts_for_ref` (`search_recent_successful_pipelines=true`):
+    /// the latest build with this name whose archive still exists in the
+    /// [`RECENT_SUCCESSFUL_PIPELINES`] newest successful pipelines of the ref, newest pipeline
+    /// first.
+    LatestWithArtifacts,
+}
+
 mod backend;
 mod error;
 mod hydrate;
@@ -212,25 +227,13 @@ pub trait Store: Send + Sync {
     /// (the caller decides with `rules::artifacts`).
     fn artifacts_archive(&self, job_id: Id) -> Result<Option<StoredFile>, StoreError>;
 
-    /// `Project#latest_successful_build_for_ref`: in the newest successful pipeline of the ref,
-    /// the latest build with this name whose archive can be downloaded at `now`.
-    fn latest_successful_build_for_ref(
+    /// The build [`RefBuild`] names: this job name on this ref, as of `now`.
+    fn build_for_ref(
         &self,
         project_id: Id,
         ref_name: &str,
         job_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<JobDetails>, StoreError>;
-
-    /// `Ci::Build.latest_with_artifacts_for_ref` (lib/api/ci/job_artifacts.rb, by-ref routes
-    /// with `search_recent_successful_pipelines=true`): the latest build with this name whose
-    /// archive still exists in the [`RECENT_SUCCESSFUL_PIPELINES`] newest successful pipelines
-    /// of the ref, newest pipeline first.
-    fn latest_build_with_artifacts_for_ref(
-        &self,
-        project_id: Id,
-        ref_name: &str,
-        job_name: &str,
+        which: RefBuild,
         now: DateTime<Utc>,
     ) -> Result<Option<JobDetails>, StoreError>;
 

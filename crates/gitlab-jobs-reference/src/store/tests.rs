@@ -430,16 +430,16 @@ fn latest_successful_build_for_ref_skips_failed_pipelines(backend: &Backend) {
     // Pipeline 11 (newer, failed) also has `compile`; pipeline 10 is not successful either,
     // so `compile` on main is not found, while the child pipeline 13 (success) has its build.
     let compile = store
-        .latest_successful_build_for_ref(1, "main", "compile", now())
+        .build_for_ref(1, "main", "compile", RefBuild::LatestSuccessful, now())
         .expect("reads");
     assert_eq!(compile, None);
     let child = store
-        .latest_successful_build_for_ref(1, "main", "child-build", now())
+        .build_for_ref(1, "main", "child-build", RefBuild::LatestSuccessful, now())
         .expect("reads");
     assert_eq!(child.map(|d| d.job.id), Some(130));
     // Job 140's archive expired in 2024, but pipeline 14 is the only one of `release`: locked.
     let expired = store
-        .latest_successful_build_for_ref(1, "release", "package", now())
+        .build_for_ref(1, "release", "package", RefBuild::LatestSuccessful, now())
         .expect("reads")
         .expect("an expired archive of a locked pipeline is found");
     assert_eq!(expired.job.id, 140);
@@ -452,7 +452,7 @@ fn latest_build_with_artifacts_searches_recent_successful_pipelines(backend: &Ba
     let store = backend.small_store();
     let found = |ref_name, job_name| {
         store
-            .latest_build_with_artifacts_for_ref(1, ref_name, job_name, now())
+            .build_for_ref(1, ref_name, job_name, RefBuild::LatestWithArtifacts, now())
             .expect("reads")
             .map(|details| details.job.id)
     };

@@ -535,20 +535,27 @@ impl Fake {
         self.state().jobs[&id].variables.clone()
     }
 
-    fn record<R: Debug>(
+    /// Records the call and gives its answer back.
+    fn recorded<R: Debug>(
         &self,
         op: &'static str,
-        response: &R,
+        response: R,
         credentials: &Credentials,
         params: Vec<(&'static str, String)>,
-    ) {
+    ) -> R {
         self.calls.lock().expect("fake calls").push(Call {
             op,
-            variant: variant_name(response),
+            variant: variant_name(&response),
             credentials: credentials.clone(),
             params,
         });
+        response
     }
+}
+
+/// The parameters of a job route: the project and the job.
+fn job_params(project: &str, job_id: i64) -> Vec<(&'static str, String)> {
+    vec![("id", project.to_owned()), ("job_id", job_id.to_string())]
 }
 
 // ----- reading the state -------------------------------------------------------------------
@@ -1526,8 +1533,7 @@ impl JobsApi for Fake {
             ("per_page", opt(&request.per_page)),
             ("cursor", opt(&request.cursor)),
         ];
-        self.record("list_project_jobs", &response, &request.credentials, params);
-        response
+        self.recorded("list_project_jobs", response, &request.credentials, params)
     }
 
     async fn list_pipeline_jobs(
@@ -1543,13 +1549,7 @@ impl JobsApi for Fake {
             ("include_retried", opt(&request.include_retried)),
             ("scope", scope_text(&request.scope)),
         ];
-        self.record(
-            "list_pipeline_jobs",
-            &response,
-            &request.credentials,
-            params,
-        );
-        response
+        self.recorded("list_pipeline_jobs", response, &request.credentials, params)
     }
 
     async fn list_pipeline_bridges(
@@ -1564,13 +1564,12 @@ impl JobsApi for Fake {
             ("pipeline_id", request.pipeline_id.to_string()),
             ("scope", scope_text(&request.scope)),
         ];
-        self.record(
+        self.recorded(
             "list_pipeline_bridges",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn list_pipeline_trigger_jobs(
@@ -1610,21 +1609,19 @@ impl JobsApi for Fake {
             ("pipeline_id", request.pipeline_id.to_string()),
             ("scope", scope_text(&request.scope)),
         ];
-        self.record(
+        self.recorded(
             "list_pipeline_trigger_jobs",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn get_current_job(&self, request: GetCurrentJobRequest) -> GetCurrentJobResponse {
         let response = self
             .get_current_job_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        self.record("get_current_job", &response, &request.credentials, vec![]);
-        response
+        self.recorded("get_current_job", response, &request.credentials, vec![])
     }
 
     async fn get_current_job_allowed_agents(
@@ -1634,35 +1631,26 @@ impl JobsApi for Fake {
         let response = self
             .get_current_job_allowed_agents_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        self.record(
+        self.recorded(
             "get_current_job_allowed_agents",
-            &response,
+            response,
             &request.credentials,
             vec![],
-        );
-        response
+        )
     }
 
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
         let response = self.get_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("get_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("get_job", response, &request.credentials, params)
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
         let response = self
             .get_job_trace_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("get_job_trace", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("get_job_trace", response, &request.credentials, params)
     }
 
     async fn cancel_job(&self, request: CancelJobRequest) -> CancelJobResponse {
@@ -1672,50 +1660,33 @@ impl JobsApi for Fake {
             ("job_id", request.job_id.to_string()),
             ("force", opt(&request.force)),
         ];
-        self.record("cancel_job", &response, &request.credentials, params);
-        response
+        self.recorded("cancel_job", response, &request.credentials, params)
     }
 
     async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
         let response = self.retry_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("retry_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("retry_job", response, &request.credentials, params)
     }
 
     async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
         let response = self.erase_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("erase_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("erase_job", response, &request.credentials, params)
     }
 
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
         let response = self.play_job_now(&request).unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("play_job", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("play_job", response, &request.credentials, params)
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
         let response = self
             .get_job_artifacts_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record("get_job_artifacts", &response, &request.credentials, params);
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("get_job_artifacts", response, &request.credentials, params)
     }
 
     async fn delete_job_artifacts(
@@ -1725,17 +1696,13 @@ impl JobsApi for Fake {
         let response = self
             .delete_job_artifacts_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record(
+        let params = job_params(&request.id, request.job_id);
+        self.recorded(
             "delete_job_artifacts",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn download_artifacts_by_ref(
@@ -1754,13 +1721,12 @@ impl JobsApi for Fake {
                 opt(&request.search_recent_successful_pipelines),
             ),
         ];
-        self.record(
+        self.recorded(
             "download_artifacts_by_ref",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn get_job_artifact_file(
@@ -1775,13 +1741,12 @@ impl JobsApi for Fake {
             ("job_id", request.job_id.to_string()),
             ("artifact_path", request.artifact_path.clone()),
         ];
-        self.record(
+        self.recorded(
             "get_job_artifact_file",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 
     async fn keep_job_artifacts(
@@ -1791,17 +1756,8 @@ impl JobsApi for Fake {
         let response = self
             .keep_job_artifacts_now(&request)
             .unwrap_or_else(Refuse::refuse);
-        let params = vec![
-            ("id", request.id.clone()),
-            ("job_id", request.job_id.to_string()),
-        ];
-        self.record(
-            "keep_job_artifacts",
-            &response,
-            &request.credentials,
-            params,
-        );
-        response
+        let params = job_params(&request.id, request.job_id);
+        self.recorded("keep_job_artifacts", response, &request.credentials, params)
     }
 
     async fn get_artifact_file_by_ref(
@@ -1817,12 +1773,11 @@ impl JobsApi for Fake {
             ("artifact_path", request.artifact_path.clone()),
             ("job", request.job.clone()),
         ];
-        self.record(
+        self.recorded(
             "get_artifact_file_by_ref",
-            &response,
+            response,
             &request.credentials,
             params,
-        );
-        response
+        )
     }
 }

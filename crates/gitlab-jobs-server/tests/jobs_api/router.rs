@@ -182,58 +182,54 @@ async fn scope_is_accepted_as_an_array_or_a_single_value() {
 #[tokio::test]
 async fn invalid_parameters_get_grape_errors() {
     let server = Server::start().await;
-    get(
-        &server,
-        "/api/v4/projects/1/jobs?scope[]=failed&scope[]=bogus",
-    )
-    .await
-    .assert(400, json!({"error": "scope does not have a valid value"}));
-    get(&server, "/api/v4/projects/1/jobs?scope=bogus")
-        .await
-        .assert(400, json!({"error": "scope does not have a valid value"}));
-    get(&server, "/api/v4/projects/1/jobs/abc")
-        .await
-        .assert(400, json!({"error": "job_id is invalid"}));
-    get(&server, "/api/v4/projects/1/jobs/1.5/trace")
-        .await
-        .assert(400, json!({"error": "job_id is invalid"}));
-    get(&server, "/api/v4/projects/1/jobs/artifacts/main/download")
-        .await
-        .assert(400, json!({"error": "job is missing"}));
-    get(
-        &server,
-        "/api/v4/projects/1/jobs/artifacts/main/raw/a/b/c.txt",
-    )
-    .await
-    .assert(400, json!({"error": "job is missing"}));
-    get(&server, "/api/v4/projects/1/jobs?per_page=0")
-        .await
-        .assert(400, json!({"error": "per_page has a value not allowed"}));
-    get(&server, "/api/v4/projects/1/pipelines/10/jobs?per_page=0")
-        .await
-        .assert(400, json!({"error": "per_page has a value not allowed"}));
-    get(&server, "/api/v4/projects/1/jobs?page=first")
-        .await
-        .assert(400, json!({"error": "page is invalid"}));
-    get(
-        &server,
-        "/api/v4/projects/1/pipelines/10/jobs?include_retried=maybe",
-    )
-    .await
-    .assert(400, json!({"error": "include_retried is invalid"}));
-    get(&server, "/api/v4/projects/1/jobs?pagination=cursor")
-        .await
-        .assert(
-            400,
-            json!({"error": "pagination does not have a valid value"}),
-        );
-    // Every problem at once, as Grape joins them.
-    get(&server, "/api/v4/projects/1/pipelines/x/jobs?scope=bogus")
-        .await
-        .assert(
-            400,
-            json!({"error": "pipeline_id is invalid, scope does not have a valid value"}),
-        );
+    // (target, Grape's error).
+    let refused = [
+        (
+            "/api/v4/projects/1/jobs?scope[]=failed&scope[]=bogus",
+            "scope does not have a valid value",
+        ),
+        (
+            "/api/v4/projects/1/jobs?scope=bogus",
+            "scope does not have a valid value",
+        ),
+        ("/api/v4/projects/1/jobs/abc", "job_id is invalid"),
+        ("/api/v4/projects/1/jobs/1.5/trace", "job_id is invalid"),
+        (
+            "/api/v4/projects/1/jobs/artifacts/main/download",
+            "job is missing",
+        ),
+        (
+            "/api/v4/projects/1/jobs/artifacts/main/raw/a/b/c.txt",
+            "job is missing",
+        ),
+        (
+            "/api/v4/projects/1/jobs?per_page=0",
+            "per_page has a value not allowed",
+        ),
+        (
+            "/api/v4/projects/1/pipelines/10/jobs?per_page=0",
+            "per_page has a value not allowed",
+        ),
+        ("/api/v4/projects/1/jobs?page=first", "page is invalid"),
+        (
+            "/api/v4/projects/1/pipelines/10/jobs?include_retried=maybe",
+            "include_retried is invalid",
+        ),
+        (
+            "/api/v4/projects/1/jobs?pagination=cursor",
+            "pagination does not have a valid value",
+        ),
+        // Every problem at once, as Grape joins them.
+        (
+            "/api/v4/projects/1/pipelines/x/jobs?scope=bogus",
+            "pipeline_id is invalid, scope does not have a valid value",
+        ),
+    ];
+    for (target, error) in refused {
+        let answer = get(&server, target).await;
+        assert_eq!(answer.json(), json!({ "error": error }), "{target}");
+        answer.assert(400, json!({ "error": error }));
+    }
     // None of these reached the implementation.
     assert!(server.fake.calls().is_empty(), "{:?}", server.fake.calls());
 

@@ -70,6 +70,23 @@ impl Reference {
         Ok((page.items, headers))
     }
 
+    /// A use case of one job (`project`, `job_id`) with the request's credentials, on the
+    /// blocking pool.
+    async fn on_job<T, F>(
+        &self,
+        credentials: Credentials,
+        project: String,
+        job_id: i64,
+        use_case: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&JobsService, &Credentials, &str, i64) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.call(move |service| use_case(service, &credentials, &project, job_id))
+            .await
+    }
+
     /// Runs one service call on the blocking pool. A panic there is answered as GitLab answers
     /// an uncaught exception.
     async fn call<T, F>(&self, work: F) -> Result<T, ApiError>
@@ -279,91 +296,119 @@ impl JobsApi for Reference {
     }
 
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.get_job(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::get_job,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.get_job_trace(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, |trace| GetJobTraceResponse::Ok {
-                headers: GetJobTraceOkHeaders {
-                    content_disposition: Some(disposition::trace(&trace)),
-                },
-                body: trace.content,
-            })
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::get_job_trace,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, |trace| GetJobTraceResponse::Ok {
+            headers: GetJobTraceOkHeaders {
+                content_disposition: Some(disposition::trace(&trace)),
+            },
+            body: trace.content,
+        })
     }
 
     async fn cancel_job(&self, request: CancelJobRequest) -> CancelJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
         let force = request.force.unwrap_or(false);
-        self.call(move |service| service.cancel_job(&credentials, &project, job_id, force))
-            .await
-            .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.cancel_job(credentials, project, job_id, force)
+            },
+        )
+        .await
+        .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
     }
 
     /// The optional `inputs` body (newest GitLab) is not modelled: retried jobs keep their
     /// inputs, as on servers older than CI inputs.
     async fn retry_job(&self, request: RetryJobRequest) -> RetryJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.retry_job(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::retry_job,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
     }
 
     async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.erase_job(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::erase_job,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
     }
 
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
         let variables = variables(request.body);
-        self.call(move |service| service.play_job(&credentials, &project, job_id, &variables))
-            .await
-            .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.play_job(credentials, project, job_id, &variables)
+            },
+        )
+        .await
+        .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.get_job_artifacts(&credentials, &project, job_id))
-            .await
-            .map(archive)
-            .map_or_else(
-                FromApiError::from_error,
-                |(body, content_disposition, e_tag)| GetJobArtifactsResponse::Ok {
-                    body,
-                    headers: GetJobArtifactsOkHeaders {
-                        content_disposition,
-                        e_tag,
-                    },
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::get_job_artifacts,
+        )
+        .await
+        .map(archive)
+        .map_or_else(
+            FromApiError::from_error,
+            |(body, content_disposition, e_tag)| GetJobArtifactsResponse::Ok {
+                body,
+                headers: GetJobArtifactsOkHeaders {
+                    content_disposition,
+                    e_tag,
                 },
-            )
+            },
+        )
     }
 
     async fn delete_job_artifacts(
         &self,
         request: DeleteJobArtifactsRequest,
     ) -> DeleteJobArtifactsResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.delete_job_artifacts(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, |()| {
-                DeleteJobArtifactsResponse::NoContent
-            })
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::delete_job_artifacts,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, |()| {
+            DeleteJobArtifactsResponse::NoContent
+        })
     }
 
     async fn download_artifacts_by_ref(
@@ -400,11 +445,15 @@ impl JobsApi for Reference {
         &self,
         request: GetJobArtifactFileRequest,
     ) -> GetJobArtifactFileResponse {
-        let credentials = request.credentials;
-        let (project, job_id, path) = (request.id, request.job_id, request.artifact_path);
-        self.call(move |service| {
-            service.get_job_artifact_file(&credentials, &project, job_id, &path)
-        })
+        let path = request.artifact_path;
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            move |service, credentials, project, job_id| {
+                service.get_job_artifact_file(credentials, project, job_id, &path)
+            },
+        )
         .await
         .map(attachment)
         .map_or_else(FromApiError::from_error, |(body, content_disposition)| {
@@ -421,11 +470,14 @@ impl JobsApi for Reference {
         &self,
         request: KeepJobArtifactsRequest,
     ) -> KeepJobArtifactsResponse {
-        let credentials = request.credentials;
-        let (project, job_id) = (request.id, request.job_id);
-        self.call(move |service| service.keep_job_artifacts(&credentials, &project, job_id))
-            .await
-            .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
+        self.on_job(
+            request.credentials,
+            request.id,
+            request.job_id,
+            JobsService::keep_job_artifacts,
+        )
+        .await
+        .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
     }
 
     async fn get_artifact_file_by_ref(

@@ -130,6 +130,51 @@ struct Basic {
     project: types::JobProject,
 }
 
+/// What `Entities::Ci::Job` adds to JobBasic (a bridge presented as a job has stand-ins).
+struct BuildFields {
+    artifacts: Vec<types::ArtifactFile>,
+    artifacts_expire_at: Option<DateTime<Utc>>,
+    artifacts_file: Option<types::LegacyArtifactsFile>,
+    runner: Option<types::Runner>,
+    runner_manager: Option<types::RunnerManager>,
+    tag_list: Vec<String>,
+}
+
+impl Basic {
+    /// `Entities::Ci::Job` of these fields.
+    fn into_job(self, archived: bool, build: BuildFields) -> types::Job {
+        types::Job {
+            allow_failure: Some(self.allow_failure),
+            archived: Some(archived),
+            artifacts: build.artifacts,
+            artifacts_expire_at: build.artifacts_expire_at,
+            artifacts_file: build.artifacts_file,
+            commit: self.commit,
+            coverage: self.coverage,
+            created_at: self.created_at,
+            duration: self.duration,
+            erased_at: self.erased_at,
+            failure_reason: self.failure_reason,
+            finished_at: self.finished_at,
+            id: self.id,
+            name: self.name,
+            pipeline: self.pipeline,
+            project: Some(self.project),
+            queued_duration: self.queued_duration,
+            ref_: self.ref_,
+            runner: build.runner,
+            runner_manager: build.runner_manager,
+            stage: self.stage,
+            started_at: self.started_at,
+            status: self.status,
+            tag: self.tag,
+            tag_list: build.tag_list,
+            user: self.user,
+            web_url: Some(self.web_url),
+        }
+    }
+}
+
 impl Presenter {
     /// `Entities::Ci::Job` for builds, `Entities::Ci::Bridge` for bridges (what `play` does).
     pub fn entity(&self, details: &JobDetails) -> Result<types::JobOrBridge, ApiError> {
@@ -244,69 +289,33 @@ impl Presenter {
             Some(manager) => Some(runner_manager_entity(manager)?),
             None => None,
         };
-        Ok(types::Job {
-            allow_failure: Some(basic.allow_failure),
-            archived: Some(job.archived),
-            artifacts,
-            artifacts_expire_at: job.artifacts_expire_at.map(millis),
-            artifacts_file,
-            commit: basic.commit,
-            coverage: basic.coverage,
-            created_at: basic.created_at,
-            duration: basic.duration,
-            erased_at: basic.erased_at,
-            failure_reason: basic.failure_reason,
-            finished_at: basic.finished_at,
-            id: basic.id,
-            name: basic.name,
-            pipeline: basic.pipeline,
-            project: Some(basic.project),
-            queued_duration: basic.queued_duration,
-            ref_: basic.ref_,
-            runner,
-            runner_manager,
-            stage: basic.stage,
-            started_at: basic.started_at,
-            status: basic.status,
-            tag: basic.tag,
-            tag_list: job.tag_list.clone(),
-            user: basic.user,
-            web_url: Some(basic.web_url),
-        })
+        Ok(basic.into_job(
+            job.archived,
+            BuildFields {
+                artifacts,
+                artifacts_expire_at: job.artifacts_expire_at.map(millis),
+                artifacts_file,
+                runner,
+                runner_manager,
+                tag_list: job.tag_list.clone(),
+            },
+        ))
     }
 
     fn bridge_as_job(&self, details: &JobDetails) -> Result<types::Job, ApiError> {
         let basic = self.job_basic(details)?;
-        Ok(types::Job {
-            allow_failure: Some(basic.allow_failure),
-            archived: Some(details.job.archived),
-            artifacts: Vec::new(),
-            artifacts_expire_at: None,
-            artifacts_file: None,
-            commit: basic.commit,
-            coverage: basic.coverage,
-            created_at: basic.created_at,
-            duration: basic.duration,
-            erased_at: basic.erased_at,
-            failure_reason: basic.failure_reason,
-            finished_at: basic.finished_at,
-            id: basic.id,
-            name: basic.name,
-            pipeline: basic.pipeline,
-            project: Some(basic.project),
-            queued_duration: basic.queued_duration,
-            ref_: basic.ref_,
-            runner: None,
-            runner_manager: None,
-            stage: basic.stage,
-            started_at: basic.started_at,
-            status: basic.status,
-            tag: basic.tag,
-            // `job.tags.map(&:name).sort` of `[:bridge]`.
-            tag_list: vec!["bridge".to_owned()],
-            user: basic.user,
-            web_url: Some(basic.web_url),
-        })
+        Ok(basic.into_job(
+            details.job.archived,
+            BuildFields {
+                artifacts: Vec::new(),
+                artifacts_expire_at: None,
+                artifacts_file: None,
+                runner: None,
+                runner_manager: None,
+                // `job.tags.map(&:name).sort` of `[:bridge]`.
+                tag_list: vec!["bridge".to_owned()],
+            },
+        ))
     }
 
     /// `Entities::Ci::Bridge`: JobBasic plus the downstream pipeline.

@@ -50,8 +50,7 @@ impl PostgresStore {
     }
 
     pub fn open_with(url: &str, max_connections: usize) -> Result<PostgresStore, StoreError> {
-        let config = ::postgres::Config::from_str(url)
-            .map_err(|error| StoreError::Database(format!("bad PostgreSQL URL: {error}")))?;
+        let config = ::postgres::Config::from_str(url).map_err(StoreError::PostgresUrl)?;
         let store = PostgresStore {
             pool: off_runtime(|| pool::open(config, max_connections))?,
         };

@@ -97,13 +97,15 @@ fn a_database_of_a_newer_program_is_refused() {
 
 #[test]
 fn malformed_urls_and_unreachable_servers_fail_at_open() {
-    let bad = PostgresStore::open("postgres://[::1")
-        .err()
-        .map(|e| e.to_string());
+    let bad = PostgresStore::open("postgres://[::1").err();
     assert!(
-        bad.as_deref()
-            .is_some_and(|e| e.starts_with("database error: bad PostgreSQL URL"))
+        matches!(bad, Some(ref error @ StoreError::PostgresUrl(_))
+            if error.to_string().starts_with("database error: bad PostgreSQL URL")),
+        "{bad:?}"
     );
+    // The driver's error is kept as the source.
+    let source = bad.as_ref().and_then(std::error::Error::source);
+    assert!(source.is_some_and(|source| source.is::<::postgres::Error>()));
     let refused = PostgresStore::open("postgres://nobody@127.0.0.1:1/none").err();
     assert!(
         matches!(refused, Some(StoreError::Postgres(_))),

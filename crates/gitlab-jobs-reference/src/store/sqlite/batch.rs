@@ -23,7 +23,7 @@ pub struct Batch<'c>(pub &'c Connection);
 
 /// Ids as the JSON array `json_each` reads.
 fn json_ids<T: serde::Serialize>(ids: &[T]) -> Result<String, StoreError> {
-    serde_json::to_string(ids).map_err(|error| StoreError::Database(error.to_string()))
+    Ok(serde_json::to_string(ids)?)
 }
 
 impl Batch<'_> {
