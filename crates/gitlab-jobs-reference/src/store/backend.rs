@@ -426,7 +426,7 @@ impl<B: Backend> Store for B {
         })
     }
 
-    /// The import is one transaction of its own (see [`Backend::import_records`]); the data
+    /// The import is one transaction of its own (`Backend::import_records`); the data
     /// version is bumped once it is committed.
     fn import(
         &self,
