@@ -134,9 +134,11 @@ const MIGRATIONS: &[&str] = &[
     );
     "#,
     // 2: the data version every change bumps (`store::backend`), which caches key on.
+    // Written to run again harmlessly (a branch may have numbered it differently).
     r#"
-    CREATE TABLE data_version (version bigint NOT NULL);
-    INSERT INTO data_version (version) VALUES (0);
+    CREATE TABLE IF NOT EXISTS data_version (version bigint NOT NULL);
+    INSERT INTO data_version (version)
+        SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM data_version);
     "#,
 ];
 
