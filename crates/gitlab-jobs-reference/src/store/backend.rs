@@ -53,6 +53,12 @@ pub(crate) trait Backend: Send + Sync {
         self.read(query)
     }
 
+    /// The data version ([`Queries::data_version`], one statement), which the service reads
+    /// at the start of every request: a backend may read it the cheapest way it has.
+    fn read_data_version(&self) -> Result<i64, StoreError> {
+        self.read_one(|tx| tx.data_version())
+    }
+
     /// Runs `change` in a write transaction, committed when it succeeds and rolled back when
     /// it fails. A backend may run it again after a failure that rolled back everything (a
     /// deadlock, say), hence `FnMut`. Leaves the data version alone: only for what is not a
@@ -266,7 +272,7 @@ impl<B: Backend> Store for B {
     }
 
     fn data_version(&self) -> Result<i64, StoreError> {
-        self.read_one(|tx| tx.data_version())
+        self.read_data_version()
     }
 
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
