@@ -36,6 +36,9 @@ const PRISM: Tool = Tool {
 const GENERATE_RUNS: usize = 3;
 
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        return help(root);
+    }
     let sqlite_only = args.iter().any(|arg| arg == "--no-postgres");
     let without_prism = args.iter().any(|arg| arg == "--no-prism");
     let mut args: Vec<String> = args
@@ -116,23 +119,57 @@ impl Cluster {
     }
 }
 
-fn run_bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+/// `--help`: this command's own flags, then the benchmark's, without installing Prism,
+/// starting PostgreSQL or building the server.
+fn help(root: &Path) -> anyhow::Result<()> {
+    println!(
+        "cargo xtask bench [--no-postgres] [--no-prism] [ARGS]\n\n\
+         --no-postgres  leave the PostgreSQL column out (otherwise scripts/postgres.sh's cluster is used)\n\
+         --no-prism     leave Prism out (otherwise @stoplight/prism-cli is installed into .tools/prism)\n\n\
+         ARGS go to `gitlab-jobs-bench run`:\n"
+    );
+    build_release(root, &["gitlab-jobs-bench"])?;
+    let status = Command::new(release_dir(root).join("gitlab-jobs-bench"))
+        .args(["run", "--help"])
+        .status()
+        .context("running gitlab-jobs-bench run --help")?;
+    if !status.success() {
+        bail!("gitlab-jobs-bench run --help failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo build --release` of the named packages.
+fn build_release(root: &Path, packages: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "gitlab-jobs-reference",
-            "-p",
-            "gitlab-jobs-bench",
-        ])
+    let mut command = Command::new(&cargo);
+    command.args(["build", "--release"]);
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    let status = command
         .current_dir(root)
         .status()
         .context("running cargo build")?;
     if !status.success() {
         bail!("cargo build --release failed ({status})");
     }
+    Ok(())
+}
+
+/// Where cargo puts the release binaries.
+fn release_dir(root: &Path) -> PathBuf {
+    target_dir(root).join("release")
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn run_bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    build_release(root, &["gitlab-jobs-reference", "gitlab-jobs-bench"])?;
 
     let mut generate_ms = Vec::with_capacity(GENERATE_RUNS);
     for _ in 0..GENERATE_RUNS {
@@ -142,12 +179,9 @@ fn run_bench(root: &Path, args: &[String]) -> anyhow::Result<()> {
         std::hint::black_box(outputs);
     }
 
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let work_dir = target.join("bench");
+    let work_dir = target_dir(root).join("bench");
     std::fs::create_dir_all(&work_dir)?;
-    let release = target.join("release");
+    let release = release_dir(root);
     let times: Vec<String> = generate_ms.iter().map(|ms| format!("{ms:.1}")).collect();
     let status = Command::new(release.join("gitlab-jobs-bench"))
         .arg("run")

@@ -679,6 +679,31 @@ pub mod responses {
         }
     }
 
+    impl From<crate::pagination::PageHeaders> for ListProjectJobsOkHeaders {
+        fn from(headers: crate::pagination::PageHeaders) -> Self {
+            ListProjectJobsOkHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                link: headers.link,
+            }
+        }
+    }
+
+    impl From<ListProjectJobsOkHeaders> for crate::pagination::PageHeaders {
+        fn from(headers: ListProjectJobsOkHeaders) -> Self {
+            crate::pagination::PageHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                link: headers.link,
+                ..crate::pagination::PageHeaders::default()
+            }
+        }
+    }
+
     /// The headers of [`ListProjectJobsResponse::Unauthorized`].
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListProjectJobsUnauthorizedHeaders {
@@ -843,6 +868,34 @@ pub mod responses {
         }
     }
 
+    impl From<crate::pagination::PageHeaders> for ListPipelineJobsOkHeaders {
+        fn from(headers: crate::pagination::PageHeaders) -> Self {
+            ListPipelineJobsOkHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                x_total: headers.x_total,
+                x_total_pages: headers.x_total_pages,
+                link: headers.link,
+            }
+        }
+    }
+
+    impl From<ListPipelineJobsOkHeaders> for crate::pagination::PageHeaders {
+        fn from(headers: ListPipelineJobsOkHeaders) -> Self {
+            crate::pagination::PageHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                x_total: headers.x_total,
+                x_total_pages: headers.x_total_pages,
+                link: headers.link,
+            }
+        }
+    }
+
     /// The headers of [`ListPipelineJobsResponse::Unauthorized`].
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListPipelineJobsUnauthorizedHeaders {
@@ -988,6 +1041,34 @@ pub mod responses {
         }
     }
 
+    impl From<crate::pagination::PageHeaders> for ListPipelineBridgesOkHeaders {
+        fn from(headers: crate::pagination::PageHeaders) -> Self {
+            ListPipelineBridgesOkHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                x_total: headers.x_total,
+                x_total_pages: headers.x_total_pages,
+                link: headers.link,
+            }
+        }
+    }
+
+    impl From<ListPipelineBridgesOkHeaders> for crate::pagination::PageHeaders {
+        fn from(headers: ListPipelineBridgesOkHeaders) -> Self {
+            crate::pagination::PageHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                x_total: headers.x_total,
+                x_total_pages: headers.x_total_pages,
+                link: headers.link,
+            }
+        }
+    }
+
     /// The headers of [`ListPipelineBridgesResponse::Unauthorized`].
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListPipelineBridgesUnauthorizedHeaders {
@@ -1130,6 +1211,34 @@ pub mod responses {
             support::put_header(headers, "X-Total", &self.x_total);
             support::put_header(headers, "X-Total-Pages", &self.x_total_pages);
             support::put_header(headers, "Link", &self.link);
+        }
+    }
+
+    impl From<crate::pagination::PageHeaders> for ListPipelineTriggerJobsOkHeaders {
+        fn from(headers: crate::pagination::PageHeaders) -> Self {
+            ListPipelineTriggerJobsOkHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                x_total: headers.x_total,
+                x_total_pages: headers.x_total_pages,
+                link: headers.link,
+            }
+        }
+    }
+
+    impl From<ListPipelineTriggerJobsOkHeaders> for crate::pagination::PageHeaders {
+        fn from(headers: ListPipelineTriggerJobsOkHeaders) -> Self {
+            crate::pagination::PageHeaders {
+                x_page: headers.x_page,
+                x_per_page: headers.x_per_page,
+                x_next_page: headers.x_next_page,
+                x_prev_page: headers.x_prev_page,
+                x_total: headers.x_total,
+                x_total_pages: headers.x_total_pages,
+                link: headers.link,
+            }
         }
     }
 

@@ -10,7 +10,8 @@
 //! - [`responses`]: one enum per operation (`GetJobResponse`), a variant per status the
 //!   document lists, and the typed headers of those that send any (`GetJobOkHeaders`);
 //!   every enum is an [`ErrorResponse`];
-//! - [`pagination`]: GitLab's page sizes, offset headers and keyset links for list operations;
+//! - [`pagination`]: GitLab's page sizes, offset headers and keyset links for list operations,
+//!   as a [`pagination::PageHeaders`] that every list's `Ok` headers convert from (`into()`);
 //! - [`types`]: the document's schemas (the `gitlab-jobs-types` crate).
 //!
 //! The requests and responses are also re-exported at the crate root

@@ -64,6 +64,47 @@ pub struct OffsetHeaders {
     pub link: String,
 }
 
+/// GitLab's pagination headers for one page, whatever the list; `None` leaves a header out.
+/// Every generated `Ok` headers struct made of these headers only (the lists') converts from
+/// and to it with `From`, so one implementation serves every list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageHeaders {
+    pub x_page: Option<i64>,
+    pub x_per_page: Option<i64>,
+    pub x_next_page: Option<String>,
+    pub x_prev_page: Option<String>,
+    /// Only on counted lists with at most [`MAX_COUNT`] rows.
+    pub x_total: Option<i64>,
+    pub x_total_pages: Option<i64>,
+    pub link: Option<String>,
+}
+
+impl PageHeaders {
+    /// A keyset page's headers: only `Link: <…cursor=…>; rel="next"`, and only when a next
+    /// page exists (see [`keyset_link`]).
+    pub fn keyset(link: Option<String>) -> PageHeaders {
+        PageHeaders {
+            link,
+            ..PageHeaders::default()
+        }
+    }
+}
+
+/// An offset page sends every header but the uncounted totals.
+impl From<OffsetHeaders> for PageHeaders {
+    fn from(headers: OffsetHeaders) -> PageHeaders {
+        PageHeaders {
+            x_page: Some(headers.x_page),
+            x_per_page: Some(headers.x_per_page),
+            x_next_page: Some(headers.x_next_page),
+            x_prev_page: Some(headers.x_prev_page),
+            x_total: headers.x_total,
+            x_total_pages: headers.x_total_pages,
+            link: Some(headers.link),
+        }
+    }
+}
+
 /// Builds the headers GitLab's `OffsetHeaderBuilder` writes for one page.
 pub fn offset_headers(
     context: &RequestContext,

@@ -386,6 +386,7 @@ fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> Token
         let name = &header.name;
         quote! { support::put_header(headers, #name, &self.#field); }
     });
+    let page_headers = page_headers_conversions(&name, response);
     quote! {
         #title
         #[derive(Debug, Clone, Default, PartialEq)]
@@ -400,7 +401,57 @@ fn headers_struct(operation: &OperationModel, response: &ResponseModel) -> Token
 
             #read_from
         }
+
+        #page_headers
     }
+}
+
+/// The fields of the server crate's `pagination::PageHeaders`, with their types.
+const PAGE_HEADERS: [(&str, Ty); 7] = [
+    ("x_page", Ty::Integer),
+    ("x_per_page", Ty::Integer),
+    ("x_next_page", Ty::String),
+    ("x_prev_page", Ty::String),
+    ("x_total", Ty::Integer),
+    ("x_total_pages", Ty::Integer),
+    ("link", Ty::String),
+];
+
+/// `From` both ways between a success's headers struct and `pagination::PageHeaders`, when
+/// the struct holds nothing but optional pagination headers (the lists' `Ok`): one
+/// implementation of GitLab's pagination then serves every list.
+fn page_headers_conversions(name: &Ident, response: &ResponseModel) -> Option<TokenStream> {
+    let paginated = (200..300).contains(&response.status)
+        && response.headers.iter().all(|header| {
+            !header.required
+                && PAGE_HEADERS
+                    .iter()
+                    .any(|(field, ty)| header.field == *field && header.ty == *ty)
+        });
+    if !paginated {
+        return None;
+    }
+    let fields: Vec<Ident> = response
+        .headers
+        .iter()
+        .map(|header| ident(&header.field))
+        .collect();
+    // Every field given: `..Default::default()` would be clippy's `needless_update`.
+    let rest = (fields.len() < PAGE_HEADERS.len())
+        .then(|| quote! { ..crate::pagination::PageHeaders::default() });
+    Some(quote! {
+        impl From<crate::pagination::PageHeaders> for #name {
+            fn from(headers: crate::pagination::PageHeaders) -> Self {
+                #name { #(#fields: headers.#fields,)* }
+            }
+        }
+
+        impl From<#name> for crate::pagination::PageHeaders {
+            fn from(headers: #name) -> Self {
+                crate::pagination::PageHeaders { #(#fields: headers.#fields,)* #rest }
+            }
+        }
+    })
 }
 
 fn header_type(header: &HeaderModel) -> TokenStream {

@@ -65,7 +65,7 @@ pub struct Body {
 }
 
 /// The Rust type of a parameter, body or header, and how to read it from text.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub enum Ty {
     String,
     Integer,

@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
 use gitlab_jobs_server::Credentials;
-use gitlab_jobs_server::pagination::{self, PageOutcome, PageRequest};
+use gitlab_jobs_server::pagination::{self, PageHeaders, PageOutcome, PageRequest};
 use gitlab_jobs_server::types::{self, JobStatus};
 use gitlab_jobs_server::*;
 use serde_json::{Value, json};
@@ -921,7 +921,7 @@ fn offset_page(
     page: Option<i64>,
     per_page: Option<i64>,
     counted: bool,
-) -> (Vec<i64>, pagination::OffsetHeaders) {
+) -> (Vec<i64>, PageHeaders) {
     let request = PageRequest::new(page, per_page);
     let start = (request.offset() as usize).min(ids.len());
     let end = (start + request.per_page as usize).min(ids.len());
@@ -935,7 +935,7 @@ fn offset_page(
             total: counted.then_some(ids.len() as u64),
         },
     );
-    (rows, headers)
+    (rows, headers.into())
 }
 
 // ----- the operations ----------------------------------------------------------------------
@@ -993,10 +993,7 @@ impl Fake {
                     .iter()
                     .map(|id| render_job(&state, &state.jobs[id]))
                     .collect(),
-                headers: ListProjectJobsOkHeaders {
-                    link,
-                    ..Default::default()
-                },
+                headers: PageHeaders::keyset(link).into(),
             });
         }
         let (rows, headers) = offset_page(
@@ -1011,13 +1008,7 @@ impl Fake {
                 .iter()
                 .map(|id| render_job(&state, &state.jobs[id]))
                 .collect(),
-            headers: ListProjectJobsOkHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                link: Some(headers.link),
-            },
+            headers: headers.into(),
         })
     }
 
@@ -1063,15 +1054,7 @@ impl Fake {
                 .iter()
                 .map(|id| render_job(&state, &state.jobs[id]))
                 .collect(),
-            headers: ListPipelineJobsOkHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                x_total: headers.x_total,
-                x_total_pages: headers.x_total_pages,
-                link: Some(headers.link),
-            },
+            headers: headers.into(),
         })
     }
 
@@ -1092,15 +1075,7 @@ impl Fake {
                 .iter()
                 .map(|id| render_bridge(&state, &state.jobs[id]))
                 .collect(),
-            headers: ListPipelineBridgesOkHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                x_total: headers.x_total,
-                x_total_pages: headers.x_total_pages,
-                link: Some(headers.link),
-            },
+            headers: headers.into(),
         })
     }
 
@@ -1590,15 +1565,7 @@ impl JobsApi for Fake {
             Ok(ListPipelineBridgesResponse::Ok { body, headers }) => {
                 ListPipelineTriggerJobsResponse::Ok {
                     body,
-                    headers: ListPipelineTriggerJobsOkHeaders {
-                        x_page: headers.x_page,
-                        x_per_page: headers.x_per_page,
-                        x_next_page: headers.x_next_page,
-                        x_prev_page: headers.x_prev_page,
-                        x_total: headers.x_total,
-                        x_total_pages: headers.x_total_pages,
-                        link: headers.link,
-                    },
+                    headers: PageHeaders::from(headers).into(),
                 }
             }
             Ok(other) => panic!("the bridges list answered {other:?}"),

@@ -13,11 +13,12 @@ mod respond;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use gitlab_jobs_server::pagination::PageHeaders;
 use gitlab_jobs_server::requests::*;
 use gitlab_jobs_server::responses::*;
 use gitlab_jobs_server::{JobsApi, RequestContext, types};
 
-use self::pages::{PageHeaders, ProjectJobsPaging};
+use self::pages::ProjectJobsPaging;
 use self::respond::{FromApiError, entity};
 use crate::model::{JobStatus, JobVariable};
 use crate::service::auth::Credentials;

@@ -3,12 +3,10 @@
 //! `gitlab_jobs_server::pagination` (the one `Link` builder).
 
 use gitlab_jobs_server::RequestContext;
-use gitlab_jobs_server::pagination::{PageOutcome, PageRequest, keyset_link, offset_headers};
-use gitlab_jobs_server::types::ListProjectJobsPagination;
-use gitlab_jobs_server::{
-    ListPipelineBridgesOkHeaders, ListPipelineJobsOkHeaders, ListPipelineTriggerJobsOkHeaders,
-    ListProjectJobsOkHeaders,
+use gitlab_jobs_server::pagination::{
+    PageHeaders, PageOutcome, PageRequest, keyset_link, offset_headers,
 };
+use gitlab_jobs_server::types::ListProjectJobsPagination;
 
 use crate::service::error_bodies::ApiError;
 use crate::store::{Cursor, Page, PageInfo, Pagination};
@@ -63,57 +61,6 @@ pub fn project_jobs(paging: ProjectJobsPaging<'_>) -> Result<Pagination, ApiErro
     }
 }
 
-/// GitLab's pagination headers for one page; `None` means the header is not sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageHeaders {
-    pub x_page: Option<i64>,
-    pub x_per_page: Option<i64>,
-    pub x_next_page: Option<String>,
-    pub x_prev_page: Option<String>,
-    /// Only on counted lists with at most 10,000 rows.
-    pub x_total: Option<i64>,
-    pub x_total_pages: Option<i64>,
-    pub link: Option<String>,
-}
-
-/// The project list is never counted, so its generated headers have no `X-Total*`.
-impl From<PageHeaders> for ListProjectJobsOkHeaders {
-    fn from(headers: PageHeaders) -> Self {
-        ListProjectJobsOkHeaders {
-            x_page: headers.x_page,
-            x_per_page: headers.x_per_page,
-            x_next_page: headers.x_next_page,
-            x_prev_page: headers.x_prev_page,
-            link: headers.link,
-        }
-    }
-}
-
-/// The counted lists' generated header structs have the same fields: one conversion each.
-macro_rules! counted_list_headers {
-    ($($generated:ident),*) => {$(
-        impl From<PageHeaders> for $generated {
-            fn from(headers: PageHeaders) -> Self {
-                $generated {
-                    x_page: headers.x_page,
-                    x_per_page: headers.x_per_page,
-                    x_next_page: headers.x_next_page,
-                    x_prev_page: headers.x_prev_page,
-                    x_total: headers.x_total,
-                    x_total_pages: headers.x_total_pages,
-                    link: headers.link,
-                }
-            }
-        }
-    )*};
-}
-
-counted_list_headers!(
-    ListPipelineJobsOkHeaders,
-    ListPipelineBridgesOkHeaders,
-    ListPipelineTriggerJobsOkHeaders
-);
-
 /// Offset pages get every `X-*` header and `Link` (prev, next, first, last when counted); a
 /// keyset page only `Link: <…cursor=…>; rel="next"`, and only when a next page exists.
 pub fn headers<T>(context: &RequestContext, page: &Page<T>) -> PageHeaders {
@@ -134,21 +81,12 @@ pub fn headers<T>(context: &RequestContext, page: &Page<T>) -> PageHeaders {
                 has_next: next_page.is_some(),
                 total: *total,
             };
-            let headers = offset_headers(context, request, outcome);
-            PageHeaders {
-                x_page: Some(headers.x_page),
-                x_per_page: Some(headers.x_per_page),
-                x_next_page: Some(headers.x_next_page),
-                x_prev_page: Some(headers.x_prev_page),
-                x_total: headers.x_total,
-                x_total_pages: headers.x_total_pages,
-                link: Some(headers.link),
-            }
+            offset_headers(context, request, outcome).into()
         }
-        PageInfo::Keyset { next_cursor, .. } => PageHeaders {
-            link: keyset_link(context, next_cursor.as_ref().map(Cursor::as_str)),
-            ..PageHeaders::default()
-        },
+        PageInfo::Keyset { next_cursor, .. } => PageHeaders::keyset(keyset_link(
+            context,
+            next_cursor.as_ref().map(Cursor::as_str),
+        )),
     }
 }
 
