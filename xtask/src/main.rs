@@ -6,6 +6,7 @@
 mod bench;
 mod codegen;
 mod docs;
+mod downstream;
 mod files;
 mod lint;
 mod npm;
@@ -23,7 +24,8 @@ usage: cargo xtask <command>
 
 commands:
   generate   regenerate the types, client and server crates, the contract crate's copy of
-             the document and the API documentation page from openapi/gitlab-jobs.yaml
+             the document and the API documentation page from openapi/gitlab-jobs.yaml, and
+             examples/downstream/Cargo.lock from the workspace's Cargo.lock
   check      fail (with a diff) when the committed generated files are stale
   docs       render the API documentation page (crates/gitlab-jobs-reference/assets/api-docs.html,
              served at / by the reference server) from the document and its errata
@@ -86,6 +88,7 @@ fn generate(root: &Path) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let outputs = generated_files(root)?;
     let written = files::write_all(root, &outputs)?;
+    downstream::write_lock(root)?;
     println!(
         "generated {} files ({} changed) in {:.2?}",
         outputs.len(),
@@ -98,6 +101,7 @@ fn generate(root: &Path) -> anyhow::Result<()> {
 fn check(root: &Path) -> anyhow::Result<()> {
     let outputs = generated_files(root)?;
     let stale = files::diff_all(root, &outputs)?;
+    downstream::check_lock(root)?;
     if stale.is_empty() {
         println!("generated files are up to date ({} files)", outputs.len());
         return Ok(());

@@ -19,16 +19,56 @@ pub fn calculate_duration(
 
 /// `started_at → finished_at` (or now while running); a fixture's explicit value wins.
 pub fn duration(job: &Job, now: DateTime<Utc>) -> Option<f64> {
-    job.preset
-        .duration
-        .or_else(|| calculate_duration(job.started_at, job.finished_at, now))
+    Timing::of(job).duration(now)
 }
 
 /// `queued_at → started_at` (or now while still queued); a fixture's explicit value wins.
 pub fn queued_duration(job: &Job, now: DateTime<Utc>) -> Option<f64> {
-    job.preset
-        .queued_duration
-        .or_else(|| calculate_duration(job.queued_at, job.started_at, now))
+    Timing::of(job).queued_duration(now)
+}
+
+/// What a job's [`duration`] and [`queued_duration`] are computed from: kept apart from the
+/// job so that an entity presented earlier can have them brought up to another `now`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    preset_duration: Option<f64>,
+    preset_queued_duration: Option<f64>,
+    queued_at: Option<DateTime<Utc>>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl Timing {
+    pub fn of(job: &Job) -> Timing {
+        Timing {
+            preset_duration: job.preset.duration,
+            preset_queued_duration: job.preset.queued_duration,
+            queued_at: job.queued_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+        }
+    }
+
+    pub fn duration(&self, now: DateTime<Utc>) -> Option<f64> {
+        self.preset_duration
+            .or_else(|| calculate_duration(self.started_at, self.finished_at, now))
+    }
+
+    pub fn queued_duration(&self, now: DateTime<Utc>) -> Option<f64> {
+        self.preset_queued_duration
+            .or_else(|| calculate_duration(self.queued_at, self.started_at, now))
+    }
+
+    /// Whether either duration counts up to `now`: a running job's duration, a queued job's
+    /// queued duration.
+    pub fn counts_with_time(&self) -> bool {
+        let counting =
+            |preset: Option<f64>, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>| {
+                preset.is_none() && start.is_some() && end.is_none()
+            };
+        counting(self.preset_duration, self.started_at, self.finished_at)
+            || counting(self.preset_queued_duration, self.queued_at, self.started_at)
+    }
 }
 
 #[cfg(test)]

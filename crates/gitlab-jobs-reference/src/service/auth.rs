@@ -6,13 +6,44 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{AccessLevel, Id, Job, JobStatus, Project, User, Visibility};
 use crate::service::error_bodies::ApiError;
-use crate::store::{ProjectKey, Store};
+use crate::store::{PersonalAccessToken, ProjectKey, Store, StoreError};
 
 /// The credentials a request carried, in the one form that counts: the generated router picks it
 /// in GitLab's order of lookup (personal token, then Bearer, then job token) and drops the
 /// forms an operation does not accept, so the service takes the server crate's type as it is.
 pub use gitlab_jobs_server::Credentials;
 use gitlab_jobs_server::Security;
+
+/// What authentication and `find_project!` read: the store itself, or the service's cache
+/// in front of it (`crate::service::cache`).
+pub trait Identities {
+    fn personal_access_token(&self, token: &str)
+    -> Result<Option<PersonalAccessToken>, StoreError>;
+    fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError>;
+    fn user(&self, id: Id) -> Result<Option<User>, StoreError>;
+    fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError>;
+}
+
+impl<S: Store + ?Sized> Identities for S {
+    fn personal_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError> {
+        Store::personal_access_token(self, token)
+    }
+
+    fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError> {
+        Store::job_by_token(self, token)
+    }
+
+    fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
+        Store::user(self, id)
+    }
+
+    fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
+        Store::project(self, key)
+    }
+}
 
 /// Which credentials a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +97,7 @@ impl Actor {
 /// route needs one; expired and revoked personal tokens get `invalid_token`
 /// (`lib/api/api_guard.rb`). A job token works only while its job runs.
 pub fn authenticate(
-    store: &dyn Store,
+    store: &(impl Identities + ?Sized),
     credentials: &Credentials,
     route: Route,
     now: DateTime<Utc>,
@@ -92,7 +123,7 @@ pub fn authenticate(
 }
 
 fn personal_token_actor(
-    store: &dyn Store,
+    store: &(impl Identities + ?Sized),
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Actor>, ApiError> {
@@ -108,7 +139,7 @@ fn personal_token_actor(
     Ok(Some(Actor::User(token.user)))
 }
 
-fn job_token_actor(store: &dyn Store, token: &str) -> Result<Actor, ApiError> {
+fn job_token_actor(store: &(impl Identities + ?Sized), token: &str) -> Result<Actor, ApiError> {
     let job = store
         .job_by_token(token)?
         .ok_or_else(ApiError::unauthorized)?;
@@ -156,7 +187,7 @@ pub struct ProjectAccess {
 /// exist, that the actor cannot see, or (job tokens) outside the job's project are all
 /// `404 Project Not Found`, so that their existence does not leak.
 pub fn find_project(
-    store: &dyn Store,
+    store: &(impl Identities + ?Sized),
     actor: &Actor,
     raw_id: &str,
 ) -> Result<ProjectAccess, ApiError> {

@@ -190,6 +190,7 @@ impl From<StoreError> for ApiError {
             | StoreError::Fixture(_)
             | StoreError::Sqlite(_)
             | StoreError::Postgres(_)
+            | StoreError::NoConnection(_)
             | StoreError::PostgresUrl(_)
             | StoreError::Encoding(_)
             | StoreError::Database(_) => {

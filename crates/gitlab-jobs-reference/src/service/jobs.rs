@@ -12,6 +12,7 @@ use gitlab_jobs_server::{
 use crate::model::{Id, InputValues, Job, JobKind, JobVariable};
 use crate::rules;
 use crate::service::auth::{Ability, Actor, Credentials, Route};
+use crate::service::cache::Kept;
 use crate::service::error_bodies::ApiError;
 
 /// A job's log: served as `text/plain` with `Content-Disposition: infile; filename="<id>.log"`.
@@ -76,14 +77,24 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<types::Job, ApiError> {
-        let (_, details) = self.authorized_build(
-            credentials,
-            Route::of(GetJobRequest::SECURITY),
-            project,
-            Ability::ReadBuild,
-            job_id,
-        )?;
-        self.presenter().job(&details)
+        let reads = self.reads()?;
+        let route = Route::of(GetJobRequest::SECURITY);
+        let access = self.project_access_in(&reads, credentials, route, project)?;
+        access.authorize(Ability::ReadBuild, None)?;
+        let presenter = self.presenter();
+        if let Some(kept) = reads.presented_job(access.project.id, job_id, presenter.now) {
+            return Ok(kept.shown(&presenter));
+        }
+        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let job = presenter.job(&details)?;
+        let (unchanged, timing) = presenter.time_dependence(&details);
+        let kept = Kept {
+            entity: job.clone(),
+            unchanged,
+            counting: timing.map(|timing| (0, timing)).into_iter().collect(),
+        };
+        reads.keep_presented_job(access.project.id, job_id, kept);
+        Ok(job)
     }
 
     /// GET /projects/:id/jobs/:job_id/trace.

@@ -10,6 +10,7 @@ use gitlab_jobs_server::{
 
 use crate::model::{Id, JobDetails, JobKind, JobStatus};
 use crate::service::auth::{Ability, Credentials, Route};
+use crate::service::cache::{Kept, Reads, Unchanged};
 use crate::service::error_bodies::ApiError;
 use crate::service::present::Presenter;
 use crate::store::{JobFilter, Page, Pagination};
@@ -25,11 +26,9 @@ impl JobsService {
         scope: &[JobStatus],
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
-        let access = self.project_access(
-            credentials,
-            Route::of(ListProjectJobsRequest::SECURITY),
-            project,
-        )?;
+        let reads = self.reads()?;
+        let route = Route::of(ListProjectJobsRequest::SECURITY);
+        let access = self.project_access_in(&reads, credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let pagination = match pagination {
             Pagination::Offset { page, per_page, .. } => Pagination::Offset {
@@ -40,7 +39,7 @@ impl JobsService {
             keyset => keyset,
         };
         let filter = JobFilter::project_builds(access.project.id).with_statuses(scope.to_vec());
-        self.presented_page(&filter, &pagination, Presenter::job)
+        self.jobs_page(&reads, &filter, &pagination)
     }
 
     /// GET /projects/:id/pipelines/:pipeline_id/jobs (`lib/api/ci/pipelines.rb`,
@@ -58,27 +57,62 @@ impl JobsService {
         include_retried: bool,
         pagination: Pagination,
     ) -> Result<Page<types::Job>, ApiError> {
-        let access = self.project_access(
-            credentials,
-            Route::of(ListPipelineJobsRequest::SECURITY),
-            project,
-        )?;
+        let reads = self.reads()?;
+        let route = Route::of(ListPipelineJobsRequest::SECURITY);
+        let access = self.project_access_in(&reads, credentials, route, project)?;
         // `authorize!(:read_pipeline, user_project)`, then
         // `user_project.all_pipelines.find(params[:pipeline_id])`, then the finder.
         access.authorize(Ability::ReadPipeline, None)?;
-        self.store()
-            .pipeline(access.project.id, pipeline_id)?
-            .ok_or_else(ApiError::record_not_found)?;
         let pagination = counted(pagination);
-        if !access.can(Ability::ReadBuild, None) {
-            return Ok(Page::empty(&pagination));
-        }
         let filter = JobFilter {
             include_retried,
             ..JobFilter::pipeline(access.project.id, pipeline_id, JobKind::Build)
         }
         .with_statuses(scope.to_vec());
-        self.presented_page(&filter, &pagination, Presenter::job)
+        let readable = access.can(Ability::ReadBuild, None);
+        // A page kept for this version says the pipeline exists.
+        if readable {
+            let presenter = self.presenter();
+            if let Some(kept) = reads.presented_page(&filter, &pagination, presenter.now) {
+                return Ok(kept.shown(&presenter));
+            }
+        }
+        self.store()
+            .pipeline(access.project.id, pipeline_id)?
+            .ok_or_else(ApiError::record_not_found)?;
+        if !readable {
+            return Ok(Page::empty(&pagination));
+        }
+        self.jobs_page(&reads, &filter, &pagination)
+    }
+
+    /// A page of builds, presented; kept in the cache for the requests that follow.
+    fn jobs_page(
+        &self,
+        reads: &Reads<'_>,
+        filter: &JobFilter,
+        pagination: &Pagination,
+    ) -> Result<Page<types::Job>, ApiError> {
+        let presenter = self.presenter();
+        if let Some(kept) = reads.presented_page(filter, pagination, presenter.now) {
+            return Ok(kept.shown(&presenter));
+        }
+        let page = self.store().list_jobs(filter, pagination)?;
+        let mut unchanged = Unchanged::Always;
+        let mut counting = Vec::new();
+        for (index, details) in page.items.iter().enumerate() {
+            let (until, timing) = presenter.time_dependence(details);
+            unchanged = unchanged.and(until);
+            counting.extend(timing.map(|timing| (index, timing)));
+        }
+        let page = page.try_map(|details| presenter.job(&details))?;
+        let kept = Kept {
+            entity: page.clone(),
+            unchanged,
+            counting,
+        };
+        reads.keep_presented_page(filter, pagination, kept);
+        Ok(page)
     }
 
     /// GET /projects/:id/pipelines/:pipeline_id/bridges: `present_pipeline_trigger_jobs`

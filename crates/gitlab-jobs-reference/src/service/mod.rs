@@ -8,6 +8,7 @@
 
 mod artifacts;
 pub mod auth;
+pub mod cache;
 pub mod error_bodies;
 mod jobs;
 mod lists;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use self::auth::{Ability, Actor, Credentials, ProjectAccess, Route};
+use self::cache::{Cache, Reads};
 pub use self::error_bodies::ApiError;
 use self::present::Presenter;
 use crate::model::{Id, Job, JobDetails, JobKind, JobStatus};
@@ -31,9 +33,11 @@ pub use runner::RunnerJobAnswer;
 /// Where "now" comes from: the system clock, or a fixed time in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// The service of one server instance; clones share its store and its cache.
 #[derive(Clone)]
 pub struct JobsService {
     store: Arc<dyn Store>,
+    cache: Arc<Cache>,
     base_url: String,
     clock: Clock,
 }
@@ -47,6 +51,7 @@ impl JobsService {
     pub fn with_clock(store: Arc<dyn Store>, base_url: &str, clock: Clock) -> JobsService {
         JobsService {
             store,
+            cache: Arc::new(Cache::new()),
             base_url: base_url.trim_end_matches('/').to_owned(),
             clock,
         }
@@ -67,8 +72,13 @@ impl JobsService {
         }
     }
 
+    /// A request's reads, through the cache (`cache.rs`): begins with reading the data version.
+    fn reads(&self) -> Result<Reads<'_>, ApiError> {
+        Ok(self.cache.reads(self.store())?)
+    }
+
     fn authenticate(&self, credentials: &Credentials, route: Route) -> Result<Actor, ApiError> {
-        auth::authenticate(self.store(), credentials, route, self.now())
+        auth::authenticate(&self.reads()?, credentials, route, self.now())
     }
 
     /// Authenticates for `route` and finds the project the path names.
@@ -78,8 +88,19 @@ impl JobsService {
         route: Route,
         project: &str,
     ) -> Result<ProjectAccess, ApiError> {
-        let actor = self.authenticate(credentials, route)?;
-        auth::find_project(self.store(), &actor, project)
+        self.project_access_in(&self.reads()?, credentials, route, project)
+    }
+
+    /// [`JobsService::project_access`] with reads the caller goes on with.
+    fn project_access_in(
+        &self,
+        reads: &Reads<'_>,
+        credentials: &Credentials,
+        route: Route,
+        project: &str,
+    ) -> Result<ProjectAccess, ApiError> {
+        let actor = auth::authenticate(reads, credentials, route, self.now())?;
+        auth::find_project(reads, &actor, project)
     }
 
     /// `find_build!` (`kind` = build) or `find_job!` (`None`: builds and bridges):
@@ -91,7 +112,7 @@ impl JobsService {
         kind: Option<JobKind>,
     ) -> Result<JobDetails, ApiError> {
         self.store()
-            .job(access.project.id, job_id)?
+            .job_of(&access.project, job_id)?
             .filter(|details| kind.is_none_or(|kind| details.job.kind == kind))
             .ok_or_else(ApiError::record_not_found)
     }

@@ -5,6 +5,18 @@
 //!
 //! A new use case is one function in `use_cases.rs`, a method of [`Store`] here, and the
 //! statements it needs added to [`Queries`] (one implementation per backend).
+//!
+//! # The data version: the hook every write goes through
+//!
+//! Every change runs through [`Backend::write`] (and imports through [`Store::import`]),
+//! which bumps the database's data version ([`Queries::bump_data_version`]) in the change's
+//! own transaction. Whatever reads [`Store::data_version`] and finds the number it saw before
+//! knows that nothing was written in between, by this instance or by any other on the same
+//! database: the service's cache (`crate::service::cache`) keys everything it keeps (tokens,
+//! users, projects with their members, presented jobs) on that number. A new write (a new
+//! use case, a new column) is covered by being a `self.write(...)` like the others; nothing
+//! else needs to know the cache exists. Rows changed behind the server's back (by hand in
+//! SQL) are not seen until the next write through a server bumps the version.
 
 use std::cell::RefCell;
 
@@ -43,13 +55,33 @@ pub(crate) trait Backend: Send + Sync {
         self.read(query)
     }
 
+    /// The data version ([`Queries::data_version`], one statement), which the service reads
+    /// at the start of every request: a backend may read it the cheapest way it has.
+    fn read_data_version(&self) -> Result<i64, StoreError> {
+        self.read_one(|tx| tx.data_version())
+    }
+
     /// Runs `change` in a write transaction, committed when it succeeds and rolled back when
     /// it fails. A backend may run it again after a failure that rolled back everything (a
-    /// deadlock, say), hence `FnMut`.
-    fn write<T: Send>(
+    /// deadlock, say), hence `FnMut`. Leaves the data version alone: only for what is not a
+    /// change of the data (migrations); changes go through [`Backend::write`].
+    fn write_transaction<T: Send>(
         &self,
         change: impl FnMut(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError>;
+
+    /// Runs `change` as [`Backend::write_transaction`] does and bumps the data version in the
+    /// same transaction (see the module docs): every change of the data comes through here.
+    fn write<T: Send>(
+        &self,
+        mut change: impl FnMut(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        self.write_transaction(|tx| {
+            let value = change(tx)?;
+            tx.bump_data_version()?;
+            Ok(value)
+        })
+    }
 
     /// See [`Store::lock_for_loading`].
     fn loading_lock(&self) -> Result<LoadingLock, StoreError> {
@@ -132,6 +164,9 @@ pub(crate) trait Queries: BatchRead {
 
     fn has_projects(&mut self) -> Result<bool, StoreError>;
 
+    /// The data version: a number every change bumps (see the module docs).
+    fn data_version(&mut self) -> Result<i64, StoreError>;
+
     /// Whether a row of `users`, `projects` or `jobs` has this id (fixture validation).
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError>;
 
@@ -172,6 +207,15 @@ pub(crate) trait Queries: BatchRead {
     fn delete_pipeline(&mut self, pipeline_id: Id) -> Result<(), StoreError>;
 
     // --- writes -----------------------------------------------------------------------------
+
+    /// Bumps the data version; [`Backend::write`] does it for every change.
+    fn bump_data_version(&mut self) -> Result<(), StoreError>;
+
+    /// Marks a personal access token revoked; `false` when there is no such token.
+    fn revoke_personal_access_token(&mut self, token: &str) -> Result<bool, StoreError>;
+
+    /// Removes a user's membership of a project; `false` when there was none.
+    fn delete_member(&mut self, project_id: Id, user_id: Id) -> Result<bool, StoreError>;
 
     /// Makes the job (if it is in the project) and its pipeline the transaction's to change,
     /// before the use case reads them: PostgreSQL locks their rows, SQLite's `BEGIN IMMEDIATE`
@@ -266,6 +310,10 @@ impl<B: Backend> Store for B {
         self.read_one(|tx| tx.user(id))
     }
 
+    fn data_version(&self) -> Result<i64, StoreError> {
+        self.read_data_version()
+    }
+
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
         self.read_one(|tx| tx.project(key))
     }
@@ -287,6 +335,10 @@ impl<B: Backend> Store for B {
 
     fn job(&self, project_id: Id, job_id: Id) -> Result<Option<JobDetails>, StoreError> {
         self.read(|tx| hydrate::job_details(tx, project_id, job_id))
+    }
+
+    fn job_of(&self, project: &Project, job_id: Id) -> Result<Option<JobDetails>, StoreError> {
+        self.read(|tx| hydrate::job_details_of(tx, project, job_id))
     }
 
     fn list_jobs(
@@ -451,6 +503,22 @@ impl<B: Backend> Store for B {
         self.write(|tx| runner_use_cases::prune_pipelines(tx, project_id, source, keep))
     }
 
+    fn revoke_personal_access_token(&self, token: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.revoke_personal_access_token(token)?
+                .then_some(())
+                .ok_or(StoreError::NotFound("personal access token"))
+        })
+    }
+
+    fn remove_member(&self, project_id: Id, user_id: Id) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.delete_member(project_id, user_id)?
+                .then_some(())
+                .ok_or(StoreError::NotFound("member"))
+        })
+    }
+
     fn lock_for_loading(&self) -> Result<LoadingLock, StoreError> {
         self.loading_lock()
     }
@@ -471,10 +539,14 @@ impl<B: Backend> Store for B {
         })
     }
 
+    /// The import is one transaction of its own (`Backend::import_records`); the data
+    /// version is bumped once it is committed.
     fn import(
         &self,
         records: &mut dyn Iterator<Item = Record>,
     ) -> Result<ImportSummary, StoreError> {
-        self.import_records(records)
+        let summary = self.import_records(records)?;
+        self.write(|_| Ok(()))?;
+        Ok(summary)
     }
 }

@@ -34,6 +34,10 @@ pub enum StoreError {
     /// PostgreSQL (or the connection to it) failed; the driver's error is the source.
     #[error("database error: {}", postgres_message(.0))]
     Postgres(#[from] ::postgres::Error),
+    /// No connection came free in the pool's checkout timeout, or none could be opened (the
+    /// last failure is in the message).
+    #[error("database error: no connection: {0}")]
+    NoConnection(#[from] r2d2::Error),
     /// A PostgreSQL URL (or connection string) the driver cannot read; its error is the source.
     #[error("database error: bad PostgreSQL URL: {0}")]
     PostgresUrl(#[source] ::postgres::Error),

@@ -94,6 +94,19 @@ pub(crate) fn details_of(batch: &mut impl BatchRead, job: Job) -> Result<JobDeta
         .ok_or(StoreError::NotFound("job"))
 }
 
+/// The details of a job of `project`, which the caller has read already (it is not read
+/// again), or `None`.
+pub(crate) fn job_details_of(
+    batch: &mut impl BatchRead,
+    project: &Project,
+    job_id: Id,
+) -> Result<Option<JobDetails>, StoreError> {
+    match job_in_project(batch, project.id, job_id)? {
+        Some(job) => Ok(details_knowing(batch, vec![job], Some(project))?.pop()),
+        None => Ok(None),
+    }
+}
+
 /// The details of a job of this project, or `None`.
 pub(crate) fn job_details(
     batch: &mut impl BatchRead,
@@ -120,6 +133,15 @@ pub(crate) fn details(
     batch: &mut impl BatchRead,
     jobs: Vec<Job>,
 ) -> Result<Vec<JobDetails>, StoreError> {
+    details_knowing(batch, jobs, None)
+}
+
+/// [`details`], with a project the caller has read already.
+fn details_knowing(
+    batch: &mut impl BatchRead,
+    jobs: Vec<Job>,
+    known: Option<&Project>,
+) -> Result<Vec<JobDetails>, StoreError> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
@@ -144,11 +166,16 @@ pub(crate) fn details(
                 .map(|pipeline| pipeline.project_id),
         ),
     );
-    let projects: HashMap<Id, Project> =
-        fetch(batch, project_ids, |batch, ids| batch.projects(ids))?
-            .into_iter()
-            .map(|project| (project.id, project))
-            .collect();
+    let mut projects: HashMap<Id, Project> = known
+        .map(|project| (project.id, project.clone()))
+        .into_iter()
+        .collect();
+    let unknown = project_ids
+        .into_iter()
+        .filter(|id| !projects.contains_key(id))
+        .collect();
+    let read = fetch(batch, unknown, |batch, ids| batch.projects(ids))?;
+    projects.extend(read.into_iter().map(|project| (project.id, project)));
     let users: HashMap<Id, User> = bodies(
         batch,
         BodyTable::Users,

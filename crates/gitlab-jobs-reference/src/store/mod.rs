@@ -106,7 +106,7 @@ impl<'a> ProjectKey<'a> {
 }
 
 /// Which jobs a list shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JobFilter {
     pub project_id: Id,
     /// Only the jobs of this pipeline.
@@ -190,6 +190,11 @@ pub trait Store: Send + Sync {
 
     fn user(&self, id: Id) -> Result<Option<User>, StoreError>;
 
+    /// The data version: a number that every change of the data bumps, in the change's own
+    /// transaction, whichever instance on the database made it. Caches key on it
+    /// (`store::backend` says how every write bumps it).
+    fn data_version(&self) -> Result<i64, StoreError>;
+
     /// A project with its members.
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError>;
 
@@ -205,6 +210,10 @@ pub trait Store: Send + Sync {
 
     /// A job of either kind in a project, with everything its entity shows.
     fn job(&self, project_id: Id, job_id: Id) -> Result<Option<JobDetails>, StoreError>;
+
+    /// [`Store::job`] in a project the caller has read already (authorizing the request): the
+    /// project is not read again.
+    fn job_of(&self, project: &Project, job_id: Id) -> Result<Option<JobDetails>, StoreError>;
 
     /// Jobs ordered by `id DESC`, one page of them.
     fn list_jobs(
@@ -373,6 +382,14 @@ pub trait Store: Send + Sync {
         source: &str,
         keep: usize,
     ) -> Result<usize, StoreError>;
+
+    /// Revokes a personal access token (GitLab's `PersonalAccessTokens::RevokeService`): from
+    /// now on it is answered `invalid_token`. `StoreError::NotFound` for an unknown token.
+    fn revoke_personal_access_token(&self, token: &str) -> Result<(), StoreError>;
+
+    /// Removes a user from a project's members (`Members::DestroyService`): from now on the
+    /// user has no access level there. `StoreError::NotFound` when the user is no member.
+    fn remove_member(&self, project_id: Id, user_id: Id) -> Result<(), StoreError>;
 
     // --- loading ----------------------------------------------------------------------------
 

@@ -255,7 +255,47 @@ fn concurrent_cancel_play_erase_lose_no_update(backend: &Backend) {
     }
 }
 
+/// Each instance's service keeps tokens, projects and presented jobs in memory: a change made
+/// through the other instance is seen by the next request all the same.
+fn a_change_on_one_instance_reaches_the_others_cache_at_once(backend: &Backend) {
+    use crate::service::auth::Credentials;
+    use crate::service::{ApiError, JobsService};
+
+    let (_database, [first, second]) = two_instances(backend);
+    let service = JobsService::with_clock(first, "http://gitlab.test/", Arc::new(now));
+    let get = |token: &str, job_id: Id| {
+        let credentials = Credentials::PrivateToken(token.to_owned());
+        service
+            .get_job(&credentials, "acme/app", job_id)
+            .map(|job| serde_json::to_value(job).expect("serialises"))
+    };
+    for _ in 0..2 {
+        assert!(get("maintainer-token", 100).is_ok());
+        assert!(get("reporter-token", 100).is_ok());
+    }
+    assert_eq!(
+        get("maintainer-token", 100).expect("found")["erased_at"],
+        serde_json::Value::Null
+    );
+
+    second.erase_job(1, 100, 2, now()).expect("erases");
+    let erased = get("maintainer-token", 100).expect("found");
+    assert_eq!(erased["erased_at"], "2024-01-02T00:00:00Z");
+
+    second
+        .revoke_personal_access_token("maintainer-token")
+        .expect("revokes");
+    assert_eq!(get("maintainer-token", 100), Err(ApiError::token_revoked()));
+
+    second.remove_member(1, 4).expect("removes");
+    assert_eq!(
+        get("reporter-token", 100),
+        Err(ApiError::project_not_found())
+    );
+}
+
 store_suite! {
+    a_change_on_one_instance_reaches_the_others_cache_at_once,
     fifty_retries_spread_over_two_instances_create_one_job,
     ids_stay_unique_and_pages_consistent_across_instances,
     concurrent_cancel_play_erase_lose_no_update,

@@ -12,7 +12,7 @@ use super::StoreError;
 use crate::model::Id;
 
 /// How a list request wants its page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Pagination {
     /// `page`/`per_page`. `count` asks for `X-Total` (the project jobs list never counts:
     /// `without_count: true` in `lib/api/ci/jobs.rb`).
@@ -126,7 +126,7 @@ impl Pagination {
 
 /// A keyset cursor. Opaque to clients; like GitLab's (`Gitlab::Pagination::Keyset`) it is the
 /// URL-safe Base64 of a small JSON object holding the last id seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cursor {
     encoded: String,
     last_id: Id,

@@ -116,6 +116,24 @@ fn jobs_of_other_projects_are_not_found(backend: &Backend) {
     assert!(store.job(1, 999_999).expect("reads").is_none());
 }
 
+/// `job_of` takes the project the caller read and answers what `job` does: builds with and
+/// without artifacts, a running one, and a bridge with its downstream pipeline.
+fn a_job_in_a_known_project_is_the_job(backend: &Backend) {
+    let store = backend.small_store();
+    let project = store
+        .project(ProjectKey::Id(1))
+        .expect("reads")
+        .expect("exists");
+    for job_id in [100, 103, 110, 140] {
+        assert_eq!(
+            store.job_of(&project, job_id).expect("reads"),
+            store.job(1, job_id).expect("reads"),
+            "job {job_id}"
+        );
+    }
+    assert!(store.job_of(&project, 200).expect("reads").is_none());
+}
+
 fn projects_are_found_by_id_or_full_path(backend: &Backend) {
     let store = backend.small_store();
     let by_path = store
@@ -767,6 +785,7 @@ store_suite! {
     a_new_database_is_empty_until_loaded,
     loaded_jobs_have_their_relations,
     jobs_of_other_projects_are_not_found,
+    a_job_in_a_known_project_is_the_job,
     projects_are_found_by_id_or_full_path,
     projects_keep_who_may_set_variables,
     tokens_resolve_to_their_user_and_job,

@@ -16,7 +16,9 @@ use crate::model::{
     AgentAuthorization, ArtifactFormat, Commit, Id, Job, JobDetails, JobKind, JobStatus, Pipeline,
     Project, Runner, RunnerManager, User, format_time,
 };
+use crate::rules::timing::Timing;
 use crate::rules::{self, artifacts};
+use crate::service::cache::Unchanged;
 use crate::service::error_bodies::ApiError;
 
 mod runner;
@@ -228,6 +230,27 @@ impl Presenter {
         job.preset.web_url.clone().unwrap_or_else(|| {
             urls::job_web_url(&self.base_url, &project.path_with_namespace, job.id)
         })
+    }
+
+    /// How what [`Presenter::job`] shows for `details` depends on the time, so that the entity
+    /// can be kept (`crate::service::cache`): it stays the same until its artifacts expire,
+    /// except for the durations of a job that runs or waits, which [`Presenter::refresh`]
+    /// brings up to another `now`.
+    pub fn time_dependence(&self, details: &JobDetails) -> (Unchanged, Option<Timing>) {
+        let unchanged = match details.job.artifacts_expire_at {
+            Some(expire_at) if !artifacts::expired(&details.job, self.now) => {
+                Unchanged::Until(expire_at)
+            }
+            _ => Unchanged::Always,
+        };
+        let timing = Timing::of(&details.job);
+        (unchanged, timing.counts_with_time().then_some(timing))
+    }
+
+    /// A job entity presented at another time, with its durations as of `self.now`.
+    pub fn refresh(&self, job: &mut types::Job, timing: &Timing) {
+        job.duration = finite(timing.duration(self.now));
+        job.queued_duration = finite(timing.queued_duration(self.now));
     }
 
     /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags. Retry presents a bridge

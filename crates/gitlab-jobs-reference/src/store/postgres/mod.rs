@@ -55,7 +55,7 @@ impl PostgresStore {
         let store = PostgresStore {
             pool: off_runtime(|| pool::open(config, max_connections))?,
         };
-        store.write(schema::migrate)?;
+        store.write_transaction(schema::migrate)?;
         Ok(store)
     }
 
@@ -129,7 +129,7 @@ impl Backend for PostgresStore {
 
     /// Run again (up to `ATTEMPTS` times) when it failed on a deadlock or a serialization
     /// failure, which rolled back everything it did.
-    fn write<T: Send>(
+    fn write_transaction<T: Send>(
         &self,
         change: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {

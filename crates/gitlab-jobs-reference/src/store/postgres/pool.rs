@@ -1,6 +1,6 @@
 //! PostgreSQL connections for the store's pool (`store/pool.rs`), each with its cache of
-//! prepared statements; one the server closed is dropped, so a restarted database costs one
-//! failed request rather than a dead pool.
+//! prepared statements; one the server closed is dropped when it comes back, so a restarted
+//! database costs one failed request rather than a dead pool.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use ::postgres::{Client, Config, NoTls, Statement};
 
 use super::blocking::off_runtime;
 use crate::store::StoreError;
-use crate::store::pool::Connect;
+use crate::store::pool::Manager;
 
 /// How long connecting may take before the store gives up (a wrong port fails at once; a
 /// blackholed address would otherwise hang the request).
@@ -25,6 +25,7 @@ pub struct Connection {
 }
 
 /// The server the pool connects to.
+#[derive(Clone)]
 pub struct Server {
     config: Config,
 }
@@ -40,8 +41,9 @@ pub fn open(mut config: Config, max_size: usize) -> Result<Pool, StoreError> {
     Pool::open(Server { config }, max_size)
 }
 
-impl Connect for Server {
+impl r2d2::ManageConnection for Server {
     type Connection = Connection;
+    type Error = StoreError;
 
     fn connect(&self) -> Result<Connection, StoreError> {
         // No TLS: the reference server talks to a database on loopback or a private network.
@@ -52,12 +54,23 @@ impl Connect for Server {
         })
     }
 
-    fn is_broken(connection: &Connection) -> bool {
-        connection.client.is_closed()
+    fn is_valid(&self, connection: &mut Connection) -> Result<(), StoreError> {
+        Ok(connection.client.is_valid(CONNECT_TIMEOUT)?)
     }
 
+    fn has_broken(&self, connection: &mut Connection) -> bool {
+        connection.client.is_closed()
+    }
+}
+
+impl Manager for Server {
+    /// Not each time: a round trip of its own would double those of a request answered from
+    /// the service's cache (one statement). A connection the server closed fails its next
+    /// statement, which marks it closed, and `has_broken` drops it when it comes back.
+    const TEST_ON_CHECK_OUT: bool = false;
+
     /// Closing a connection blocks (see `blocking.rs`): a server may drop its store in a task.
-    fn close(connections: Vec<Connection>) {
-        off_runtime(move || drop(connections));
+    fn close(pool: r2d2::Pool<Server>) {
+        off_runtime(move || drop(pool));
     }
 }

@@ -91,6 +91,12 @@ impl Queries for Tx<'_> {
             .try_get(0)?)
     }
 
+    fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .query_one("SELECT version FROM data_version", &[])?
+            .try_get(0)?)
+    }
+
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError> {
         let sql = format!("SELECT 1 FROM {} WHERE id = $1", table.name());
         Ok(self.query_opt(&sql, &[&id])?.is_some())
@@ -167,6 +173,25 @@ impl Queries for Tx<'_> {
 
     fn delete_trace(&mut self, job_id: Id) -> Result<(), StoreError> {
         write::delete_trace(self, job_id)
+    }
+
+    fn bump_data_version(&mut self) -> Result<(), StoreError> {
+        self.execute("UPDATE data_version SET version = version + 1", &[])?;
+        Ok(())
+    }
+
+    fn revoke_personal_access_token(&mut self, token: &str) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE personal_access_tokens SET revoked = true WHERE token = $1",
+            &[&token],
+        )? > 0)
+    }
+
+    fn delete_member(&mut self, project_id: Id, user_id: Id) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "DELETE FROM project_members WHERE project_id = $1 AND user_id = $2",
+            &[&project_id, &user_id],
+        )? > 0)
     }
 
     fn lock_for_import(&mut self) -> Result<(), StoreError> {

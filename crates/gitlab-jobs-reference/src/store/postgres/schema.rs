@@ -147,7 +147,14 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE jobs ADD COLUMN input_specs json, ADD COLUMN input_values json;
     "#,
-    // 4: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
+    // 4: the data version every change bumps (`store::backend`), which caches key on.
+    // Written to run again harmlessly (a branch may have numbered it differently).
+    r#"
+    CREATE TABLE IF NOT EXISTS data_version (version bigint NOT NULL);
+    INSERT INTO data_version (version)
+        SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM data_version);
+    "#,
+    // 5: the runner side of jobs (POST /jobs/request, PUT /jobs/:id, PATCH /jobs/:id/trace).
     r#"
     ALTER TABLE runners ADD COLUMN token text;        -- runner authentication token
     ALTER TABLE runners ADD COLUMN runner_type text;  -- NULL: known from a job only

@@ -94,7 +94,14 @@ impl Backend for SqliteStore {
         })
     }
 
-    fn write<T: Send>(
+    /// In autocommit mode: one statement is a transaction of its own in SQLite, and the
+    /// `BEGIN` and `COMMIT` of a read transaction (parsed each time) cost more than it.
+    fn read_data_version(&self) -> Result<i64, StoreError> {
+        let connection = self.pool.get()?;
+        Batch(&connection).data_version()
+    }
+
+    fn write_transaction<T: Send>(
         &self,
         mut change: impl FnMut(&mut Batch<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {

@@ -9,7 +9,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::store::StoreError;
-use crate::store::pool::Connect;
+use crate::store::pool::Manager;
 
 /// How long a writer waits for another writer's lock before giving up (`SQLITE_BUSY`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -40,22 +40,37 @@ impl Location {
 
 pub type Pool = crate::store::pool::Pool<Location>;
 
-/// Opens the first connection at once, so that a bad path fails here and an in-memory
-/// database exists for the pool's whole life: in its single connection, which callers take
-/// turns on.
+/// Opens the first connection at once, so that a bad path fails here. An in-memory database
+/// lives in the pool's single connection, which callers take turns on and which is never
+/// closed while the pool lives.
 pub fn open(location: Location, max_size: usize) -> Result<Pool, StoreError> {
-    let max_size = match location {
-        Location::Memory => 1,
-        Location::File(_) => max_size,
-    };
     Pool::open(location, max_size)
 }
 
-impl Connect for Location {
+impl r2d2::ManageConnection for Location {
     type Connection = Connection;
+    type Error = StoreError;
 
     fn connect(&self) -> Result<Connection, StoreError> {
         connect(self)
+    }
+
+    fn is_valid(&self, connection: &mut Connection) -> Result<(), StoreError> {
+        Ok(connection.execute_batch("SELECT 1")?)
+    }
+
+    /// A SQLite connection is a file handle in this process: nothing closes it behind our back.
+    fn has_broken(&self, _connection: &mut Connection) -> bool {
+        false
+    }
+}
+
+impl Manager for Location {
+    /// Nothing to find out: see `has_broken`.
+    const TEST_ON_CHECK_OUT: bool = false;
+
+    fn keeps_connections(&self) -> bool {
+        *self == Location::Memory
     }
 }
 
@@ -128,6 +143,29 @@ mod tests {
                 .expect("reads");
             assert_eq!(x, 1);
         }
+        assert_eq!(pool.open_connections(), 1);
+    }
+
+    #[test]
+    fn memory_pool_callers_take_turns_on_its_connection() {
+        let pool = std::sync::Arc::new(open(Location::Memory, 8).expect("opens"));
+        let held = pool.get().expect("gets");
+        held.execute_batch("CREATE TABLE t (x INTEGER)")
+            .expect("creates");
+        let waiter = {
+            let pool = std::sync::Arc::clone(&pool);
+            std::thread::spawn(move || {
+                let connection = pool.get().expect("gets once it is free");
+                connection
+                    .query_row("SELECT count(*) FROM t", [], |row| row.get::<_, i64>(0))
+                    .expect("the same database")
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        held.execute("INSERT INTO t VALUES (1)", [])
+            .expect("inserts");
+        drop(held);
+        assert_eq!(waiter.join().expect("finishes"), 1);
         assert_eq!(pool.open_connections(), 1);
     }
 }

@@ -94,6 +94,13 @@ impl Queries for Batch<'_> {
             })?)
     }
 
+    fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT version FROM data_version")?
+            .query_row([], |row| row.get(0))?)
+    }
+
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError> {
         let sql = format!("SELECT 1 FROM {} WHERE id = ?1", table.name());
         Ok(self
@@ -176,6 +183,29 @@ impl Queries for Batch<'_> {
 
     fn delete_trace(&mut self, job_id: Id) -> Result<(), StoreError> {
         write::delete_trace(self.0, job_id)
+    }
+
+    fn bump_data_version(&mut self) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("UPDATE data_version SET version = version + 1")?
+            .execute([])?;
+        Ok(())
+    }
+
+    fn revoke_personal_access_token(&mut self, token: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .0
+            .prepare_cached("UPDATE personal_access_tokens SET revoked = 1 WHERE token = ?1")?
+            .execute([token])?
+            > 0)
+    }
+
+    fn delete_member(&mut self, project_id: Id, user_id: Id) -> Result<bool, StoreError> {
+        Ok(self
+            .0
+            .prepare_cached("DELETE FROM project_members WHERE project_id = ?1 AND user_id = ?2")?
+            .execute([project_id, user_id])?
+            > 0)
     }
 
     /// The immediate transaction holds the database's write lock already.

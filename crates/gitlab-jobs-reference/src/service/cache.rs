@@ -1,0 +1,322 @@
+//! What the service keeps in memory between requests: the identities every request reads
+//! (personal access tokens, job tokens, users, projects with their members) and presented
+//! entities, all valid for one data version of the store ([`Store::data_version`]).
+//!
+//! A request starts by reading the data version ([`Cache::reads`]: one statement, the only
+//! one a request answered from the cache sends to the database). When it is the version the
+//! cache holds, every kept answer is still true: every change, by this instance or another
+//! on the same database, bumps the version in its own transaction (the hook is
+//! `Backend::write` in `store/backend.rs`, which every use case goes through). When the
+//! version moved, the cache is emptied and fills again. So a revoked token or a removed
+//! member stops working with the first request after the change, on every instance.
+//!
+//! What is kept was read after the version was: it is never older than the version it is kept
+//! under. A request that saw an older version than the cache's neither reads from the cache
+//! nor fills it.
+//!
+//! A presented entity also depends on the time: it is kept until its artifacts expire
+//! ([`Unchanged`]), and the durations of a job that runs or waits, which count with the time,
+//! are brought up to each request's `now` when it is taken out ([`Kept`]).
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use gitlab_jobs_types as types;
+
+use crate::model::{Id, Job, Project, User};
+use crate::rules::timing::Timing;
+use crate::service::auth::Identities;
+use crate::service::present::Presenter;
+use crate::store::{
+    JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Store, StoreError,
+};
+
+/// Entries one map holds at most; when full it starts again empty. Unknown tokens are kept
+/// too (as `None`), so that a client trying tokens cannot grow the cache without bound.
+const MAX_ENTRIES: usize = 10_000;
+
+/// Pages the cache holds at most: a page of 100 jobs is a few hundred KiB, and a client
+/// walking every page of a large project must not keep them all.
+const MAX_PAGES: usize = 100;
+
+/// Until when a presented entity stays what it is while its data does not change (apart
+/// from the durations that count, see [`Kept`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchanged {
+    /// Until the data changes.
+    Always,
+    /// Up to and including this instant (artifacts that expire then).
+    Until(DateTime<Utc>),
+}
+
+impl Unchanged {
+    /// Until when two entities shown together (a page) stay the same.
+    pub fn and(self, other: Unchanged) -> Unchanged {
+        match (self, other) {
+            (Unchanged::Always, other) | (other, Unchanged::Always) => other,
+            (Unchanged::Until(a), Unchanged::Until(b)) => Unchanged::Until(a.min(b)),
+        }
+    }
+
+    fn holds_at(self, now: DateTime<Utc>) -> bool {
+        match self {
+            Unchanged::Always => true,
+            Unchanged::Until(until) => now <= until,
+        }
+    }
+}
+
+/// A presented entity (a job, or a page of jobs) as the cache keeps it.
+#[derive(Clone)]
+pub struct Kept<T> {
+    pub entity: T,
+    pub unchanged: Unchanged,
+    /// The timings of the jobs whose durations count with the time, by position: 0 for a
+    /// single job, the index of the item in a page.
+    pub counting: Vec<(usize, Timing)>,
+}
+
+impl Kept<types::Job> {
+    /// The job as `presenter` shows it now.
+    pub fn shown(mut self, presenter: &Presenter) -> types::Job {
+        for (_, timing) in &self.counting {
+            presenter.refresh(&mut self.entity, timing);
+        }
+        self.entity
+    }
+}
+
+impl Kept<Page<types::Job>> {
+    /// The page as `presenter` shows it now.
+    pub fn shown(mut self, presenter: &Presenter) -> Page<types::Job> {
+        for (index, timing) in &self.counting {
+            if let Some(job) = self.entity.items.get_mut(*index) {
+                presenter.refresh(job, timing);
+            }
+        }
+        self.entity
+    }
+}
+
+#[derive(Default)]
+struct Entries {
+    version: i64,
+    personal_access_tokens: HashMap<String, Option<PersonalAccessToken>>,
+    job_tokens: HashMap<String, Option<Job>>,
+    users: HashMap<Id, Option<User>>,
+    projects_by_id: HashMap<Id, Option<Project>>,
+    projects_by_path: HashMap<String, Option<Project>>,
+    /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
+    jobs: HashMap<(Id, Id), Kept<types::Job>>,
+    /// Pages of the jobs lists (project and pipeline jobs), by what the list shows.
+    pages: HashMap<(JobFilter, Pagination), Kept<Page<types::Job>>>,
+}
+
+impl Entries {
+    /// Empty, for data version `version`.
+    fn at(version: i64) -> Entries {
+        Entries {
+            version,
+            ..Entries::default()
+        }
+    }
+}
+
+/// The cache of one service (one server instance).
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<Entries>,
+}
+
+impl Cache {
+    pub fn new() -> Cache {
+        Cache::default()
+    }
+
+    /// Reads the store's data version and returns what a request reads through: the cache
+    /// where it holds for that version, else the store.
+    pub fn reads<'a>(&'a self, store: &'a dyn Store) -> Result<Reads<'a>, StoreError> {
+        let version = store.data_version()?;
+        let mut entries = self.lock();
+        if version > entries.version {
+            *entries = Entries::at(version);
+        }
+        Ok(Reads {
+            store,
+            cache: self,
+            version,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        // Every change under the lock is a whole insertion or replacement: a panic elsewhere
+        // cannot leave the maps half changed.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One request's reads: at the data version read when it began.
+pub struct Reads<'a> {
+    store: &'a dyn Store,
+    cache: &'a Cache,
+    version: i64,
+}
+
+impl<'a> Reads<'a> {
+    pub fn store(&self) -> &'a dyn Store {
+        self.store
+    }
+
+    /// The cache's entries when they are of this request's version.
+    fn entries(&self) -> Option<MutexGuard<'a, Entries>> {
+        let entries = self.cache.lock();
+        (entries.version == self.version).then_some(entries)
+    }
+
+    /// The kept answer in `map` for `key`, else `load`'s, kept for the next requests.
+    fn through<K, Q, V>(
+        &self,
+        map: fn(&mut Entries) -> &mut HashMap<K, V>,
+        key: &Q,
+        load: impl FnOnce() -> Result<V, StoreError>,
+    ) -> Result<V, StoreError>
+    where
+        K: Borrow<Q> + Hash + Eq,
+        Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
+        V: Clone,
+    {
+        if let Some(value) = self
+            .entries()
+            .and_then(|mut entries| map(&mut entries).get(key).cloned())
+        {
+            return Ok(value);
+        }
+        let value = load()?;
+        if let Some(mut entries) = self.entries() {
+            keep(
+                map(&mut entries),
+                MAX_ENTRIES,
+                key.to_owned(),
+                value.clone(),
+            );
+        }
+        Ok(value)
+    }
+
+    /// A presented entity kept in `map` under `key`, if it holds at `now`.
+    fn presented<K: Hash + Eq, T: Clone>(
+        &self,
+        map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
+        key: &K,
+        now: DateTime<Utc>,
+    ) -> Option<Kept<T>> {
+        let mut entries = self.entries()?;
+        map(&mut entries)
+            .get(key)
+            .filter(|kept| kept.unchanged.holds_at(now))
+            .cloned()
+    }
+
+    fn keep_presented<K: Hash + Eq, T>(
+        &self,
+        map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
+        most: usize,
+        key: K,
+        kept: Kept<T>,
+    ) {
+        if let Some(mut entries) = self.entries() {
+            keep(map(&mut entries), most, key, kept);
+        }
+    }
+
+    /// The `GET /projects/:id/jobs/:job_id` answer kept for this job, if it holds at `now`.
+    pub fn presented_job(
+        &self,
+        project_id: Id,
+        job_id: Id,
+        now: DateTime<Utc>,
+    ) -> Option<Kept<types::Job>> {
+        self.presented(|entries| &mut entries.jobs, &(project_id, job_id), now)
+    }
+
+    /// Keeps a `GET /projects/:id/jobs/:job_id` answer.
+    pub fn keep_presented_job(&self, project_id: Id, job_id: Id, kept: Kept<types::Job>) {
+        let key = (project_id, job_id);
+        self.keep_presented(|entries| &mut entries.jobs, MAX_ENTRIES, key, kept);
+    }
+
+    /// The page of a jobs list kept for this filter and pagination, if it holds at `now`.
+    pub fn presented_page(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+        now: DateTime<Utc>,
+    ) -> Option<Kept<Page<types::Job>>> {
+        // The key is cloned for the look-up: a page costs far more than its key.
+        let key = (filter.clone(), pagination.clone());
+        self.presented(|entries| &mut entries.pages, &key, now)
+    }
+
+    /// Keeps a page of a jobs list.
+    pub fn keep_presented_page(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+        kept: Kept<Page<types::Job>>,
+    ) {
+        let key = (filter.clone(), pagination.clone());
+        self.keep_presented(|entries| &mut entries.pages, MAX_PAGES, key, kept);
+    }
+}
+
+/// Inserts into a map of at most `most` entries, emptied when full (cheaper than tracking
+/// which entry is the oldest, and the data version empties it more often anyway).
+fn keep<K: Hash + Eq, V>(map: &mut HashMap<K, V>, most: usize, key: K, value: V) {
+    if map.len() >= most && !map.contains_key(&key) {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+impl Identities for Reads<'_> {
+    fn personal_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<PersonalAccessToken>, StoreError> {
+        self.through(
+            |entries| &mut entries.personal_access_tokens,
+            token,
+            || self.store.personal_access_token(token),
+        )
+    }
+
+    fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError> {
+        self.through(
+            |entries| &mut entries.job_tokens,
+            token,
+            || self.store.job_by_token(token),
+        )
+    }
+
+    fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
+        self.through(|entries| &mut entries.users, &id, || self.store.user(id))
+    }
+
+    fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
+        let load = || self.store.project(key);
+        match key {
+            ProjectKey::Id(id) => self.through(|entries| &mut entries.projects_by_id, &id, load),
+            ProjectKey::Path(path) => {
+                self.through(|entries| &mut entries.projects_by_path, path, load)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
