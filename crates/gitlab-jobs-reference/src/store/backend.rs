@@ -446,6 +446,9 @@ impl<B: Backend> Store for B {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<JobRequest, StoreError> {
+        if let Some(answer) = self.read(|tx| runner_use_cases::answer_without_change(tx, token))? {
+            return Ok(answer);
+        }
         self.write(|tx| runner_use_cases::request_job(tx, token, now))
     }
 

@@ -123,6 +123,24 @@ fn paused_runners_and_runners_without_a_match_get_no_job(backend: &Backend) {
     assert_eq!(status(&*store, 960), JobStatus::Pending);
 }
 
+fn idle_polls_leave_the_data_version_alone(backend: &Backend) {
+    let store = runner_store(backend);
+    let before = store.data_version().expect("reads");
+    for token in [PAUSED, GPU, PROJECT_2, "glrt-nobody"] {
+        store.request_runner_job(token, now()).expect("asks");
+    }
+    assert_eq!(
+        store.data_version().expect("reads"),
+        before,
+        "nothing changed"
+    );
+    started(store.request_runner_job(INSTANCE, now()).expect("asks"));
+    assert!(
+        store.data_version().expect("reads") > before,
+        "a job started"
+    );
+}
+
 fn a_runner_takes_the_oldest_build_it_may_run_and_starts_it(backend: &Backend) {
     let store = runner_store(backend);
     let first = started(store.request_runner_job(INSTANCE, now()).expect("asks"));
@@ -467,6 +485,7 @@ fn many_requests_on_two_instances_start_each_build_once(backend: &Backend) {
 store_suite! {
     unknown_runner_tokens_get_nothing,
     paused_runners_and_runners_without_a_match_get_no_job,
+    idle_polls_leave_the_data_version_alone,
     a_runner_takes_the_oldest_build_it_may_run_and_starts_it,
     project_runners_take_their_projects_builds_with_matching_tags,
     group_runners_take_the_builds_of_their_groups_projects,

@@ -121,6 +121,24 @@ pub fn request_job(
     })
 }
 
+/// The read-only part of [`request_job`]: its answer when that needs no change (an unknown
+/// or paused runner, nothing in the runner's queue), else `None`. Idle runners poll every
+/// few seconds; answering them from a read leaves the data version, and so the caches, alone.
+pub fn answer_without_change(
+    tx: &mut impl Queries,
+    token: &str,
+) -> Result<Option<JobRequest>, StoreError> {
+    let Some(runner) = tx.runner_by_token(token)? else {
+        return Ok(Some(JobRequest::UnknownRunner));
+    };
+    if !runner.scope.active || queue_for(tx, &runner)?.is_empty() {
+        return Ok(Some(JobRequest::NoJob {
+            queue_value: queue_value(runner.scope.id, &[]),
+        }));
+    }
+    Ok(None)
+}
+
 /// The pending builds the runner may take, in the order it takes them, each with its
 /// project's count of builds running on instance runners.
 fn queue_for(
