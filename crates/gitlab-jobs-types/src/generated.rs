@@ -1570,8 +1570,9 @@ pub struct RunnerJobRequestInfo {
     pub config: ::std::option::Option<RunnerJobRequestInfoConfig>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub executor: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-    pub features: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub features:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6342,7 +6343,7 @@ pub mod builder {
             ::std::string::String,
         >,
         features: ::std::result::Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
             ::std::string::String,
         >,
         name: ::std::result::Result<
@@ -6415,7 +6416,9 @@ pub mod builder {
         pub fn features<T>(mut self, value: T) -> Self
         where
             T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
                 >,
             T::Error: ::std::fmt::Display,
         {
