@@ -128,7 +128,8 @@ fn help(root: &Path) -> anyhow::Result<()> {
          --no-prism     leave Prism out (otherwise @stoplight/prism-cli is installed into .tools/prism)\n\n\
          ARGS go to `gitlab-jobs-bench run`:\n"
     );
-    build_release(root, &["gitlab-jobs-bench"])?;
+    // The same packages as a run, so that features unify alike and nothing is rebuilt.
+    build_release(root, &["gitlab-jobs-reference", "gitlab-jobs-bench"])?;
     let status = Command::new(release_dir(root).join("gitlab-jobs-bench"))
         .args(["run", "--help"])
         .status()
