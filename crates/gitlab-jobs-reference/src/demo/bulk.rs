@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Duration, Utc};
 
 use super::small::base_time;
-use crate::model::{Commit, Id, Job, JobKind, JobStatus, Pipeline, PresetFields, When};
+use crate::model::{Commit, Id, Job, JobKind, JobStatus, Pipeline, When};
 use crate::rules;
 use crate::store::Record;
 
@@ -227,38 +227,19 @@ impl DemoJobs {
     ) -> Job {
         Job {
             id,
-            project_id: LOAD_PROJECT_ID,
-            pipeline_id,
-            kind: JobKind::Build,
-            name: name.to_owned(),
-            stage: stage.to_owned(),
             status: JobStatus::Success,
-            ref_name: ref_name.to_owned(),
-            tag: false,
-            coverage: None,
             allow_failure: name == "coverage",
-            when: When::OnSuccess,
-            created_at,
-            queued_at: None,
-            started_at: None,
-            finished_at: None,
-            erased_at: None,
-            erased_by: None,
             user_id: Some(user_id),
-            failure_reason: None,
             runner_id: Some(RUNNERS[self.random.below(RUNNERS.len() as u64) as usize]),
-            runner_manager_id: None,
             tag_list: vec!["docker".to_owned(), "linux".to_owned()],
-            artifacts_expire_at: None,
-            archived: false,
-            retried: false,
-            downstream_pipeline_id: None,
-            token: None,
-            environment: None,
-            variables: Vec::new(),
-            input_specs: Default::default(),
-            input_values: Default::default(),
-            preset: PresetFields::default(),
+            ..Job::created_build(
+                LOAD_PROJECT_ID,
+                pipeline_id,
+                name,
+                stage,
+                ref_name,
+                created_at,
+            )
         }
     }
 

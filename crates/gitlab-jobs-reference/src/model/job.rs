@@ -84,6 +84,56 @@ pub struct Job {
     pub preset: PresetFields,
 }
 
+impl Job {
+    /// A build as a pipeline creates it: `created`, `when: on_success`, not run, no runner,
+    /// token, variables, inputs or artifacts; id 0 until stored. Callers set what differs
+    /// with struct update syntax (`Job { status, ..Job::created_build(..) }`).
+    pub fn created_build(
+        project_id: Id,
+        pipeline_id: Id,
+        name: &str,
+        stage: &str,
+        ref_name: &str,
+        created_at: DateTime<Utc>,
+    ) -> Job {
+        Job {
+            id: 0,
+            project_id,
+            pipeline_id,
+            kind: JobKind::Build,
+            name: name.to_owned(),
+            stage: stage.to_owned(),
+            status: JobStatus::Created,
+            ref_name: ref_name.to_owned(),
+            tag: false,
+            coverage: None,
+            allow_failure: false,
+            when: When::OnSuccess,
+            created_at,
+            queued_at: None,
+            started_at: None,
+            finished_at: None,
+            erased_at: None,
+            erased_by: None,
+            user_id: None,
+            failure_reason: None,
+            runner_id: None,
+            runner_manager_id: None,
+            tag_list: Vec::new(),
+            artifacts_expire_at: None,
+            archived: false,
+            retried: false,
+            downstream_pipeline_id: None,
+            token: None,
+            environment: None,
+            variables: Vec::new(),
+            input_specs: InputSpecs::default(),
+            input_values: InputValues::default(),
+            preset: PresetFields::default(),
+        }
+    }
+}
+
 /// Derived fields a fixture gave explicitly. They are shown as given until the job changes
 /// state; a state change clears the durations, which then are computed again.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -31,7 +31,7 @@ pub use transitions::{
 pub(crate) mod test_support {
     use chrono::{DateTime, TimeZone, Utc};
 
-    use crate::model::{Job, JobKind, JobStatus, PresetFields, When};
+    use crate::model::{Job, JobStatus, When};
 
     pub fn at(seconds: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_700_000_000 + seconds, 0)
@@ -43,38 +43,16 @@ pub(crate) mod test_support {
     pub fn build(status: JobStatus) -> Job {
         Job {
             id: 7,
-            project_id: 1,
-            pipeline_id: 6,
-            kind: JobKind::Build,
-            name: "rspec".into(),
-            stage: "test".into(),
             status,
-            ref_name: "main".into(),
-            tag: false,
             coverage: Some(98.5),
-            allow_failure: false,
-            when: When::OnSuccess,
-            created_at: at(0),
             queued_at: Some(at(5)),
             started_at: Some(at(10)),
             finished_at: Some(at(70)),
-            erased_at: None,
-            erased_by: None,
             user_id: Some(1),
-            failure_reason: None,
             runner_id: Some(3),
-            runner_manager_id: None,
             tag_list: vec!["docker".into()],
-            artifacts_expire_at: None,
-            archived: false,
-            retried: false,
-            downstream_pipeline_id: None,
             token: Some("job-token".into()),
-            environment: None,
-            variables: vec![],
-            input_specs: Default::default(),
-            input_values: Default::default(),
-            preset: PresetFields::default(),
+            ..Job::created_build(1, 6, "rspec", "test", "main", at(0))
         }
     }
 

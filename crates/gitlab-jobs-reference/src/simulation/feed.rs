@@ -15,8 +15,7 @@ use md5::{Digest, Md5};
 
 use super::{SimulationOptions, blocking};
 use crate::model::{
-    AccessLevel, Id, Job, JobKind, JobScript, JobStatus, Pipeline, PresetFields, Project,
-    SimulatedOutcome, SimulatedState, When,
+    AccessLevel, Id, Job, JobScript, JobStatus, Pipeline, Project, SimulatedOutcome, SimulatedState,
 };
 use crate::service::JobsService;
 use crate::store::{ProjectKey, Store, StoreError};
@@ -170,39 +169,8 @@ fn jobs(project: &Project, number: u64, now: DateTime<Utc>) -> Vec<(Job, JobScri
     spec.into_iter()
         .map(|(name, stage, script, simulation)| {
             let job = Job {
-                id: 0,
-                project_id: project.id,
-                pipeline_id: 0,
-                kind: JobKind::Build,
-                name: name.to_owned(),
-                stage: stage.to_owned(),
-                status: JobStatus::Created,
-                ref_name: "main".to_owned(),
-                tag: false,
-                coverage: None,
-                allow_failure: false,
-                when: When::OnSuccess,
-                created_at: now,
-                queued_at: None,
-                started_at: None,
-                finished_at: None,
-                erased_at: None,
-                erased_by: None,
                 user_id: user,
-                failure_reason: None,
-                runner_id: None,
-                runner_manager_id: None,
-                tag_list: Vec::new(),
-                artifacts_expire_at: None,
-                archived: false,
-                retried: false,
-                downstream_pipeline_id: None,
-                token: None,
-                environment: None,
-                variables: Vec::new(),
-                input_specs: Default::default(),
-                input_values: Default::default(),
-                preset: PresetFields::default(),
+                ..Job::created_build(project.id, 0, name, stage, "main", now)
             };
             let script = JobScript {
                 script: script.iter().map(|line| (*line).to_owned()).collect(),
@@ -225,6 +193,7 @@ fn outcome(seconds: f64, output: &[&str]) -> SimulatedOutcome {
 mod tests {
     use super::*;
     use crate::demo::{demo_fixtures, tokens};
+    use crate::model::JobKind;
     use crate::store::JobRequest;
     use crate::test_support::{Backend, store_suite};
 
