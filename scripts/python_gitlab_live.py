@@ -13,18 +13,10 @@ import urllib.request
 
 import gitlab
 
+from python_gitlab_checks import check, summary
+
 url, runner_token = sys.argv[1], sys.argv[2]
 gl = gitlab.Gitlab(url, private_token="demo-root-token")
-steps = 0
-
-
-def check(name, condition, detail=""):
-    global steps
-    if not condition:
-        print(f"FAIL {name} {detail}")
-        sys.exit(1)
-    steps += 1
-    print(f"ok   {name}")
 
 
 def runner_call(method, path, body, headers=None):
@@ -92,4 +84,4 @@ status, headers, _ = runner_call(
     {"Content-Type": "application/json"},
 )
 check("its token is refused afterwards (403, Job-Status)", status == 403 and headers["Job-Status"] == "success", status)
-print(f"python-gitlab live: {steps} passed, 0 failed")
+summary("python-gitlab live")

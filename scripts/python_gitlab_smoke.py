@@ -7,20 +7,12 @@ import sys
 
 import gitlab
 
+from python_gitlab_checks import check, summary
+
 url, job_token = sys.argv[1], sys.argv[2]
 gl = gitlab.Gitlab(url, private_token="demo-alice-token")
 backend = gl.projects.get("acme/backend", lazy=True)
 website = gl.projects.get("acme/website", lazy=True)
-steps = 0
-
-
-def check(name, condition, detail=""):
-    global steps
-    if not condition:
-        print(f"FAIL {name} {detail}")
-        sys.exit(1)
-    steps += 1
-    print(f"ok   {name}")
 
 
 ids = [job.id for job in backend.jobs.list(get_all=True, per_page=5)]
@@ -74,4 +66,4 @@ try:
 except gitlab.exceptions.GitlabAuthenticationError:
     check("unknown token is 401", True)
 print(f"python-gitlab {gitlab.__version__} against the reference server")
-print(f"python-gitlab: {steps} passed, 0 failed")
+summary("python-gitlab")
