@@ -142,8 +142,7 @@ fn help(root: &Path) -> anyhow::Result<()> {
 
 /// `cargo build --release` of the named packages.
 fn build_release(root: &Path, packages: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(&cargo);
+    let mut command = crate::cargo();
     command.args(["build", "--release"]);
     for package in packages {
         command.args(["-p", package]);

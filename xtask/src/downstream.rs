@@ -4,7 +4,7 @@
 //! derived from the workspace's lock file, so that both build with the same versions.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{Context, bail};
 
@@ -30,8 +30,7 @@ pub fn check_lock(root: &Path) -> anyhow::Result<()> {
 }
 
 fn metadata(root: &Path, locked: bool) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
+    let mut command = crate::cargo();
     command.args([
         "metadata",
         "--format-version",

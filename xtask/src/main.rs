@@ -77,6 +77,12 @@ pub(crate) fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// The cargo that runs this xtask (`CARGO`, set by `cargo run`), so that child builds use the
+/// same toolchain; plain `cargo` otherwise.
+pub(crate) fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 /// Every file generated from the document: the three crates and the documentation page.
 fn generated_files(root: &Path) -> anyhow::Result<Vec<files::Output>> {
     let mut outputs = codegen::generate_all(root)?;
