@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use gitlab_jobs_server::Encoded;
+
 use crate::fixtures::Fixtures;
 use crate::store::postgres::testing::{self as postgres_testing, TestSchema};
 use crate::store::sqlite::Location;
@@ -209,3 +211,8 @@ macro_rules! store_suite {
 }
 
 pub(crate) use store_suite;
+
+/// The JSON an encoded answer sends.
+pub fn sent<T>(encoded: &Encoded<T>) -> serde_json::Value {
+    serde_json::from_slice(encoded.bytes()).expect("an encoded answer is JSON")
+}

@@ -604,7 +604,7 @@ pub mod responses {
     pub enum ListProjectJobsResponse {
         /// 200: A page of jobs (possibly empty).
         Ok {
-            body: Vec<types::Job>,
+            body: crate::JsonBody<Vec<types::Job>>,
             headers: ListProjectJobsOkHeaders,
         },
         /// 400: Bad request: a parameter failed Grape validation (`{"error": "..."}`) or the endpoint rejected the request (`{"message": "400 Bad request[ - reason]"}`).
@@ -639,7 +639,7 @@ pub mod responses {
         fn into_response(self) -> Response {
             match self {
                 Self::Ok { body, headers } => {
-                    let mut response = support::json(200u16, &body);
+                    let mut response = support::json_body(200u16, body);
                     headers.write_to(response.headers_mut());
                     response
                 }
@@ -813,7 +813,7 @@ pub mod responses {
     pub enum ListPipelineJobsResponse {
         /// 200: A page of jobs.
         Ok {
-            body: Vec<types::Job>,
+            body: crate::JsonBody<Vec<types::Job>>,
             headers: ListPipelineJobsOkHeaders,
         },
         /// 400: Bad request: a parameter failed Grape validation (`{"error": "..."}`) or the endpoint rejected the request (`{"message": "400 Bad request[ - reason]"}`).
@@ -841,7 +841,7 @@ pub mod responses {
         fn into_response(self) -> Response {
             match self {
                 Self::Ok { body, headers } => {
-                    let mut response = support::json(200u16, &body);
+                    let mut response = support::json_body(200u16, body);
                     headers.write_to(response.headers_mut());
                     response
                 }
@@ -986,7 +986,7 @@ pub mod responses {
     pub enum ListPipelineBridgesResponse {
         /// 200: A page of bridges.
         Ok {
-            body: Vec<types::Bridge>,
+            body: crate::JsonBody<Vec<types::Bridge>>,
             headers: ListPipelineBridgesOkHeaders,
         },
         /// 400: Bad request: a parameter failed Grape validation (`{"error": "..."}`) or the endpoint rejected the request (`{"message": "400 Bad request[ - reason]"}`).
@@ -1014,7 +1014,7 @@ pub mod responses {
         fn into_response(self) -> Response {
             match self {
                 Self::Ok { body, headers } => {
-                    let mut response = support::json(200u16, &body);
+                    let mut response = support::json_body(200u16, body);
                     headers.write_to(response.headers_mut());
                     response
                 }
@@ -1159,7 +1159,7 @@ pub mod responses {
     pub enum ListPipelineTriggerJobsResponse {
         /// 200: A page of bridges.
         Ok {
-            body: Vec<types::Bridge>,
+            body: crate::JsonBody<Vec<types::Bridge>>,
             headers: ListPipelineTriggerJobsOkHeaders,
         },
         /// 400: Bad request: a parameter failed Grape validation (`{"error": "..."}`) or the endpoint rejected the request (`{"message": "400 Bad request[ - reason]"}`).
@@ -1187,7 +1187,7 @@ pub mod responses {
         fn into_response(self) -> Response {
             match self {
                 Self::Ok { body, headers } => {
-                    let mut response = support::json(200u16, &body);
+                    let mut response = support::json_body(200u16, body);
                     headers.write_to(response.headers_mut());
                     response
                 }
@@ -1331,7 +1331,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum GetCurrentJobResponse {
         /// 200: The job.
-        Ok(types::Job),
+        Ok(crate::JsonBody<types::Job>),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
         Unauthorized {
             body: types::Error,
@@ -1354,7 +1354,7 @@ pub mod responses {
     impl IntoResponse for GetCurrentJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Ok(body) => support::json(200u16, &body),
+                Self::Ok(body) => support::json_body(200u16, body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
                     headers.write_to(response.headers_mut());
@@ -1430,7 +1430,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum GetCurrentJobAllowedAgentsResponse {
         /// 200: Allowed agents and the job context.
-        Ok(types::AllowedAgents),
+        Ok(crate::JsonBody<types::AllowedAgents>),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
         Unauthorized {
             body: types::Error,
@@ -1453,7 +1453,7 @@ pub mod responses {
     impl IntoResponse for GetCurrentJobAllowedAgentsResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Ok(body) => support::json(200u16, &body),
+                Self::Ok(body) => support::json_body(200u16, body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
                     headers.write_to(response.headers_mut());
@@ -1529,7 +1529,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum GetJobResponse {
         /// 200: The job.
-        Ok(types::Job),
+        Ok(crate::JsonBody<types::Job>),
         /// 400: Invalid path parameter (`job_id` not an integer).
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -1554,7 +1554,7 @@ pub mod responses {
     impl IntoResponse for GetJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Ok(body) => support::json(200u16, &body),
+                Self::Ok(body) => support::json_body(200u16, body),
                 Self::BadRequest(body) => support::json(400u16, &body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
@@ -1763,7 +1763,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum CancelJobResponse {
         /// 201: The job after the cancel event.
-        Created(types::Job),
+        Created(crate::JsonBody<types::Job>),
         /// 400: Invalid path parameter (`job_id` not an integer).
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -1788,7 +1788,7 @@ pub mod responses {
     impl IntoResponse for CancelJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Created(body) => support::json(201u16, &body),
+                Self::Created(body) => support::json_body(201u16, body),
                 Self::BadRequest(body) => support::json(400u16, &body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
@@ -1870,7 +1870,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum RetryJobResponse {
         /// 201: The new job, always as `Entities::Ci::Job` (`present response[:job], with: Entities::Ci::Job` in lib/api/ci/jobs.rb), bridges too: a bridge has `runner: null`, `artifacts: []`, `artifacts_expire_at: null`, no `artifacts_file`, no `runner_manager` (builds only), `tag_list: ["bridge"]` (`Ci::Bridge#tags` is `[:bridge]`, app/models/ci/bridge.rb) and no `downstream_pipeline`.
-        Created(types::Job),
+        Created(crate::JsonBody<types::Job>),
         /// 400: Invalid `job_id`, or invalid `job_inputs` (newest GitLab).
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -1895,7 +1895,7 @@ pub mod responses {
     impl IntoResponse for RetryJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Created(body) => support::json(201u16, &body),
+                Self::Created(body) => support::json_body(201u16, body),
                 Self::BadRequest(body) => support::json(400u16, &body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
@@ -1977,7 +1977,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum EraseJobResponse {
         /// 201: The erased job.
-        Created(types::Job),
+        Created(crate::JsonBody<types::Job>),
         /// 400: Invalid path parameter (`job_id` not an integer).
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -2004,7 +2004,7 @@ pub mod responses {
     impl IntoResponse for EraseJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Created(body) => support::json(201u16, &body),
+                Self::Created(body) => support::json_body(201u16, body),
                 Self::BadRequest(body) => support::json(400u16, &body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
@@ -2092,7 +2092,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum PlayJobResponse {
         /// 200: The played job or bridge.
-        Ok(types::JobOrBridge),
+        Ok(crate::JsonBody<types::JobOrBridge>),
         /// 400: Unplayable job, invalid variables, invalid `job_inputs` or invalid `job_id`.
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -2117,7 +2117,7 @@ pub mod responses {
     impl IntoResponse for PlayJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Ok(body) => support::json(200u16, &body),
+                Self::Ok(body) => support::json_body(200u16, body),
                 Self::BadRequest(body) => support::json(400u16, &body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
@@ -2767,7 +2767,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum KeepJobArtifactsResponse {
         /// 200: The job.
-        Ok(types::Job),
+        Ok(crate::JsonBody<types::Job>),
         /// 400: Invalid path parameter (`job_id` not an integer).
         BadRequest(types::Error),
         /// 401: No credentials, an unknown/expired token, or (for job tokens) a job that is no longer running. OAuth failures carry `error`/`error_description` and a `WWW-Authenticate` header.
@@ -2792,7 +2792,7 @@ pub mod responses {
     impl IntoResponse for KeepJobArtifactsResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Ok(body) => support::json(200u16, &body),
+                Self::Ok(body) => support::json_body(200u16, body),
                 Self::BadRequest(body) => support::json(400u16, &body),
                 Self::Unauthorized { body, headers } => {
                     let mut response = support::json(401u16, &body);
@@ -3023,7 +3023,7 @@ pub mod responses {
     #[allow(clippy::large_enum_variant)]
     pub enum RequestRunnerJobResponse {
         /// 201: A job for the runner, now running.
-        Created(types::RunnerJob),
+        Created(crate::JsonBody<types::RunnerJob>),
         /// 204: No job for this runner now (or the runner is paused, or its `last_update` is current). No body.
         NoContent {
             headers: RequestRunnerJobNoContentHeaders,
@@ -3045,7 +3045,7 @@ pub mod responses {
     impl IntoResponse for RequestRunnerJobResponse {
         fn into_response(self) -> Response {
             match self {
-                Self::Created(body) => support::json(201u16, &body),
+                Self::Created(body) => support::json_body(201u16, body),
                 Self::NoContent { headers } => {
                     let mut response = support::empty(204u16);
                     headers.write_to(response.headers_mut());
@@ -3108,7 +3108,7 @@ pub mod responses {
     pub enum UpdateRunnerJobResponse {
         /// 200: The state was applied (`"200"`).
         Ok {
-            body: types::RunnerStatusCode,
+            body: crate::JsonBody<types::RunnerStatusCode>,
             headers: UpdateRunnerJobOkHeaders,
         },
         /// 400: `token` missing or `id` not an integer (Grape validation, `{"error": ...}`), or a `state` that is not `running`, `success` or `failed` (the body `"400"`).
@@ -3132,7 +3132,7 @@ pub mod responses {
         fn into_response(self) -> Response {
             match self {
                 Self::Ok { body, headers } => {
-                    let mut response = support::json(200u16, &body);
+                    let mut response = support::json_body(200u16, body);
                     headers.write_to(response.headers_mut());
                     response
                 }
@@ -3219,7 +3219,7 @@ pub mod responses {
     pub enum AppendRunnerJobTraceResponse {
         /// 202: Appended.
         Accepted {
-            body: types::RunnerStatusCode,
+            body: crate::JsonBody<types::RunnerStatusCode>,
             headers: AppendRunnerJobTraceAcceptedHeaders,
         },
         /// 400: No `Content-Range` header, or `id` not an integer.
@@ -3248,7 +3248,7 @@ pub mod responses {
         fn into_response(self) -> Response {
             match self {
                 Self::Accepted { body, headers } => {
-                    let mut response = support::json(202u16, &body);
+                    let mut response = support::json_body(202u16, body);
                     headers.write_to(response.headers_mut());
                     response
                 }

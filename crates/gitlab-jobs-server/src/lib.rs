@@ -58,7 +58,7 @@
 //!             return GetJobResponse::NotFound(message("404 Project Not Found"));
 //!         }
 //!         match self.0.get(&request.job_id) {
-//!             Some(job) => GetJobResponse::Ok(job.clone()),
+//!             Some(job) => GetJobResponse::Ok(job.clone().into()),
 //!             None => GetJobResponse::NotFound(message("404 Not found")),
 //!         }
 //!     }
@@ -114,6 +114,7 @@ mod context;
 mod credentials;
 mod error_response;
 mod generated;
+mod json_body;
 pub mod pagination;
 pub mod params;
 #[doc(hidden)]
@@ -126,3 +127,4 @@ pub use generated::{JobsApi, requests, responses, router};
 #[doc(no_inline)]
 pub use generated::{requests::*, responses::*};
 pub use gitlab_jobs_types as types;
+pub use json_body::{Encoded, JsonBody};

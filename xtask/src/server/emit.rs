@@ -206,7 +206,7 @@ fn response_enum(operation: &OperationModel) -> TokenStream {
     let variants = operation.responses.iter().map(|response| {
         let variant = ident(&response.variant);
         let docs = doc(&format!("{}: {}", response.status, response.description));
-        let body = body_of(&response.content);
+        let body = body_of(response);
         let fields = match (body, response.headers.is_empty()) {
             (None, true) => quote! {},
             (Some(body), true) => quote! { (#body) },
@@ -249,9 +249,15 @@ fn response_enum(operation: &OperationModel) -> TokenStream {
     }
 }
 
-fn body_of(content: &Content) -> Option<TokenStream> {
-    match content {
+/// A success variant's JSON body may be sent as kept bytes (`JsonBody`); an error's is a
+/// plain value, which `ErrorResponse::from_error` builds from a status and a GitLab body.
+fn body_of(response: &ResponseModel) -> Option<TokenStream> {
+    match &response.content {
         Content::None => None,
+        Content::Json(ty) if is_success(response) => {
+            let ty = rust_type(ty);
+            Some(quote! { crate::JsonBody<#ty> })
+        }
         Content::Json(ty) => Some(rust_type(ty)),
         Content::Text => Some(quote! { String }),
         Content::Binary => Some(quote! { bytes::Bytes }),
@@ -263,6 +269,7 @@ fn response_arm(response: &ResponseModel) -> TokenStream {
     let status = response.status;
     let build = match &response.content {
         Content::None => quote! { support::empty(#status) },
+        Content::Json(_) if is_success(response) => quote! { support::json_body(#status, body) },
         Content::Json(_) => quote! { support::json(#status, &body) },
         Content::Text => quote! { support::text(#status, body) },
         Content::Binary => quote! { support::binary(#status, body) },
@@ -286,6 +293,10 @@ fn response_arm(response: &ResponseModel) -> TokenStream {
             }
         }
     }
+}
+
+fn is_success(response: &ResponseModel) -> bool {
+    (200..300).contains(&response.status)
 }
 
 /// `ErrorResponse` for one response enum: each documented error status to its variant.

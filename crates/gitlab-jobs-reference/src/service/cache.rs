@@ -16,7 +16,8 @@
 //!
 //! A presented entity also depends on the time: it is kept until its artifacts expire
 //! ([`Unchanged`]), and the durations of a job that runs or waits, which count with the time,
-//! are brought up to each request's `now` when it is taken out ([`Kept`]).
+//! are brought up to each request's `now` when it is taken out ([`KeptJob`]). Other jobs are
+//! kept as their JSON, so that answering from the cache does not serialise them again.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -24,11 +25,13 @@ use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use gitlab_jobs_server::Encoded;
 use gitlab_jobs_types as types;
 
 use crate::model::{Id, Job, Project, User};
 use crate::rules::timing::Timing;
 use crate::service::auth::Identities;
+use crate::service::error_bodies::ApiError;
 use crate::service::present::Presenter;
 use crate::store::{
     JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Store, StoreError,
@@ -69,35 +72,64 @@ impl Unchanged {
     }
 }
 
-/// A presented entity (a job, or a page of jobs) as the cache keeps it.
+/// A presented entity (a job, or a page of jobs) as the cache keeps it, and until when.
 #[derive(Clone)]
 pub struct Kept<T> {
     pub entity: T,
     pub unchanged: Unchanged,
-    /// The timings of the jobs whose durations count with the time, by position: 0 for a
-    /// single job, the index of the item in a page.
-    pub counting: Vec<(usize, Timing)>,
 }
 
-impl Kept<types::Job> {
+/// A presented job as the cache keeps it: its JSON, sent as it is; or, while its durations
+/// count with the time, the entity and its timing, encoded again for each request with the
+/// durations of that request's `now`.
+#[derive(Clone)]
+pub enum KeptJob {
+    Encoded(Encoded<types::Job>),
+    Counting(Box<types::Job>, Timing),
+}
+
+impl KeptJob {
+    /// `job` as kept; `timing` when its durations count with the time.
+    pub fn new(job: types::Job, timing: Option<Timing>) -> Result<KeptJob, ApiError> {
+        Ok(match timing {
+            None => KeptJob::Encoded(encode(&job)?),
+            Some(timing) => KeptJob::Counting(Box::new(job), timing),
+        })
+    }
+
     /// The job as `presenter` shows it now.
-    pub fn shown(mut self, presenter: &Presenter) -> types::Job {
-        for (_, timing) in &self.counting {
-            presenter.refresh(&mut self.entity, timing);
+    pub fn shown(&self, presenter: &Presenter) -> Result<Encoded<types::Job>, ApiError> {
+        match self {
+            KeptJob::Encoded(encoded) => Ok(encoded.clone()),
+            KeptJob::Counting(job, timing) => {
+                let mut job = types::Job::clone(job);
+                presenter.refresh(&mut job, timing);
+                encode(&job)
+            }
         }
-        self.entity
     }
 }
 
-impl Kept<Page<types::Job>> {
+/// A job's JSON. The generated types always serialise; if one ever did not, that is a bug of
+/// ours, answered as an internal error.
+pub fn encode(job: &types::Job) -> Result<Encoded<types::Job>, ApiError> {
+    Encoded::new(job).map_err(|failure| {
+        tracing::error!(%failure, id = job.id, "a presented job does not serialise");
+        ApiError::internal()
+    })
+}
+
+impl Kept<KeptJob> {
+    /// The job as `presenter` shows it now.
+    pub fn shown(&self, presenter: &Presenter) -> Result<Encoded<types::Job>, ApiError> {
+        self.entity.shown(presenter)
+    }
+}
+
+impl Kept<Page<KeptJob>> {
     /// The page as `presenter` shows it now.
-    pub fn shown(mut self, presenter: &Presenter) -> Page<types::Job> {
-        for (index, timing) in &self.counting {
-            if let Some(job) = self.entity.items.get_mut(*index) {
-                presenter.refresh(job, timing);
-            }
-        }
-        self.entity
+    pub fn shown(&self, presenter: &Presenter) -> Result<Page<Encoded<types::Job>>, ApiError> {
+        self.entity.clone().try_map(|job| job.shown(presenter))
     }
 }
 
@@ -110,9 +142,9 @@ struct Entries {
     projects_by_id: HashMap<Id, Option<Project>>,
     projects_by_path: HashMap<String, Option<Project>>,
     /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
-    jobs: HashMap<(Id, Id), Kept<types::Job>>,
+    jobs: HashMap<(Id, Id), Kept<KeptJob>>,
     /// Pages of the jobs lists (project and pipeline jobs), by what the list shows.
-    pages: HashMap<(JobFilter, Pagination), Kept<Page<types::Job>>>,
+    pages: HashMap<(JobFilter, Pagination), Kept<Page<KeptJob>>>,
 }
 
 impl Entries {
@@ -240,12 +272,12 @@ impl<'a> Reads<'a> {
         project_id: Id,
         job_id: Id,
         now: DateTime<Utc>,
-    ) -> Option<Kept<types::Job>> {
+    ) -> Option<Kept<KeptJob>> {
         self.presented(|entries| &mut entries.jobs, &(project_id, job_id), now)
     }
 
     /// Keeps a `GET /projects/:id/jobs/:job_id` answer.
-    pub fn keep_presented_job(&self, project_id: Id, job_id: Id, kept: Kept<types::Job>) {
+    pub fn keep_presented_job(&self, project_id: Id, job_id: Id, kept: Kept<KeptJob>) {
         let key = (project_id, job_id);
         self.keep_presented(|entries| &mut entries.jobs, MAX_ENTRIES, key, kept);
     }
@@ -256,7 +288,7 @@ impl<'a> Reads<'a> {
         filter: &JobFilter,
         pagination: &Pagination,
         now: DateTime<Utc>,
-    ) -> Option<Kept<Page<types::Job>>> {
+    ) -> Option<Kept<Page<KeptJob>>> {
         // The key is cloned for the look-up: a page costs far more than its key.
         let key = (filter.clone(), pagination.clone());
         self.presented(|entries| &mut entries.pages, &key, now)
@@ -267,7 +299,7 @@ impl<'a> Reads<'a> {
         &self,
         filter: &JobFilter,
         pagination: &Pagination,
-        kept: Kept<Page<types::Job>>,
+        kept: Kept<Page<KeptJob>>,
     ) {
         let key = (filter.clone(), pagination.clone());
         self.keep_presented(|entries| &mut entries.pages, MAX_PAGES, key, kept);

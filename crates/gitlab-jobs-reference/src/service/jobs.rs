@@ -5,14 +5,14 @@ use serde_json::Value;
 
 use super::JobsService;
 use gitlab_jobs_server::{
-    CancelJobRequest, EraseJobRequest, GetCurrentJobAllowedAgentsRequest, GetCurrentJobRequest,
-    GetJobRequest, GetJobTraceRequest, PlayJobRequest, RetryJobRequest,
+    CancelJobRequest, Encoded, EraseJobRequest, GetCurrentJobAllowedAgentsRequest,
+    GetCurrentJobRequest, GetJobRequest, GetJobTraceRequest, PlayJobRequest, RetryJobRequest,
 };
 
 use crate::model::{Id, InputValues, Job, JobKind, JobVariable};
 use crate::rules;
 use crate::service::auth::{Ability, Actor, Credentials, Route};
-use crate::service::cache::Kept;
+use crate::service::cache::{Kept, KeptJob};
 use crate::service::error_bodies::ApiError;
 
 /// A job's log: served as `text/plain` with `Content-Disposition: infile; filename="<id>.log"`.
@@ -76,25 +76,24 @@ impl JobsService {
         credentials: &Credentials,
         project: &str,
         job_id: Id,
-    ) -> Result<types::Job, ApiError> {
+    ) -> Result<Encoded<types::Job>, ApiError> {
         let reads = self.reads()?;
         let route = Route::of(GetJobRequest::SECURITY);
         let access = self.project_access_in(&reads, credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let presenter = self.presenter();
         if let Some(kept) = reads.presented_job(access.project.id, job_id, presenter.now) {
-            return Ok(kept.shown(&presenter));
+            return kept.shown(&presenter);
         }
         let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
-        let job = presenter.job(&details)?;
         let (unchanged, timing) = presenter.time_dependence(&details);
         let kept = Kept {
-            entity: job.clone(),
+            entity: KeptJob::new(presenter.job(&details)?, timing)?,
             unchanged,
-            counting: timing.map(|timing| (0, timing)).into_iter().collect(),
         };
+        let shown = kept.shown(&presenter)?;
         reads.keep_presented_job(access.project.id, job_id, kept);
-        Ok(job)
+        Ok(shown)
     }
 
     /// GET /projects/:id/jobs/:job_id/trace.

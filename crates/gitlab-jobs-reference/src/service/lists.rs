@@ -4,13 +4,13 @@ use gitlab_jobs_types as types;
 
 use super::JobsService;
 use gitlab_jobs_server::{
-    ListPipelineBridgesRequest, ListPipelineJobsRequest, ListPipelineTriggerJobsRequest,
+    Encoded, ListPipelineBridgesRequest, ListPipelineJobsRequest, ListPipelineTriggerJobsRequest,
     ListProjectJobsRequest,
 };
 
 use crate::model::{Id, JobDetails, JobKind, JobStatus};
 use crate::service::auth::{Ability, Credentials, Route};
-use crate::service::cache::{Kept, Reads, Unchanged};
+use crate::service::cache::{Kept, KeptJob, Reads, Unchanged};
 use crate::service::error_bodies::ApiError;
 use crate::service::present::Presenter;
 use crate::store::{JobFilter, Page, Pagination};
@@ -25,7 +25,7 @@ impl JobsService {
         project: &str,
         scope: &[JobStatus],
         pagination: Pagination,
-    ) -> Result<Page<types::Job>, ApiError> {
+    ) -> Result<Page<Encoded<types::Job>>, ApiError> {
         let reads = self.reads()?;
         let route = Route::of(ListProjectJobsRequest::SECURITY);
         let access = self.project_access_in(&reads, credentials, route, project)?;
@@ -56,7 +56,7 @@ impl JobsService {
         scope: &[JobStatus],
         include_retried: bool,
         pagination: Pagination,
-    ) -> Result<Page<types::Job>, ApiError> {
+    ) -> Result<Page<Encoded<types::Job>>, ApiError> {
         let reads = self.reads()?;
         let route = Route::of(ListPipelineJobsRequest::SECURITY);
         let access = self.project_access_in(&reads, credentials, route, project)?;
@@ -74,7 +74,7 @@ impl JobsService {
         if readable {
             let presenter = self.presenter();
             if let Some(kept) = reads.presented_page(&filter, &pagination, presenter.now) {
-                return Ok(kept.shown(&presenter));
+                return kept.shown(&presenter);
             }
         }
         self.store()
@@ -92,27 +92,25 @@ impl JobsService {
         reads: &Reads<'_>,
         filter: &JobFilter,
         pagination: &Pagination,
-    ) -> Result<Page<types::Job>, ApiError> {
+    ) -> Result<Page<Encoded<types::Job>>, ApiError> {
         let presenter = self.presenter();
         if let Some(kept) = reads.presented_page(filter, pagination, presenter.now) {
-            return Ok(kept.shown(&presenter));
+            return kept.shown(&presenter);
         }
         let page = self.store().list_jobs(filter, pagination)?;
         let mut unchanged = Unchanged::Always;
-        let mut counting = Vec::new();
-        for (index, details) in page.items.iter().enumerate() {
-            let (until, timing) = presenter.time_dependence(details);
+        let page = page.try_map(|details| {
+            let (until, timing) = presenter.time_dependence(&details);
             unchanged = unchanged.and(until);
-            counting.extend(timing.map(|timing| (index, timing)));
-        }
-        let page = page.try_map(|details| presenter.job(&details))?;
+            KeptJob::new(presenter.job(&details)?, timing)
+        })?;
         let kept = Kept {
-            entity: page.clone(),
+            entity: page,
             unchanged,
-            counting,
         };
+        let shown = kept.shown(&presenter)?;
         reads.keep_presented_page(filter, pagination, kept);
-        Ok(page)
+        Ok(shown)
     }
 
     /// GET /projects/:id/pipelines/:pipeline_id/bridges: `present_pipeline_trigger_jobs`

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::model::{InputValues, JobVariable};
 use crate::store::{PageInfo, Pagination};
-use crate::test_support::{Backend, TestStore, now, store_suite};
+use crate::test_support::{Backend, TestStore, now, sent, store_suite};
 
 /// The service on a store with the small fixture, keeping the store's database alive.
 struct TestService {
@@ -648,7 +648,7 @@ fn job_entity_has_gitlabs_fields(backend: &Backend) {
     let job = service
         .get_job(&token("reporter-token"), "1", 100)
         .expect("found");
-    let job = json_of(&job);
+    let job = sent(&job);
     assert_eq!(job["web_url"], "http://gitlab.test/acme/app/-/jobs/100");
     assert_eq!(job["duration"], 60.5);
     assert_eq!(job["queued_duration"], 4.0);
@@ -679,7 +679,7 @@ fn job_entity_has_gitlabs_fields(backend: &Backend) {
     let failed = service
         .get_job(&token("reporter-token"), "1", 101)
         .expect("found");
-    let failed = json_of(&failed);
+    let failed = sent(&failed);
     assert_eq!(failed["failure_reason"], "script_failure");
     assert!(failed.get("artifacts_file").is_none());
 }
@@ -689,13 +689,13 @@ fn running_durations_run_until_now_and_given_values_are_kept(backend: &Backend) 
     let running = service
         .get_job(&token("reporter-token"), "1", 110)
         .expect("found");
-    let running = json_of(&running);
+    let running = sent(&running);
     assert_eq!(running["duration"], 1800.0, "23:30 until midnight");
     assert_eq!(running["finished_at"], Value::Null);
     let given = service
         .get_job(&token("reporter-token"), "1", 105)
         .expect("found");
-    let given = json_of(&given);
+    let given = sent(&given);
     assert_eq!(
         (given["duration"].clone(), given["queued_duration"].clone()),
         (json!(1.5), json!(0.25))
@@ -707,7 +707,7 @@ fn running_durations_run_until_now_and_given_values_are_kept(backend: &Backend) 
     let manual = service
         .get_job(&token("reporter-token"), "1", 102)
         .expect("found");
-    let manual = json_of(&manual);
+    let manual = sent(&manual);
     assert_eq!(
         (
             manual["duration"].clone(),
@@ -731,7 +731,7 @@ fn lists_present_entities_and_paging(backend: &Backend) {
     let ids: Vec<Value> = jobs
         .items
         .iter()
-        .map(|job| json_of(job)["id"].clone())
+        .map(|job| sent(job)["id"].clone())
         .collect();
     assert_eq!(ids, vec![json!(120), json!(104)]);
     let PageInfo::Offset {

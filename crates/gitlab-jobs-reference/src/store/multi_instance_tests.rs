@@ -9,7 +9,7 @@ use std::thread;
 use super::*;
 use crate::model::{JobStatus, JobVariable};
 use crate::rules;
-use crate::test_support::{Backend, now, small_fixtures, store_suite};
+use crate::test_support::{Backend, now, sent, small_fixtures, store_suite};
 
 /// Two instances on a new database holding the small fixture.
 fn two_instances(backend: &Backend) -> (crate::test_support::TestDatabase, [Arc<dyn Store>; 2]) {
@@ -267,7 +267,7 @@ fn a_change_on_one_instance_reaches_the_others_cache_at_once(backend: &Backend) 
         let credentials = Credentials::PrivateToken(token.to_owned());
         service
             .get_job(&credentials, "acme/app", job_id)
-            .map(|job| serde_json::to_value(job).expect("serialises"))
+            .map(|job| sent(&job))
     };
     for _ in 0..2 {
         assert!(get("maintainer-token", 100).is_ok());

@@ -9,6 +9,6 @@ mod respond;
 
 pub use input::{FromText, Input, with_path_params};
 pub use respond::{
-    HeaderText, binary, empty, error_body, fit, header_value, json, message_body, mount,
+    HeaderText, binary, empty, error_body, fit, header_value, json, json_body, message_body, mount,
     put_header, text,
 };

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::input::FromText;
+use crate::JsonBody;
 
 fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -28,6 +29,20 @@ pub fn json<T: Serialize>(code: u16, body: &T) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "application/json")],
             r#"{"message":"500 Internal Server Error"}"#,
+        )
+            .into_response(),
+    }
+}
+
+/// The JSON response of a success variant: its kept bytes as they are, or its value
+/// serialised.
+pub fn json_body<T: Serialize>(code: u16, body: JsonBody<T>) -> Response {
+    match body {
+        JsonBody::Value(value) => json(code, &value),
+        JsonBody::Encoded(encoded) => (
+            status(code),
+            [(header::CONTENT_TYPE, "application/json")],
+            encoded.bytes().clone(),
         )
             .into_response(),
     }

@@ -625,7 +625,7 @@ impl Fake {
             "dependencies": [], "features": {"failure_reasons": ["script_failure"]},
         }))
         .expect("a runner job");
-        RequestRunnerJobResponse::Created(job)
+        RequestRunnerJobResponse::Created(JsonBody::Value(job))
     }
 
     fn update_runner_job_now(&self, request: &UpdateRunnerJobRequest) -> UpdateRunnerJobResponse {
@@ -657,7 +657,7 @@ impl Fake {
         };
         state.jobs.get_mut(&id).expect("the job").status = status.clone();
         UpdateRunnerJobResponse::Ok {
-            body: RunnerStatusCode("200".into()),
+            body: RunnerStatusCode("200".into()).into(),
             headers: UpdateRunnerJobOkHeaders {
                 job_status: Some(status.to_string()),
             },
@@ -711,7 +711,7 @@ impl Fake {
             .trace
             .push_str(&String::from_utf8_lossy(&request.body));
         AppendRunnerJobTraceResponse::Accepted {
-            body: types::RunnerStatusCode("60".into()),
+            body: types::RunnerStatusCode("60".into()).into(),
             headers: AppendRunnerJobTraceAcceptedHeaders {
                 job_status: Some(entry.status.to_string()),
                 range: format!("0-{}", entry.trace.len()),
@@ -1160,7 +1160,8 @@ impl Fake {
                 body: page
                     .iter()
                     .map(|id| render_job(&state, &state.jobs[id]))
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
                 headers: PageHeaders::keyset(link).into(),
             });
         }
@@ -1175,7 +1176,8 @@ impl Fake {
             body: rows
                 .iter()
                 .map(|id| render_job(&state, &state.jobs[id]))
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             headers: headers.into(),
         })
     }
@@ -1221,7 +1223,8 @@ impl Fake {
             body: rows
                 .iter()
                 .map(|id| render_job(&state, &state.jobs[id]))
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             headers: headers.into(),
         })
     }
@@ -1242,7 +1245,8 @@ impl Fake {
             body: rows
                 .iter()
                 .map(|id| render_bridge(&state, &state.jobs[id]))
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             headers: headers.into(),
         })
     }
@@ -1262,10 +1266,9 @@ impl Fake {
     ) -> Result<GetCurrentJobResponse, Refusal> {
         let state = self.state();
         let job = Self::token_job(&state, &request.credentials)?;
-        Ok(GetCurrentJobResponse::Ok(render_job(
-            &state,
-            &state.jobs[&job],
-        )))
+        Ok(GetCurrentJobResponse::Ok(
+            render_job(&state, &state.jobs[&job]).into(),
+        ))
     }
 
     fn get_current_job_allowed_agents_now(
@@ -1296,7 +1299,9 @@ impl Fake {
             body["environment"] = json!({"tier": environment, "slug": environment});
         }
         Ok(GetCurrentJobAllowedAgentsResponse::Ok(
-            serde_json::from_value(body).expect("valid allowed agents"),
+            serde_json::from_value::<types::AllowedAgents>(body)
+                .expect("valid allowed agents")
+                .into(),
         ))
     }
 
@@ -1325,7 +1330,9 @@ impl Fake {
             &request.id,
             request.job_id,
         )?;
-        Ok(GetJobResponse::Ok(render_job(&state, &state.jobs[&job])))
+        Ok(GetJobResponse::Ok(
+            render_job(&state, &state.jobs[&job]).into(),
+        ))
     }
 
     fn get_job_trace_now(
@@ -1375,10 +1382,9 @@ impl Fake {
             // Finished jobs are answered unchanged.
             (status, _) => status,
         };
-        Ok(CancelJobResponse::Created(render_job(
-            &state,
-            &state.jobs[&job],
-        )))
+        Ok(CancelJobResponse::Created(
+            render_job(&state, &state.jobs[&job]).into(),
+        ))
     }
 
     fn retry_job_now(&self, request: &RetryJobRequest) -> Result<RetryJobResponse, Refusal> {
@@ -1432,10 +1438,13 @@ impl Fake {
         state.jobs.insert(id, new);
         // `present response[:job], with: Entities::Ci::Job`, bridges too.
         let entry = &state.jobs[&id];
-        Ok(RetryJobResponse::Created(match entry.kind {
-            Kind::Build => render_job(&state, entry),
-            Kind::Bridge => render_bridge_as_job(&state, entry),
-        }))
+        Ok(RetryJobResponse::Created(
+            match entry.kind {
+                Kind::Build => render_job(&state, entry),
+                Kind::Bridge => render_bridge_as_job(&state, entry),
+            }
+            .into(),
+        ))
     }
 
     fn erase_job_now(&self, request: &EraseJobRequest) -> Result<EraseJobResponse, Refusal> {
@@ -1463,10 +1472,9 @@ impl Fake {
         entry.archive = None;
         entry.trace.clear();
         entry.erased = true;
-        Ok(EraseJobResponse::Created(render_job(
-            &state,
-            &state.jobs[&job],
-        )))
+        Ok(EraseJobResponse::Created(
+            render_job(&state, &state.jobs[&job]).into(),
+        ))
     }
 
     fn play_job_now(&self, request: &PlayJobRequest) -> Result<PlayJobResponse, Refusal> {
@@ -1498,7 +1506,9 @@ impl Fake {
             .flat_map(|body| &body.job_variables_attributes)
             .map(|variable| (variable.key.clone(), variable.value.clone()))
             .collect();
-        Ok(PlayJobResponse::Ok(render(&state, &state.jobs[&job])))
+        Ok(PlayJobResponse::Ok(
+            render(&state, &state.jobs[&job]).into(),
+        ))
     }
 
     fn get_job_artifacts_now(
@@ -1622,10 +1632,9 @@ impl Fake {
             .and_then(|entry| entry.archive.as_mut())
             .ok_or_else(record_not_found)?;
         archive.expires = false;
-        Ok(KeepJobArtifactsResponse::Ok(render_job(
-            &state,
-            &state.jobs[&job],
-        )))
+        Ok(KeepJobArtifactsResponse::Ok(
+            render_job(&state, &state.jobs[&job]).into(),
+        ))
     }
 
     fn get_artifact_file_by_ref_now(

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use gitlab_jobs_server::pagination::PageHeaders;
 use gitlab_jobs_server::requests::*;
 use gitlab_jobs_server::responses::*;
-use gitlab_jobs_server::{JobsApi, RequestContext, types};
+use gitlab_jobs_server::{Encoded, JobsApi, RequestContext, types};
 
 use self::pages::ProjectJobsPaging;
 use self::respond::{FromApiError, entity};
@@ -196,7 +196,7 @@ impl JobsApi for Reference {
                 .await?;
             let headers = pages::headers(&request.context, &page);
             Ok(ListProjectJobsResponse::Ok {
-                body: page.items,
+                body: page.items.into_iter().collect::<Encoded<Vec<_>>>().into(),
                 // Never counted (`without_count: true`), so the type has no X-Total.
                 headers: headers.into(),
             })
@@ -228,7 +228,7 @@ impl JobsApi for Reference {
                 .await?;
             let headers = pages::headers(&request.context, &page).into();
             Ok(ListPipelineJobsResponse::Ok {
-                body: page.items,
+                body: page.items.into_iter().collect::<Encoded<Vec<_>>>().into(),
                 headers,
             })
         };
@@ -252,7 +252,7 @@ impl JobsApi for Reference {
             .await
             .map_or_else(FromApiError::from_error, |(body, headers)| {
                 ListPipelineBridgesResponse::Ok {
-                    body,
+                    body: body.into(),
                     headers: headers.into(),
                 }
             })
@@ -275,7 +275,7 @@ impl JobsApi for Reference {
             .await
             .map_or_else(FromApiError::from_error, |(body, headers)| {
                 ListPipelineTriggerJobsResponse::Ok {
-                    body,
+                    body: body.into(),
                     headers: headers.into(),
                 }
             })
@@ -285,7 +285,9 @@ impl JobsApi for Reference {
         let credentials = request.credentials;
         self.call(move |service| service.get_current_job(&credentials))
             .await
-            .map_or_else(FromApiError::from_error, GetCurrentJobResponse::Ok)
+            .map_or_else(FromApiError::from_error, |body| {
+                GetCurrentJobResponse::Ok(body.into())
+            })
     }
 
     async fn get_current_job_allowed_agents(
@@ -295,11 +297,10 @@ impl JobsApi for Reference {
         let credentials = request.credentials;
         self.call(move |service| service.get_current_job_allowed_agents(&credentials))
             .await
-            .and_then(entity)
-            .map_or_else(
-                FromApiError::from_error,
-                GetCurrentJobAllowedAgentsResponse::Ok,
-            )
+            .and_then(entity::<types::AllowedAgents>)
+            .map_or_else(FromApiError::from_error, |body| {
+                GetCurrentJobAllowedAgentsResponse::Ok(body.into())
+            })
     }
 
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
@@ -310,7 +311,9 @@ impl JobsApi for Reference {
             JobsService::get_job,
         )
         .await
-        .map_or_else(FromApiError::from_error, GetJobResponse::Ok)
+        .map_or_else(FromApiError::from_error, |body| {
+            GetJobResponse::Ok(body.into())
+        })
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {
@@ -340,7 +343,9 @@ impl JobsApi for Reference {
             },
         )
         .await
-        .map_or_else(FromApiError::from_error, CancelJobResponse::Created)
+        .map_or_else(FromApiError::from_error, |body| {
+            CancelJobResponse::Created(body.into())
+        })
     }
 
     /// CI job inputs come as `job_inputs`, or under GitLab 18.x's name `inputs` when
@@ -366,7 +371,9 @@ impl JobsApi for Reference {
             },
         )
         .await
-        .map_or_else(FromApiError::from_error, RetryJobResponse::Created)
+        .map_or_else(FromApiError::from_error, |body| {
+            RetryJobResponse::Created(body.into())
+        })
     }
 
     async fn erase_job(&self, request: EraseJobRequest) -> EraseJobResponse {
@@ -377,7 +384,9 @@ impl JobsApi for Reference {
             JobsService::erase_job,
         )
         .await
-        .map_or_else(FromApiError::from_error, EraseJobResponse::Created)
+        .map_or_else(FromApiError::from_error, |body| {
+            EraseJobResponse::Created(body.into())
+        })
     }
 
     async fn play_job(&self, request: PlayJobRequest) -> PlayJobResponse {
@@ -396,7 +405,9 @@ impl JobsApi for Reference {
             },
         )
         .await
-        .map_or_else(FromApiError::from_error, PlayJobResponse::Ok)
+        .map_or_else(FromApiError::from_error, |body| {
+            PlayJobResponse::Ok(body.into())
+        })
     }
 
     async fn get_job_artifacts(&self, request: GetJobArtifactsRequest) -> GetJobArtifactsResponse {
@@ -502,7 +513,9 @@ impl JobsApi for Reference {
             JobsService::keep_job_artifacts,
         )
         .await
-        .map_or_else(FromApiError::from_error, KeepJobArtifactsResponse::Ok)
+        .map_or_else(FromApiError::from_error, |body| {
+            KeepJobArtifactsResponse::Ok(body.into())
+        })
     }
 
     async fn get_artifact_file_by_ref(

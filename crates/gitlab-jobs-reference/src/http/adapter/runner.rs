@@ -26,7 +26,7 @@ fn refusal_status(refusal: JobRefusal) -> Option<String> {
 
 pub fn request(answer: RunnerJobAnswer) -> RequestRunnerJobResponse {
     match answer {
-        RunnerJobAnswer::Started(job) => RequestRunnerJobResponse::Created(*job),
+        RunnerJobAnswer::Started(job) => RequestRunnerJobResponse::Created((*job).into()),
         RunnerJobAnswer::NoJob { queue_value } => RequestRunnerJobResponse::NoContent {
             headers: RequestRunnerJobNoContentHeaders {
                 x_git_lab_last_update: queue_value,
@@ -38,7 +38,7 @@ pub fn request(answer: RunnerJobAnswer) -> RequestRunnerJobResponse {
 pub fn update(outcome: RunnerUpdate) -> UpdateRunnerJobResponse {
     match outcome {
         RunnerUpdate::Applied(status) => UpdateRunnerJobResponse::Ok {
-            body: RunnerStatusCode("200".to_owned()),
+            body: RunnerStatusCode("200".to_owned()).into(),
             headers: UpdateRunnerJobOkHeaders {
                 job_status: Some(status.as_str().to_owned()),
             },
@@ -59,7 +59,7 @@ pub fn update(outcome: RunnerUpdate) -> UpdateRunnerJobResponse {
 pub fn append(outcome: TraceAppend) -> AppendRunnerJobTraceResponse {
     match outcome {
         TraceAppend::Appended { size, status } => AppendRunnerJobTraceResponse::Accepted {
-            body: RunnerStatusCode(TRACE_UPDATE_INTERVAL.to_owned()),
+            body: RunnerStatusCode(TRACE_UPDATE_INTERVAL.to_owned()).into(),
             headers: AppendRunnerJobTraceAcceptedHeaders {
                 job_status: Some(status.as_str().to_owned()),
                 range: format!("0-{size}"),

@@ -420,7 +420,9 @@ fn presented_entities_read_back_and_allowed_agents_fit_without_loss() {
                 Pagination::offset(None, Some(100), false),
             )
             .expect("lists");
-        for typed in page.items {
+        for encoded in page.items {
+            let typed = encoded.decode().expect("a kept job reads back");
+            assert_eq!(Encoded::new(&typed).expect("serialises"), encoded);
             reads_back(&typed);
             checked += 1;
         }
@@ -489,7 +491,9 @@ fn entities_of_a_sparse_fixture_fit_too() {
                 Pagination::offset(None, Some(100), false),
             )
             .expect("lists");
-        for typed in page.items {
+        for encoded in page.items {
+            let typed = encoded.decode().expect("a kept job reads back");
+            assert_eq!(Encoded::new(&typed).expect("serialises"), encoded);
             reads_back(&typed);
             checked += 1;
         }

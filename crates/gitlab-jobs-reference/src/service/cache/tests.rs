@@ -12,7 +12,7 @@ use crate::model::InputValues;
 use crate::service::auth::Credentials;
 use crate::service::{ApiError, JobsService};
 use crate::store::{Pagination, StoreError};
-use crate::test_support::{Backend, TestStore, now, store_suite};
+use crate::test_support::{Backend, TestStore, now, sent, store_suite};
 
 /// A service whose clock the test moves, on a store with the small fixture.
 struct Fixture {
@@ -42,7 +42,7 @@ impl Fixture {
     fn get_job(&self, token: &str, project: &str, job_id: i64) -> Result<Value, ApiError> {
         let credentials = Credentials::PrivateToken(token.to_owned());
         let job = self.service.get_job(&credentials, project, job_id)?;
-        Ok(serde_json::to_value(job).expect("an entity serialises"))
+        Ok(sent(&job))
     }
 }
 
@@ -165,11 +165,7 @@ fn first_page(fixture: &Fixture) -> (Vec<(i64, String)>, Value) {
         .service
         .list_project_jobs(&credentials, "1", &[], pagination)
         .expect("lists");
-    let jobs: Vec<Value> = page
-        .items
-        .iter()
-        .map(|job| serde_json::to_value(job).expect("serialises"))
-        .collect();
+    let jobs: Vec<Value> = page.items.iter().map(sent).collect();
     let running = jobs
         .iter()
         .find(|job| job["id"] == 110)
