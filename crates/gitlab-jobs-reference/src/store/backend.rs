@@ -83,6 +83,9 @@ pub(crate) trait Backend: Send + Sync {
         })
     }
 
+    /// See [`Store::connections`].
+    fn pool_size(&self) -> usize;
+
     /// See [`Store::lock_for_loading`].
     fn loading_lock(&self) -> Result<LoadingLock, StoreError> {
         Ok(LoadingLock::none())
@@ -312,6 +315,10 @@ impl<B: Backend> Store for B {
 
     fn data_version(&self) -> Result<i64, StoreError> {
         self.read_data_version()
+    }
+
+    fn connections(&self) -> usize {
+        self.pool_size()
     }
 
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {

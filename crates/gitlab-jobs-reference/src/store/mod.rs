@@ -195,6 +195,9 @@ pub trait Store: Send + Sync {
     /// (`store::backend` says how every write bumps it).
     fn data_version(&self) -> Result<i64, StoreError>;
 
+    /// How many calls the store serves at once (its connections); more wait for one.
+    fn connections(&self) -> usize;
+
     /// A project with its members.
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError>;
 

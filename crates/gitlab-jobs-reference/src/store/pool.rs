@@ -126,6 +126,11 @@ impl<M: Manager> Pool<M> {
         self.manager.connect()
     }
 
+    /// How many connections the pool lends at most.
+    pub fn size(&self) -> usize {
+        usize::try_from(self.pool().max_size()).unwrap_or(usize::MAX)
+    }
+
     /// How many connections are open (idle or lent).
     #[cfg(test)]
     pub fn open_connections(&self) -> u32 {

@@ -18,6 +18,7 @@ use gitlab_jobs_server::pagination::PageHeaders;
 use gitlab_jobs_server::requests::*;
 use gitlab_jobs_server::responses::*;
 use gitlab_jobs_server::{Encoded, JobsApi, RequestContext, types};
+use tokio::sync::Semaphore;
 
 use self::pages::ProjectJobsPaging;
 use self::respond::{FromApiError, entity};
@@ -31,12 +32,18 @@ use crate::store::{Page, Pagination};
 #[derive(Clone)]
 pub struct Reference {
     service: Arc<JobsService>,
+    /// One permit per store connection: the service calls beyond those wait here, in arrival
+    /// order (Tokio's semaphore is fair), instead of as blocking threads in the pool's
+    /// checkout, where the one the OS wakes first goes first.
+    turns: Arc<Semaphore>,
 }
 
 impl Reference {
     pub fn new(service: JobsService) -> Reference {
+        let turns = Arc::new(Semaphore::new(service.store().connections().max(1)));
         Reference {
             service: Arc::new(service),
+            turns,
         }
     }
 
@@ -97,12 +104,18 @@ impl Reference {
         F: FnOnce(&JobsService) -> Result<T, ApiError> + Send + 'static,
     {
         let service = Arc::clone(&self.service);
-        tokio::task::spawn_blocking(move || work(&service))
-            .await
-            .unwrap_or_else(|failure| {
-                tracing::error!(%failure, "a service call panicked");
-                Err(ApiError::internal())
-            })
+        // Never closed, so the permit always comes; if it did not, the call runs without one.
+        let turn = Arc::clone(&self.turns).acquire_owned().await.ok();
+        tokio::task::spawn_blocking(move || {
+            let answer = work(&service);
+            drop(turn);
+            answer
+        })
+        .await
+        .unwrap_or_else(|failure| {
+            tracing::error!(%failure, "a service call panicked");
+            Err(ApiError::internal())
+        })
     }
 }
 

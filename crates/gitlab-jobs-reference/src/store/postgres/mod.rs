@@ -100,6 +100,10 @@ impl PostgresStore {
 impl Backend for PostgresStore {
     type Tx<'t> = Tx<'t>;
 
+    fn pool_size(&self) -> usize {
+        self.pool.size()
+    }
+
     /// A read-only REPEATABLE READ transaction: one snapshot for all its reads, so a page and
     /// its count agree even while other instances write.
     fn read<T: Send>(
