@@ -130,6 +130,20 @@ impl Backend {
         }
     }
 
+    /// A store with the small fixture loaded, on a database other stores could open too
+    /// (SQLite: a file, which gives the store its version probe).
+    pub fn small_store_shared(&self) -> TestStore {
+        let database = self.database();
+        let store = TestStore {
+            store: database.open(2),
+            _database: Some(database),
+        };
+        store
+            .load_fixtures(&small_fixtures())
+            .expect("small fixture loads");
+        store
+    }
+
     /// A store with the small fixture loaded.
     pub fn small_store(&self) -> TestStore {
         let store = self.empty_store();

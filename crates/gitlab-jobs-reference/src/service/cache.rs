@@ -20,6 +20,7 @@
 //! kept as their JSON, so that answering from the cache does not serialise them again.
 
 use std::borrow::Borrow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
@@ -28,7 +29,7 @@ use chrono::{DateTime, Utc};
 use gitlab_jobs_server::Encoded;
 use gitlab_jobs_types as types;
 
-use crate::model::{Id, Job, Project, User};
+use crate::model::{Id, Job, JobDetails, Project, User};
 use crate::rules::timing::Timing;
 use crate::service::auth::Identities;
 use crate::service::error_bodies::ApiError;
@@ -172,15 +173,33 @@ impl Cache {
     /// where it holds for that version, else the store.
     pub fn reads<'a>(&'a self, store: &'a dyn Store) -> Result<Reads<'a>, StoreError> {
         let version = store.data_version()?;
+        Ok(self.reads_at(store, version))
+    }
+
+    /// [`Cache::reads`] at a data version the caller has just read (with the store's
+    /// [`VersionProbe`](crate::store::VersionProbe)).
+    pub fn reads_at<'a>(&'a self, store: &'a dyn Store, version: i64) -> Reads<'a> {
+        self.at(Source::Store(store), version)
+    }
+
+    /// Reads at a data version the caller has just read, from the cache alone: a read the
+    /// cache cannot answer fails with [`StoreError::NotInMemory`] and marks the reads
+    /// [`Reads::missed`], and the request is answered again with the store. What runs on the
+    /// async threads, where the store's blocking calls must not.
+    pub fn in_memory(&self, version: i64) -> Reads<'_> {
+        self.at(Source::Memory(Cell::new(false)), version)
+    }
+
+    fn at<'a>(&'a self, source: Source<'a>, version: i64) -> Reads<'a> {
         let mut entries = self.lock();
         if version > entries.version {
             *entries = Entries::at(version);
         }
-        Ok(Reads {
-            store,
+        Reads {
+            source,
             cache: self,
             version,
-        })
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries> {
@@ -192,16 +211,47 @@ impl Cache {
     }
 }
 
+/// Where a request's reads go when the cache does not hold them.
+enum Source<'a> {
+    Store(&'a dyn Store),
+    /// Nowhere; set when a read missed.
+    Memory(Cell<bool>),
+}
+
 /// One request's reads: at the data version read when it began.
 pub struct Reads<'a> {
-    store: &'a dyn Store,
+    source: Source<'a>,
     cache: &'a Cache,
     version: i64,
 }
 
 impl<'a> Reads<'a> {
-    pub fn store(&self) -> &'a dyn Store {
-        self.store
+    /// Whether a read from memory alone ([`Cache::in_memory`]) found nothing kept: then what
+    /// the request answered is not its answer.
+    pub fn missed(&self) -> bool {
+        match &self.source {
+            Source::Store(_) => false,
+            Source::Memory(missed) => missed.get(),
+        }
+    }
+
+    /// `load` with the store, or [`StoreError::NotInMemory`] when reading from memory alone.
+    fn load<T>(
+        &self,
+        load: impl FnOnce(&dyn Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.source {
+            Source::Store(store) => load(*store),
+            Source::Memory(missed) => {
+                missed.set(true);
+                Err(StoreError::NotInMemory)
+            }
+        }
+    }
+
+    /// The job `job_id` of `project` (not kept: its presented answer is).
+    pub fn job_of(&self, project: &Project, job_id: Id) -> Result<Option<JobDetails>, StoreError> {
+        self.load(|store| store.job_of(project, job_id))
     }
 
     /// The cache's entries when they are of this request's version.
@@ -215,7 +265,7 @@ impl<'a> Reads<'a> {
         &self,
         map: fn(&mut Entries) -> &mut HashMap<K, V>,
         key: &Q,
-        load: impl FnOnce() -> Result<V, StoreError>,
+        load: impl FnOnce(&dyn Store) -> Result<V, StoreError>,
     ) -> Result<V, StoreError>
     where
         K: Borrow<Q> + Hash + Eq,
@@ -228,7 +278,7 @@ impl<'a> Reads<'a> {
         {
             return Ok(value);
         }
-        let value = load()?;
+        let value = self.load(load)?;
         if let Some(mut entries) = self.entries() {
             keep(
                 map(&mut entries),
@@ -323,7 +373,7 @@ impl Identities for Reads<'_> {
         self.through(
             |entries| &mut entries.personal_access_tokens,
             token,
-            || self.store.personal_access_token(token),
+            |store| store.personal_access_token(token),
         )
     }
 
@@ -331,16 +381,16 @@ impl Identities for Reads<'_> {
         self.through(
             |entries| &mut entries.job_tokens,
             token,
-            || self.store.job_by_token(token),
+            |store| store.job_by_token(token),
         )
     }
 
     fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
-        self.through(|entries| &mut entries.users, &id, || self.store.user(id))
+        self.through(|entries| &mut entries.users, &id, |store| store.user(id))
     }
 
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
-        let load = || self.store.project(key);
+        let load = |store: &dyn Store| store.project(key);
         match key {
             ProjectKey::Id(id) => self.through(|entries| &mut entries.projects_by_id, &id, load),
             ProjectKey::Path(path) => {

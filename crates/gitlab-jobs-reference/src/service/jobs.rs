@@ -12,8 +12,9 @@ use gitlab_jobs_server::{
 use crate::model::{Id, InputValues, Job, JobKind, JobVariable};
 use crate::rules;
 use crate::service::auth::{Ability, Actor, Credentials, Route};
-use crate::service::cache::{Kept, KeptJob};
+use crate::service::cache::{Kept, KeptJob, Reads};
 use crate::service::error_bodies::ApiError;
+use crate::service::found;
 
 /// A job's log: served as `text/plain` with `Content-Disposition: infile; filename="<id>.log"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,15 +78,50 @@ impl JobsService {
         project: &str,
         job_id: Id,
     ) -> Result<Encoded<types::Job>, ApiError> {
-        let reads = self.reads()?;
+        self.get_job_with(&self.reads()?, credentials, project, job_id)
+    }
+
+    /// [`JobsService::get_job`] at data version `version`, which the caller has just read.
+    pub fn get_job_at(
+        &self,
+        version: i64,
+        credentials: &Credentials,
+        project: &str,
+        job_id: Id,
+    ) -> Result<Encoded<types::Job>, ApiError> {
+        let reads = self.cache().reads_at(self.store(), version);
+        self.get_job_with(&reads, credentials, project, job_id)
+    }
+
+    /// [`JobsService::get_job_at`] from memory alone, without a call to the store (so on an
+    /// async thread): `None` when the cache does not hold everything the answer needs.
+    pub fn get_job_in_memory(
+        &self,
+        version: i64,
+        credentials: &Credentials,
+        project: &str,
+        job_id: Id,
+    ) -> Option<Result<Encoded<types::Job>, ApiError>> {
+        let reads = self.cache().in_memory(version);
+        let answer = self.get_job_with(&reads, credentials, project, job_id);
+        (!reads.missed()).then_some(answer)
+    }
+
+    fn get_job_with(
+        &self,
+        reads: &Reads<'_>,
+        credentials: &Credentials,
+        project: &str,
+        job_id: Id,
+    ) -> Result<Encoded<types::Job>, ApiError> {
         let route = Route::of(GetJobRequest::SECURITY);
-        let access = self.project_access_in(&reads, credentials, route, project)?;
+        let access = self.project_access_in(reads, credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let presenter = self.presenter();
         if let Some(kept) = reads.presented_job(access.project.id, job_id, presenter.now) {
             return kept.shown(&presenter);
         }
-        let details = self.find_job(&access, job_id, Some(JobKind::Build))?;
+        let details = found(reads.job_of(&access.project, job_id)?, Some(JobKind::Build))?;
         let (unchanged, timing) = presenter.time_dependence(&details);
         let kept = Kept {
             entity: KeptJob::new(presenter.job(&details)?, timing)?,

@@ -72,6 +72,10 @@ impl JobsService {
         }
     }
 
+    fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     /// A request's reads, through the cache (`cache.rs`): begins with reading the data version.
     fn reads(&self) -> Result<Reads<'_>, ApiError> {
         Ok(self.cache.reads(self.store())?)
@@ -111,10 +115,7 @@ impl JobsService {
         job_id: Id,
         kind: Option<JobKind>,
     ) -> Result<JobDetails, ApiError> {
-        self.store()
-            .job_of(&access.project, job_id)?
-            .filter(|details| kind.is_none_or(|kind| details.job.kind == kind))
-            .ok_or_else(ApiError::record_not_found)
+        found(self.store().job_of(&access.project, job_id)?, kind)
     }
 
     /// The acting user's id; the routes that change jobs always have one.
@@ -156,6 +157,13 @@ impl JobsService {
         let actor = Self::actor_id(access)?;
         change(self.store(), &details.job, actor, self.now())
     }
+}
+
+/// The job found, if it is of `kind` (`None`: any); else `404 Not found`.
+fn found(details: Option<JobDetails>, kind: Option<JobKind>) -> Result<JobDetails, ApiError> {
+    details
+        .filter(|details| kind.is_none_or(|kind| details.job.kind == kind))
+        .ok_or_else(ApiError::record_not_found)
 }
 
 /// Parses `scope` values, refusing unknown ones as Grape's `values:` check does.

@@ -19,10 +19,12 @@
 //! SQL) are not seen until the next write through a server bumps the version.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::hydrate::{self, BatchRead};
+use super::probe::VersionProbe;
 use super::{runner_use_cases, use_cases};
 use crate::fixtures::{self, Fixtures, KnownRecords};
 use crate::model::{
@@ -85,6 +87,11 @@ pub(crate) trait Backend: Send + Sync {
 
     /// See [`Store::connections`].
     fn pool_size(&self) -> usize;
+
+    /// See [`Store::version_probe`].
+    fn version_probe(&self) -> Option<Arc<dyn VersionProbe>> {
+        None
+    }
 
     /// See [`Store::lock_for_loading`].
     fn loading_lock(&self) -> Result<LoadingLock, StoreError> {
@@ -319,6 +326,10 @@ impl<B: Backend> Store for B {
 
     fn connections(&self) -> usize {
         self.pool_size()
+    }
+
+    fn data_version_probe(&self) -> Option<Arc<dyn VersionProbe>> {
+        self.version_probe()
     }
 
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {

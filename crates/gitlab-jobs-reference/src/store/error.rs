@@ -47,6 +47,11 @@ pub enum StoreError {
     /// The database holds what the store cannot read, or a store was misused.
     #[error("database error: {0}")]
     Database(String),
+    /// A read that a request answered from the service's cache alone could not make there
+    /// (`service/cache.rs`); the request is then answered again with the store. Never an
+    /// answer of its own.
+    #[error("not in the cache")]
+    NotInMemory,
 }
 
 /// The `Display` of a server error is only "db error": its SQLSTATE and message are shown.

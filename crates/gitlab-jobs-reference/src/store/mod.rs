@@ -65,6 +65,7 @@ pub mod open;
 mod page;
 mod pool;
 pub mod postgres;
+pub mod probe;
 mod record;
 mod runner_use_cases;
 pub mod sqlite;
@@ -77,9 +78,12 @@ pub use self::postgres::PostgresStore;
 pub use error::StoreError;
 pub(crate) use page::IdWindow;
 pub use page::{Cursor, MAX_COUNT, MAX_PER_PAGE, Page, PageInfo, Pagination};
+pub use probe::VersionProbe;
 pub use record::{ImportSummary, PersonalAccessToken, Record, RegisteredRunner};
 pub use runner_use_cases::{JobRequest, QUEUE_WINDOW, RunnerUpdate, StartedJob, TraceAppend};
 pub use sqlite::SqliteStore;
+
+use std::sync::Arc;
 
 use crate::fixtures::Fixtures;
 use crate::model::{
@@ -197,6 +201,11 @@ pub trait Store: Send + Sync {
 
     /// How many calls the store serves at once (its connections); more wait for one.
     fn connections(&self) -> usize;
+
+    /// Reads [`Store::data_version`] from async code without a blocking thread, where the
+    /// store has a way to (`None`: an in-memory SQLite database, whose one connection is
+    /// taken in turns).
+    fn data_version_probe(&self) -> Option<Arc<dyn VersionProbe>>;
 
     /// A project with its members.
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError>;

@@ -26,7 +26,7 @@ use crate::model::{InputValues, JobStatus, JobVariable};
 use crate::service::auth::Credentials;
 use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService};
-use crate::store::{Page, Pagination};
+use crate::store::{Page, Pagination, VersionProbe};
 
 /// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
 #[derive(Clone)]
@@ -36,15 +36,31 @@ pub struct Reference {
     /// order (Tokio's semaphore is fair), instead of as blocking threads in the pool's
     /// checkout, where the one the OS wakes first goes first.
     turns: Arc<Semaphore>,
+    /// Reads the data version on the async threads, so that an answer the service's cache
+    /// holds needs no blocking call at all (`None`: every call goes to the blocking pool).
+    probe: Option<Arc<dyn VersionProbe>>,
 }
 
 impl Reference {
     pub fn new(service: JobsService) -> Reference {
         let turns = Arc::new(Semaphore::new(service.store().connections().max(1)));
+        let probe = service.store().data_version_probe();
         Reference {
             service: Arc::new(service),
             turns,
+            probe,
         }
+    }
+
+    /// The data version, read without a blocking call; `None` when the store has no probe or
+    /// it failed (the blocking path then reads the version itself, and reports a failure).
+    async fn data_version(&self) -> Option<i64> {
+        let probe = self.probe.as_ref()?;
+        probe
+            .read()
+            .await
+            .inspect_err(|error| tracing::debug!(%error, "the version probe failed"))
+            .ok()
     }
 
     pub fn service(&self) -> &JobsService {
@@ -316,15 +332,26 @@ impl JobsApi for Reference {
             })
     }
 
+    /// Answered on the async thread when the service's cache holds the answer at the data
+    /// version just read; else on the blocking pool at that version.
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
-        self.on_job(
-            request.credentials,
-            request.id,
-            request.job_id,
-            JobsService::get_job,
-        )
-        .await
-        .map_or_else(FromApiError::from_error, |body| {
+        let version = self.data_version().await;
+        let (credentials, project, job_id) = (request.credentials, request.id, request.job_id);
+        let kept = version.and_then(|version| {
+            self.service
+                .get_job_in_memory(version, &credentials, &project, job_id)
+        });
+        let answer = match kept {
+            Some(answer) => answer,
+            None => {
+                self.call(move |service| match version {
+                    Some(version) => service.get_job_at(version, &credentials, &project, job_id),
+                    None => service.get_job(&credentials, &project, job_id),
+                })
+                .await
+            }
+        };
+        answer.map_or_else(FromApiError::from_error, |body| {
             GetJobResponse::Ok(body.into())
         })
     }

@@ -3,7 +3,7 @@
 //! `store/multi_instance_tests.rs`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -14,16 +14,21 @@ use crate::service::{ApiError, JobsService};
 use crate::store::{Pagination, StoreError};
 use crate::test_support::{Backend, TestStore, now, sent, store_suite};
 
-/// A service whose clock the test moves, on a store with the small fixture.
+/// A service whose clock the test moves, on a store with the small fixture (SQLite on a
+/// file, so that both stores have their version probe).
 struct Fixture {
     service: JobsService,
     store: TestStore,
     seconds: Arc<AtomicI64>,
+    /// Drives the PostgreSQL probe's async session.
+    runtime: tokio::runtime::Runtime,
+    /// GET job answers given from memory alone.
+    in_memory: AtomicUsize,
 }
 
 impl Fixture {
     fn new(backend: &Backend) -> Fixture {
-        let store = backend.small_store();
+        let store = backend.small_store_shared();
         let seconds = Arc::new(AtomicI64::new(0));
         let elapsed = Arc::clone(&seconds);
         let clock = Arc::new(move || now() + Duration::seconds(elapsed.load(Ordering::SeqCst)));
@@ -31,6 +36,11 @@ impl Fixture {
             service: JobsService::with_clock(store.shared(), "http://gitlab.test/", clock),
             store,
             seconds,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime"),
+            in_memory: AtomicUsize::new(0),
         }
     }
 
@@ -39,11 +49,58 @@ impl Fixture {
             .store((time - now()).num_seconds(), Ordering::SeqCst);
     }
 
+    /// As the HTTP adapter answers it: at the version the store's probe reads, from memory
+    /// when the cache holds the answer, else with the store.
     fn get_job(&self, token: &str, project: &str, job_id: i64) -> Result<Value, ApiError> {
         let credentials = Credentials::PrivateToken(token.to_owned());
-        let job = self.service.get_job(&credentials, project, job_id)?;
+        let probe = self.store.data_version_probe().expect("a probe");
+        let version = self
+            .runtime
+            .block_on(probe.read())
+            .expect("the probe reads");
+        assert_eq!(version, self.store.data_version().expect("reads"));
+        let job = match self
+            .service
+            .get_job_in_memory(version, &credentials, project, job_id)
+        {
+            Some(answer) => {
+                self.in_memory.fetch_add(1, Ordering::SeqCst);
+                answer
+            }
+            None => self
+                .service
+                .get_job_at(version, &credentials, project, job_id),
+        }?;
         Ok(sent(&job))
     }
+
+    fn answered_in_memory(&self) -> usize {
+        self.in_memory.load(Ordering::SeqCst)
+    }
+}
+
+fn a_kept_answer_needs_no_store_call(backend: &Backend) {
+    let fixture = Fixture::new(backend);
+    let first = fixture.get_job("reporter-token", "1", 100).expect("found");
+    assert_eq!(fixture.answered_in_memory(), 0, "nothing kept yet");
+    let second = fixture.get_job("reporter-token", "1", 100).expect("found");
+    assert_eq!((fixture.answered_in_memory(), &second), (1, &first));
+    // A refusal from kept identities is an answer too.
+    assert_eq!(
+        fixture.get_job("reporter-token", "1", 999),
+        Err(ApiError::record_not_found())
+    );
+    assert_eq!(fixture.answered_in_memory(), 1, "job 999 was never kept");
+    fixture
+        .store
+        .revoke_personal_access_token("maintainer-token")
+        .expect("revokes");
+    let third = fixture.get_job("reporter-token", "1", 100).expect("found");
+    assert_eq!(
+        (fixture.answered_in_memory(), &third),
+        (1, &first),
+        "a change empties it"
+    );
 }
 
 fn a_revoked_token_stops_working_at_once(backend: &Backend) {
@@ -236,6 +293,7 @@ fn an_unknown_pipeline_is_404_after_a_kept_page(backend: &Backend) {
 }
 
 store_suite!(
+    a_kept_answer_needs_no_store_call,
     a_kept_page_follows_every_change_and_the_clock,
     an_unknown_pipeline_is_404_after_a_kept_page,
     a_revoked_token_stops_working_at_once,

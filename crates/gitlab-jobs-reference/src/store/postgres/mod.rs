@@ -11,6 +11,7 @@ mod codec;
 mod import;
 mod loading;
 mod pool;
+mod probe;
 mod queries;
 mod read;
 mod runners;
@@ -23,13 +24,16 @@ pub mod testing;
 mod tests;
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 
 use self::blocking::off_runtime;
 use self::pool::Pool;
+use self::probe::PostgresProbe;
 use self::tx::{Mode, Tx};
 use crate::store::backend::{Backend, Queries};
+use crate::store::probe::VersionProbe;
 use crate::store::{ImportSummary, LoadingLock, Record, StoreError};
 
 /// Connections one store opens at most (each request holds one for its transaction).
@@ -41,6 +45,7 @@ const ATTEMPTS: usize = 5;
 
 pub struct PostgresStore {
     pool: Pool,
+    probe: Arc<PostgresProbe>,
 }
 
 impl PostgresStore {
@@ -51,9 +56,12 @@ impl PostgresStore {
     }
 
     pub fn open_with(url: &str, max_connections: usize) -> Result<PostgresStore, StoreError> {
-        let config = ::postgres::Config::from_str(url).map_err(StoreError::PostgresUrl)?;
+        let config = tokio_postgres::Config::from_str(url).map_err(StoreError::PostgresUrl)?;
+        let probe = Arc::new(PostgresProbe::new(config.clone()));
+        let config = ::postgres::Config::from(config);
         let store = PostgresStore {
             pool: off_runtime(|| pool::open(config, max_connections))?,
+            probe,
         };
         store.write_transaction(schema::migrate)?;
         Ok(store)
@@ -102,6 +110,10 @@ impl Backend for PostgresStore {
 
     fn pool_size(&self) -> usize {
         self.pool.size()
+    }
+
+    fn version_probe(&self) -> Option<Arc<dyn VersionProbe>> {
+        Some(Arc::clone(&self.probe) as Arc<dyn VersionProbe>)
     }
 
     /// A read-only REPEATABLE READ transaction: one snapshot for all its reads, so a page and

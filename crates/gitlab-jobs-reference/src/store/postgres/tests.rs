@@ -173,6 +173,34 @@ fn the_pool_reconnects_after_the_server_closed_its_connections() {
 }
 
 #[test]
+fn the_version_probe_reads_the_version_and_reconnects() {
+    let Some(schema) = schema() else { return };
+    let store = PostgresStore::open_with(&schema.url(), 2).expect("opens");
+    store.load_fixtures(&small_fixtures()).expect("loads");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let probe = store.data_version_probe().expect("a probe");
+    let read = || runtime.block_on(probe.read());
+    assert_eq!(read().ok(), Some(store.data_version().expect("reads")));
+    store.remove_member(1, 3).expect("removes");
+    let version = store.data_version().expect("reads");
+    assert_eq!(read().ok(), Some(version), "a change");
+    schema
+        .connect()
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            &[&schema.name()],
+        )
+        .expect("terminates");
+    // The read on the killed session may fail; the probe then connects again.
+    let answers: Vec<Option<i64>> = (0..3).map(|_| read().ok()).collect();
+    assert_eq!(answers.last(), Some(&Some(version)), "{answers:?}");
+}
+
+#[test]
 fn use_cases_run_again_after_a_serialization_failure() {
     let Some(schema) = schema() else { return };
     let store = PostgresStore::open(&schema.url()).expect("opens");

@@ -5,11 +5,14 @@ mod batch;
 mod codec;
 mod import;
 mod pool;
+mod probe;
 mod queries;
 mod read;
 mod runners;
 mod schema;
 mod write;
+
+use std::sync::Arc;
 
 use parking_lot::{FairMutex, FairMutexGuard};
 use rusqlite::{Connection, TransactionBehavior};
@@ -19,7 +22,9 @@ pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 
 use self::batch::Batch;
 use self::pool::Pool;
+use self::probe::SqliteProbe;
 use crate::store::backend::{Backend, Queries};
+use crate::store::probe::VersionProbe;
 use crate::store::{ImportSummary, Record, StoreError};
 
 /// Connections a file database opens at most. Writers take turns anyway; the rest read.
@@ -27,6 +32,8 @@ const DEFAULT_MAX_CONNECTIONS: usize = 4;
 
 pub struct SqliteStore {
     pool: Pool,
+    /// A file database's version probe (an in-memory one has no second connection).
+    probe: Option<Arc<SqliteProbe>>,
     /// Held by this store's writer for its whole transaction. SQLite lets one writer in at a
     /// time; the others of this process wait here, in turn, rather than in SQLite's busy
     /// handler, which sleeps 1, 2, 5, 10 … 100 ms between tries and so lets a writer that
@@ -50,12 +57,19 @@ impl SqliteStore {
         location: Location,
         max_connections: usize,
     ) -> Result<SqliteStore, StoreError> {
+        let in_memory = location == Location::Memory;
         let pool = pool::open(location, max_connections)?;
         let mut connection = pool.get()?;
         schema::migrate(&mut connection)?;
         drop(connection);
+        let probe = if in_memory {
+            None
+        } else {
+            Some(Arc::new(SqliteProbe::new(pool.connect_apart()?)?))
+        };
         Ok(SqliteStore {
             pool,
+            probe,
             writers: FairMutex::new(()),
         })
     }
@@ -102,6 +116,12 @@ impl Backend for SqliteStore {
 
     fn pool_size(&self) -> usize {
         self.pool.size()
+    }
+
+    fn version_probe(&self) -> Option<Arc<dyn VersionProbe>> {
+        self.probe
+            .clone()
+            .map(|probe| probe as Arc<dyn VersionProbe>)
     }
 
     fn read<T: Send>(
