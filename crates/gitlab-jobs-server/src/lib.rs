@@ -10,6 +10,9 @@
 //! - [`responses`]: one enum per operation (`GetJobResponse`), a variant per status the
 //!   document lists, and the typed headers of those that send any (`GetJobOkHeaders`);
 //!   every enum is an [`ErrorResponse`];
+//! - [`JsonBody`]: the body of every success variant that sends JSON, the value itself
+//!   (`job.into()`) or an [`Encoded`] kept from an earlier answer, sent without serialising it
+//!   again;
 //! - [`pagination`]: GitLab's page sizes, offset headers and keyset links for list operations,
 //!   as a [`pagination::PageHeaders`] that every list's `Ok` headers convert from (`into()`);
 //! - [`types`]: the document's schemas (the `gitlab-jobs-types` crate).
