@@ -43,8 +43,9 @@ const LIST_OPERATIONS: [&str; 4] = [
 ];
 const PAGINATION_HEADERS: [&str; 5] =
     ["X-Page", "X-Per-Page", "X-Next-Page", "X-Prev-Page", "Link"];
-/// Sent only by counted lists: GitLab lists project jobs `without_count`, so it never sends
-/// these there (gitlab-behaviour.md §5), and the document rightly does not declare them.
+/// Sent only by counted lists: GitLab lists project jobs `without_count` (lib/api/ci/jobs.rb,
+/// `paginate_with_strategies(builds, paginator_params: { without_count: true })`), so it never
+/// sends these there, and the document rightly does not declare them.
 const COUNT_HEADERS: [&str; 2] = ["X-Total", "X-Total-Pages"];
 const COUNTED_LISTS: [&str; 3] = [
     "list_pipeline_jobs",

@@ -23,7 +23,7 @@ use std::borrow::Borrow;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use gitlab_jobs_server::Encoded;
@@ -73,8 +73,8 @@ impl Unchanged {
     }
 }
 
-/// A presented entity (a job, or a page of jobs) as the cache keeps it, and until when.
-#[derive(Clone)]
+/// A presented entity (a job, or a page of jobs) as the cache keeps it, and until when. The
+/// cache hands out shared references: taking one out copies nothing.
 pub struct Kept<T> {
     pub entity: T,
     pub unchanged: Unchanged,
@@ -130,7 +130,13 @@ impl Kept<KeptJob> {
 impl Kept<Page<KeptJob>> {
     /// The page as `presenter` shows it now.
     pub fn shown(&self, presenter: &Presenter) -> Result<Page<Encoded<types::Job>>, ApiError> {
-        self.entity.clone().try_map(|job| job.shown(presenter))
+        let items = self.entity.items.iter();
+        Ok(Page {
+            items: items
+                .map(|job| job.shown(presenter))
+                .collect::<Result<_, _>>()?,
+            info: self.entity.info.clone(),
+        })
     }
 }
 
@@ -143,9 +149,9 @@ struct Entries {
     projects_by_id: HashMap<Id, Option<Project>>,
     projects_by_path: HashMap<String, Option<Project>>,
     /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
-    jobs: HashMap<(Id, Id), Kept<KeptJob>>,
+    jobs: HashMap<(Id, Id), Arc<Kept<KeptJob>>>,
     /// Pages of the jobs lists (project and pipeline jobs), by what the list shows.
-    pages: HashMap<(JobFilter, Pagination), Kept<Page<KeptJob>>>,
+    pages: HashMap<(JobFilter, Pagination), Arc<Kept<Page<KeptJob>>>>,
 }
 
 impl Entries {
@@ -291,12 +297,12 @@ impl<'a> Reads<'a> {
     }
 
     /// A presented entity kept in `map` under `key`, if it holds at `now`.
-    fn presented<K: Hash + Eq, T: Clone>(
+    fn presented<K: Hash + Eq, T>(
         &self,
-        map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
+        map: fn(&mut Entries) -> &mut HashMap<K, Arc<Kept<T>>>,
         key: &K,
         now: DateTime<Utc>,
-    ) -> Option<Kept<T>> {
+    ) -> Option<Arc<Kept<T>>> {
         let mut entries = self.entries()?;
         map(&mut entries)
             .get(key)
@@ -306,13 +312,13 @@ impl<'a> Reads<'a> {
 
     fn keep_presented<K: Hash + Eq, T>(
         &self,
-        map: fn(&mut Entries) -> &mut HashMap<K, Kept<T>>,
+        map: fn(&mut Entries) -> &mut HashMap<K, Arc<Kept<T>>>,
         most: usize,
         key: K,
         kept: Kept<T>,
     ) {
         if let Some(mut entries) = self.entries() {
-            keep(map(&mut entries), most, key, kept);
+            keep(map(&mut entries), most, key, Arc::new(kept));
         }
     }
 
@@ -322,7 +328,7 @@ impl<'a> Reads<'a> {
         project_id: Id,
         job_id: Id,
         now: DateTime<Utc>,
-    ) -> Option<Kept<KeptJob>> {
+    ) -> Option<Arc<Kept<KeptJob>>> {
         self.presented(|entries| &mut entries.jobs, &(project_id, job_id), now)
     }
 
@@ -338,7 +344,7 @@ impl<'a> Reads<'a> {
         filter: &JobFilter,
         pagination: &Pagination,
         now: DateTime<Utc>,
-    ) -> Option<Kept<Page<KeptJob>>> {
+    ) -> Option<Arc<Kept<Page<KeptJob>>>> {
         // The key is cloned for the look-up: a page costs far more than its key.
         let key = (filter.clone(), pagination.clone());
         self.presented(|entries| &mut entries.pages, &key, now)

@@ -178,7 +178,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotPlayable => ApiError::unplayable_job(),
             StoreError::NotErasable => ApiError::job_not_erasable(),
             // Keep without artifacts is `not_found!(build)`, whose text interpolates the build
-            // object and is not determined (gitlab-behaviour.md §9); the resource-less form is
+            // object (`not_found!(resource)` in lib/api/helpers.rb joins it into the message)
+            // and is not determined; the resource-less form is
             // used. A missing archive entry is Workhorse's 404.
             StoreError::NoArtifacts | StoreError::ArtifactEntryNotFound(_) => {
                 ApiError::not_found(None)
