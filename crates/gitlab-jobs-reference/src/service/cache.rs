@@ -16,8 +16,8 @@
 //!
 //! A presented entity also depends on the time: it is kept until its artifacts expire
 //! ([`Unchanged`]), and the durations of a job that runs or waits, which count with the time,
-//! are brought up to each request's `now` when it is taken out ([`KeptJob`]). Other jobs are
-//! kept as their JSON, so that answering from the cache does not serialise them again.
+//! are written into its kept JSON when it is taken out ([`KeptJob`]): answering from the cache
+//! does not serialise a job again.
 
 use std::borrow::Borrow;
 use std::cell::Cell;
@@ -30,7 +30,6 @@ use gitlab_jobs_server::Encoded;
 use gitlab_jobs_types as types;
 
 use crate::model::{Id, Job, JobDetails, Project, User};
-use crate::rules::timing::Timing;
 use crate::service::auth::Identities;
 use crate::service::error_bodies::ApiError;
 use crate::service::present::Presenter;
@@ -78,46 +77,6 @@ impl Unchanged {
 pub struct Kept<T> {
     pub entity: T,
     pub unchanged: Unchanged,
-}
-
-/// A presented job as the cache keeps it: its JSON, sent as it is; or, while its durations
-/// count with the time, the entity and its timing, encoded again for each request with the
-/// durations of that request's `now`.
-#[derive(Clone)]
-pub enum KeptJob {
-    Encoded(Encoded<types::Job>),
-    Counting(Box<types::Job>, Timing),
-}
-
-impl KeptJob {
-    /// `job` as kept; `timing` when its durations count with the time.
-    pub fn new(job: types::Job, timing: Option<Timing>) -> Result<KeptJob, ApiError> {
-        Ok(match timing {
-            None => KeptJob::Encoded(encode(&job)?),
-            Some(timing) => KeptJob::Counting(Box::new(job), timing),
-        })
-    }
-
-    /// The job as `presenter` shows it now.
-    pub fn shown(&self, presenter: &Presenter) -> Result<Encoded<types::Job>, ApiError> {
-        match self {
-            KeptJob::Encoded(encoded) => Ok(encoded.clone()),
-            KeptJob::Counting(job, timing) => {
-                let mut job = types::Job::clone(job);
-                presenter.refresh(&mut job, timing);
-                encode(&job)
-            }
-        }
-    }
-}
-
-/// A job's JSON. The generated types always serialise; if one ever did not, that is a bug of
-/// ours, answered as an internal error.
-pub fn encode(job: &types::Job) -> Result<Encoded<types::Job>, ApiError> {
-    Encoded::new(job).map_err(|failure| {
-        tracing::error!(%failure, id = job.id, "a presented job does not serialise");
-        ApiError::internal()
-    })
 }
 
 impl Kept<KeptJob> {
@@ -406,5 +365,8 @@ impl Identities for Reads<'_> {
     }
 }
 
+mod kept_job;
 #[cfg(test)]
 mod tests;
+
+pub use kept_job::KeptJob;

@@ -249,8 +249,15 @@ impl Presenter {
 
     /// A job entity presented at another time, with its durations as of `self.now`.
     pub fn refresh(&self, job: &mut types::Job, timing: &Timing) {
-        job.duration = finite(timing.duration(self.now));
-        job.queued_duration = finite(timing.queued_duration(self.now));
+        (job.duration, job.queued_duration) = self.durations(timing);
+    }
+
+    /// A job's `duration` and `queued_duration` as of `self.now`.
+    pub fn durations(&self, timing: &Timing) -> (Option<f64>, Option<f64>) {
+        (
+            finite(timing.duration(self.now)),
+            finite(timing.queued_duration(self.now)),
+        )
     }
 
     /// `Entities::Ci::Job`: JobBasic plus artifacts, runner and tags. Retry presents a bridge
