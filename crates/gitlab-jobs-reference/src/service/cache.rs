@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use gitlab_jobs_server::Encoded;
 use gitlab_jobs_types as types;
 
-use crate::model::{Id, Job, JobDetails, Project, User};
+use crate::model::{Id, Job, JobDetails, Pipeline, Project, User};
 use crate::service::auth::Identities;
 use crate::service::error_bodies::ApiError;
 use crate::service::present::Presenter;
@@ -212,6 +212,24 @@ impl<'a> Reads<'a> {
                 Err(StoreError::NotInMemory)
             }
         }
+    }
+
+    /// A pipeline of a project (not kept: a kept page of its jobs says it exists).
+    pub fn pipeline(
+        &self,
+        project_id: Id,
+        pipeline_id: Id,
+    ) -> Result<Option<Pipeline>, StoreError> {
+        self.load(|store| store.pipeline(project_id, pipeline_id))
+    }
+
+    /// A page of jobs (not kept: its presented answer is).
+    pub fn list_jobs(
+        &self,
+        filter: &JobFilter,
+        pagination: &Pagination,
+    ) -> Result<Page<JobDetails>, StoreError> {
+        self.load(|store| store.list_jobs(filter, pagination))
     }
 
     /// The job `job_id` of `project` (not kept: its presented answer is).

@@ -81,33 +81,8 @@ impl JobsService {
         self.get_job_with(&self.reads()?, credentials, project, job_id)
     }
 
-    /// [`JobsService::get_job`] at data version `version`, which the caller has just read.
-    pub fn get_job_at(
-        &self,
-        version: i64,
-        credentials: &Credentials,
-        project: &str,
-        job_id: Id,
-    ) -> Result<Encoded<types::Job>, ApiError> {
-        let reads = self.cache().reads_at(self.store(), version);
-        self.get_job_with(&reads, credentials, project, job_id)
-    }
-
-    /// [`JobsService::get_job_at`] from memory alone, without a call to the store (so on an
-    /// async thread): `None` when the cache does not hold everything the answer needs.
-    pub fn get_job_in_memory(
-        &self,
-        version: i64,
-        credentials: &Credentials,
-        project: &str,
-        job_id: Id,
-    ) -> Option<Result<Encoded<types::Job>, ApiError>> {
-        let reads = self.cache().in_memory(version);
-        let answer = self.get_job_with(&reads, credentials, project, job_id);
-        (!reads.missed()).then_some(answer)
-    }
-
-    fn get_job_with(
+    /// [`JobsService::get_job`] with `reads` ([`JobsService::at`], [`JobsService::in_memory`]).
+    pub fn get_job_with(
         &self,
         reads: &Reads<'_>,
         credentials: &Credentials,

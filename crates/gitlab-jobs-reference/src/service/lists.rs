@@ -27,8 +27,21 @@ impl JobsService {
         pagination: Pagination,
     ) -> Result<Page<Encoded<types::Job>>, ApiError> {
         let reads = self.reads()?;
+        self.list_project_jobs_with(&reads, credentials, project, scope, pagination)
+    }
+
+    /// [`JobsService::list_project_jobs`] with `reads` ([`JobsService::at`],
+    /// [`JobsService::in_memory`]).
+    pub fn list_project_jobs_with(
+        &self,
+        reads: &Reads<'_>,
+        credentials: &Credentials,
+        project: &str,
+        scope: &[JobStatus],
+        pagination: Pagination,
+    ) -> Result<Page<Encoded<types::Job>>, ApiError> {
         let route = Route::of(ListProjectJobsRequest::SECURITY);
-        let access = self.project_access_in(&reads, credentials, route, project)?;
+        let access = self.project_access_in(reads, credentials, route, project)?;
         access.authorize(Ability::ReadBuild, None)?;
         let pagination = match pagination {
             Pagination::Offset { page, per_page, .. } => Pagination::Offset {
@@ -39,7 +52,7 @@ impl JobsService {
             keyset => keyset,
         };
         let filter = JobFilter::project_builds(access.project.id).with_statuses(scope.to_vec());
-        self.jobs_page(&reads, &filter, &pagination)
+        self.jobs_page(reads, &filter, &pagination)
     }
 
     /// GET /projects/:id/pipelines/:pipeline_id/jobs (`lib/api/ci/pipelines.rb`,
@@ -58,8 +71,31 @@ impl JobsService {
         pagination: Pagination,
     ) -> Result<Page<Encoded<types::Job>>, ApiError> {
         let reads = self.reads()?;
+        let query = PipelineJobsQuery {
+            pipeline_id,
+            include_retried,
+            pagination,
+        };
+        self.list_pipeline_jobs_with(&reads, credentials, project, scope, query)
+    }
+
+    /// [`JobsService::list_pipeline_jobs`] with `reads` ([`JobsService::at`],
+    /// [`JobsService::in_memory`]).
+    pub fn list_pipeline_jobs_with(
+        &self,
+        reads: &Reads<'_>,
+        credentials: &Credentials,
+        project: &str,
+        scope: &[JobStatus],
+        query: PipelineJobsQuery,
+    ) -> Result<Page<Encoded<types::Job>>, ApiError> {
+        let PipelineJobsQuery {
+            pipeline_id,
+            include_retried,
+            pagination,
+        } = query;
         let route = Route::of(ListPipelineJobsRequest::SECURITY);
-        let access = self.project_access_in(&reads, credentials, route, project)?;
+        let access = self.project_access_in(reads, credentials, route, project)?;
         // `authorize!(:read_pipeline, user_project)`, then
         // `user_project.all_pipelines.find(params[:pipeline_id])`, then the finder.
         access.authorize(Ability::ReadPipeline, None)?;
@@ -77,13 +113,13 @@ impl JobsService {
                 return kept.shown(&presenter);
             }
         }
-        self.store()
+        reads
             .pipeline(access.project.id, pipeline_id)?
             .ok_or_else(ApiError::record_not_found)?;
         if !readable {
             return Ok(Page::empty(&pagination));
         }
-        self.jobs_page(&reads, &filter, &pagination)
+        self.jobs_page(reads, &filter, &pagination)
     }
 
     /// A page of builds, presented; kept in the cache for the requests that follow.
@@ -97,7 +133,7 @@ impl JobsService {
         if let Some(kept) = reads.presented_page(filter, pagination, presenter.now) {
             return kept.shown(&presenter);
         }
-        let page = self.store().list_jobs(filter, pagination)?;
+        let page = reads.list_jobs(filter, pagination)?;
         let mut unchanged = Unchanged::Always;
         let page = page.try_map(|details| {
             let (until, timing) = presenter.time_dependence(&details);
@@ -176,6 +212,14 @@ impl JobsService {
         let presenter = self.presenter();
         page.try_map(|details| present(&presenter, &details))
     }
+}
+
+/// Which page of which pipeline's jobs [`JobsService::list_pipeline_jobs_with`] lists.
+#[derive(Debug, Clone)]
+pub struct PipelineJobsQuery {
+    pub pipeline_id: Id,
+    pub include_retried: bool,
+    pub pagination: Pagination,
 }
 
 /// The pipeline lists use plain `paginate` (counted); keyset is not supported there, so a

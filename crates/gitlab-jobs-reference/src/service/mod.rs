@@ -28,6 +28,7 @@ use crate::store::Store;
 
 pub use artifacts::Download;
 pub use jobs::Trace;
+pub use lists::PipelineJobsQuery;
 pub use runner::RunnerJobAnswer;
 
 /// Where "now" comes from: the system clock, or a fixed time in tests.
@@ -72,8 +73,30 @@ impl JobsService {
         }
     }
 
-    fn cache(&self) -> &Cache {
-        &self.cache
+    /// Runs a use case's reads at data version `version`, which the caller has just read
+    /// (with the store's [`VersionProbe`](crate::store::VersionProbe)); `None`: read it now.
+    pub fn at<T>(
+        &self,
+        version: Option<i64>,
+        use_case: impl FnOnce(&Reads<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match version {
+            Some(version) => use_case(&self.cache.reads_at(self.store(), version)),
+            None => use_case(&self.reads()?),
+        }
+    }
+
+    /// [`JobsService::at`] from memory alone, without a call to the store (so on an async
+    /// thread): `None` when the cache does not hold everything the answer needs, and the
+    /// caller then runs the use case [`JobsService::at`] the same version.
+    pub fn in_memory<T>(
+        &self,
+        version: i64,
+        use_case: impl FnOnce(&Reads<'_>) -> Result<T, ApiError>,
+    ) -> Option<Result<T, ApiError>> {
+        let reads = self.cache.in_memory(version);
+        let answer = use_case(&reads);
+        (!reads.missed()).then_some(answer)
     }
 
     /// A request's reads, through the cache (`cache.rs`): begins with reading the data version.

@@ -24,8 +24,9 @@ use self::pages::ProjectJobsPaging;
 use self::respond::{FromApiError, entity};
 use crate::model::{InputValues, JobStatus, JobVariable};
 use crate::service::auth::Credentials;
+use crate::service::cache::Reads;
 use crate::service::error_bodies::ApiError;
-use crate::service::{Download, JobsService};
+use crate::service::{Download, JobsService, PipelineJobsQuery};
 use crate::store::{Page, Pagination, VersionProbe};
 
 /// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
@@ -49,6 +50,28 @@ impl Reference {
             service: Arc::new(service),
             turns,
             probe,
+        }
+    }
+
+    /// A use case that only reads, answered on the async thread when the service's cache
+    /// holds its answer at the data version just read; else on the blocking pool at that
+    /// version.
+    async fn read<T, F>(&self, use_case: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: Fn(&JobsService, &Reads<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let version = self.data_version().await;
+        let kept = version.and_then(|version| {
+            self.service
+                .in_memory(version, |reads| use_case(&self.service, reads))
+        });
+        match kept {
+            Some(answer) => answer,
+            None => {
+                self.call(move |service| service.at(version, |reads| use_case(service, reads)))
+                    .await
+            }
         }
     }
 
@@ -210,16 +233,25 @@ impl JobsApi for Reference {
             let credentials = request.credentials;
             let project = request.id;
             let page = self
-                .call(move |service| match pagination {
-                    Ok(pagination) => {
-                        service.list_project_jobs(&credentials, &project, &scope, pagination)
-                    }
-                    // GitLab paginates last (`paginate_with_strategies` after authentication,
-                    // `find_project!` and `authorize_read_builds!`): their errors come first.
-                    Err(refused) => {
-                        let first = Pagination::offset(None, Some(1), false);
-                        service.list_project_jobs(&credentials, &project, &scope, first)?;
-                        Err(refused)
+                .read(move |service, reads| {
+                    let list = |pagination| {
+                        service.list_project_jobs_with(
+                            reads,
+                            &credentials,
+                            &project,
+                            &scope,
+                            pagination,
+                        )
+                    };
+                    match &pagination {
+                        Ok(pagination) => list(pagination.clone()),
+                        // GitLab paginates last (`paginate_with_strategies` after
+                        // authentication, `find_project!` and `authorize_read_builds!`): their
+                        // errors come first.
+                        Err(refused) => {
+                            list(Pagination::offset(None, Some(1), false))?;
+                            Err(refused.clone())
+                        }
                     }
                 })
                 .await?;
@@ -242,17 +274,15 @@ impl JobsApi for Reference {
             let pagination = pages::offset(request.page, request.per_page);
             let credentials = request.credentials;
             let (project, pipeline_id) = (request.id, request.pipeline_id);
-            let include_retried = request.include_retried.unwrap_or(false);
+            let query = PipelineJobsQuery {
+                pipeline_id,
+                include_retried: request.include_retried.unwrap_or(false),
+                pagination,
+            };
             let page = self
-                .call(move |service| {
-                    service.list_pipeline_jobs(
-                        &credentials,
-                        &project,
-                        pipeline_id,
-                        &scope,
-                        include_retried,
-                        pagination,
-                    )
+                .read(move |service, reads| {
+                    let query = query.clone();
+                    service.list_pipeline_jobs_with(reads, &credentials, &project, &scope, query)
                 })
                 .await?;
             let headers = pages::headers(&request.context, &page).into();
@@ -332,28 +362,13 @@ impl JobsApi for Reference {
             })
     }
 
-    /// Answered on the async thread when the service's cache holds the answer at the data
-    /// version just read; else on the blocking pool at that version.
     async fn get_job(&self, request: GetJobRequest) -> GetJobResponse {
-        let version = self.data_version().await;
         let (credentials, project, job_id) = (request.credentials, request.id, request.job_id);
-        let kept = version.and_then(|version| {
-            self.service
-                .get_job_in_memory(version, &credentials, &project, job_id)
-        });
-        let answer = match kept {
-            Some(answer) => answer,
-            None => {
-                self.call(move |service| match version {
-                    Some(version) => service.get_job_at(version, &credentials, &project, job_id),
-                    None => service.get_job(&credentials, &project, job_id),
-                })
-                .await
-            }
-        };
-        answer.map_or_else(FromApiError::from_error, |body| {
-            GetJobResponse::Ok(body.into())
-        })
+        self.read(move |service, reads| service.get_job_with(reads, &credentials, &project, job_id))
+            .await
+            .map_or_else(FromApiError::from_error, |body| {
+                GetJobResponse::Ok(body.into())
+            })
     }
 
     async fn get_job_trace(&self, request: GetJobTraceRequest) -> GetJobTraceResponse {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::model::InputValues;
 use crate::service::auth::Credentials;
+use crate::service::cache::Reads;
 use crate::service::{ApiError, JobsService};
 use crate::store::{Pagination, StoreError};
 use crate::test_support::{Backend, TestStore, now, sent, store_suite};
@@ -49,28 +50,32 @@ impl Fixture {
             .store((time - now()).num_seconds(), Ordering::SeqCst);
     }
 
-    /// As the HTTP adapter answers it: at the version the store's probe reads, from memory
-    /// when the cache holds the answer, else with the store.
-    fn get_job(&self, token: &str, project: &str, job_id: i64) -> Result<Value, ApiError> {
-        let credentials = Credentials::PrivateToken(token.to_owned());
+    /// A use case run as the HTTP adapter runs a read: at the version the store's probe reads,
+    /// from memory when the cache holds the answer, else with the store.
+    fn answer<T>(
+        &self,
+        use_case: impl Fn(&JobsService, &Reads<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let probe = self.store.data_version_probe().expect("a probe");
         let version = self
             .runtime
             .block_on(probe.read())
             .expect("the probe reads");
         assert_eq!(version, self.store.data_version().expect("reads"));
-        let job = match self
-            .service
-            .get_job_in_memory(version, &credentials, project, job_id)
-        {
+        let service = &self.service;
+        match service.in_memory(version, |reads| use_case(service, reads)) {
             Some(answer) => {
                 self.in_memory.fetch_add(1, Ordering::SeqCst);
                 answer
             }
-            None => self
-                .service
-                .get_job_at(version, &credentials, project, job_id),
-        }?;
+            None => service.at(Some(version), |reads| use_case(service, reads)),
+        }
+    }
+
+    fn get_job(&self, token: &str, project: &str, job_id: i64) -> Result<Value, ApiError> {
+        let credentials = Credentials::PrivateToken(token.to_owned());
+        let job = self
+            .answer(|service, reads| service.get_job_with(reads, &credentials, project, job_id))?;
         Ok(sent(&job))
     }
 
@@ -91,14 +96,22 @@ fn a_kept_answer_needs_no_store_call(backend: &Backend) {
         Err(ApiError::record_not_found())
     );
     assert_eq!(fixture.answered_in_memory(), 1, "job 999 was never kept");
+    let page = first_page(&fixture);
+    assert_eq!(
+        fixture.answered_in_memory(),
+        1,
+        "a page is kept from now on"
+    );
+    assert_eq!(first_page(&fixture), page);
+    assert_eq!(fixture.answered_in_memory(), 2);
     fixture
         .store
-        .revoke_personal_access_token("maintainer-token")
+        .revoke_personal_access_token("guest-token")
         .expect("revokes");
     let third = fixture.get_job("reporter-token", "1", 100).expect("found");
     assert_eq!(
         (fixture.answered_in_memory(), &third),
-        (1, &first),
+        (2, &first),
         "a change empties it"
     );
 }
@@ -219,8 +232,9 @@ fn first_page(fixture: &Fixture) -> (Vec<(i64, String)>, Value) {
     let credentials = Credentials::PrivateToken("maintainer-token".to_owned());
     let pagination = Pagination::offset(None, Some(100), false);
     let page = fixture
-        .service
-        .list_project_jobs(&credentials, "1", &[], pagination)
+        .answer(|service, reads| {
+            service.list_project_jobs_with(reads, &credentials, "1", &[], pagination.clone())
+        })
         .expect("lists");
     let jobs: Vec<Value> = page.items.iter().map(sent).collect();
     let running = jobs
