@@ -87,8 +87,8 @@ impl JobsService {
     }
 
     /// [`JobsService::at`] from memory alone, without a call to the store (so on an async
-    /// thread): `None` when the cache does not hold everything the answer needs, and the
-    /// caller then runs the use case [`JobsService::at`] the same version.
+    /// thread): `None` when the cache does not hold everything the answer needs; the caller
+    /// then runs the use case with [`JobsService::at`], at the same version.
     pub fn in_memory<T>(
         &self,
         version: i64,

@@ -2,7 +2,9 @@
 //!
 //! Each method translates its request into the service call of the same name, runs it on the
 //! blocking pool (the store is synchronous), and turns the result into the response variant
-//! of the same status. The router's credentials are the service's own type. The bridges live
+//! of the same status. The reads the service's cache answers (GET job and the jobs lists) are
+//! tried from memory first, on the async thread, at the data version the store's probe reads
+//! (`Reference::read`). The router's credentials are the service's own type. The bridges live
 //! beside it, one job each: `pages` (pagination both ways), `respond` (errors into variants,
 //! allowed agents into their type) and `disposition` (download headers).
 
