@@ -28,6 +28,14 @@ GITLAB_JOBS_TEST_STORE=postgres cargo test "$@" -p gitlab-jobs-contract-tests \
     --test live_contract --test live_invalid --test live_permissions
 
 echo "== a downstream crate (examples/downstream, outside the workspace) tested against TestServer"
+# Its lock file follows the workspace's dependencies; say how to bring it up to date rather
+# than let `--locked` fail with cargo's generic words.
+if ! cargo metadata --quiet --format-version 1 --locked \
+    --manifest-path examples/downstream/Cargo.toml >/dev/null 2>&1; then
+    echo "examples/downstream/Cargo.lock does not match the workspace's dependencies:" \
+        "run \`cargo xtask generate\` and commit the lock file" >&2
+    exit 1
+fi
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \
     cargo test "$@" --manifest-path examples/downstream/Cargo.toml
 
