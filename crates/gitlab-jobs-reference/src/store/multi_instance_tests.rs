@@ -262,17 +262,41 @@ fn a_change_on_one_instance_reaches_the_others_cache_at_once(backend: &Backend) 
     use crate::service::{ApiError, JobsService};
 
     let (_database, [first, second]) = two_instances(backend);
+    let probe = first
+        .data_version_probe()
+        .expect("a file or server database has a probe");
     let service = JobsService::with_clock(first, "http://gitlab.test/", Arc::new(now));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let from_memory = std::cell::Cell::new(0);
+    // As the HTTP adapter reads: the version from the probe, from memory when the cache
+    // holds the answer, else with the store.
     let get = |token: &str, job_id: Id| {
         let credentials = Credentials::PrivateToken(token.to_owned());
-        service
-            .get_job(&credentials, "acme/app", job_id)
-            .map(|job| sent(&job))
+        let version = runtime.block_on(probe.read()).expect("the probe reads");
+        let use_case = |reads: &crate::service::cache::Reads<'_>| {
+            service.get_job_with(reads, &credentials, "acme/app", job_id)
+        };
+        let answer = match service.in_memory(version, use_case) {
+            Some(answer) => {
+                from_memory.set(from_memory.get() + 1);
+                answer
+            }
+            None => service.at(Some(version), use_case),
+        };
+        answer.map(|job| sent(&job))
     };
     for _ in 0..2 {
         assert!(get("maintainer-token", 100).is_ok());
         assert!(get("reporter-token", 100).is_ok());
     }
+    assert_eq!(
+        from_memory.get(),
+        2,
+        "the second round is answered from memory"
+    );
     assert_eq!(
         get("maintainer-token", 100).expect("found")["erased_at"],
         serde_json::Value::Null
