@@ -151,19 +151,25 @@ fn logs_are_bytes_and_may_hold_nul() {
     assert_eq!(details.trace_size, Some(log.len() as i64), "in bytes");
 }
 
-#[test]
-fn the_pool_reconnects_after_the_server_closed_its_connections() {
-    let Some(schema) = schema() else { return };
-    let store = PostgresStore::open_with(&schema.url(), 2).expect("opens");
-    store.load_fixtures(&small_fixtures()).expect("loads");
-    let terminated = schema
+/// Has the server close the store's sessions (they carry the schema's name as
+/// `application_name`), as a restart or an administrator would; one row per session.
+fn terminate_sessions(schema: &TestSchema) -> Vec<::postgres::Row> {
+    schema
         .connect()
         .query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
              WHERE application_name = $1 AND pid <> pg_backend_pid()",
             &[&schema.name()],
         )
-        .expect("terminates");
+        .expect("terminates")
+}
+
+#[test]
+fn the_pool_reconnects_after_the_server_closed_its_connections() {
+    let Some(schema) = schema() else { return };
+    let store = PostgresStore::open_with(&schema.url(), 2).expect("opens");
+    store.load_fixtures(&small_fixtures()).expect("loads");
+    let terminated = terminate_sessions(&schema);
     assert!(!terminated.is_empty(), "the store's sessions were found");
     // The first request on a killed connection may fail; the pool then drops it.
     let answers: Vec<bool> = (0..4)
@@ -187,14 +193,7 @@ fn the_version_probe_reads_the_version_and_reconnects() {
     store.remove_member(1, 3).expect("removes");
     let version = store.data_version().expect("reads");
     assert_eq!(read().ok(), Some(version), "a change");
-    schema
-        .connect()
-        .query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name = $1 AND pid <> pg_backend_pid()",
-            &[&schema.name()],
-        )
-        .expect("terminates");
+    terminate_sessions(&schema);
     // The read on the killed session may fail; the probe then connects again.
     let answers: Vec<Option<i64>> = (0..3).map(|_| read().ok()).collect();
     assert_eq!(answers.last(), Some(&Some(version)), "{answers:?}");
