@@ -2,13 +2,17 @@
 //! (personal access tokens, job tokens, users, projects with their members) and presented
 //! entities, all valid for one data version of the store ([`Store::data_version`]).
 //!
-//! A request starts by reading the data version ([`Cache::reads`]: one statement, the only
-//! one a request answered from the cache sends to the database). When it is the version the
-//! cache holds, every kept answer is still true: every change, by this instance or another
-//! on the same database, bumps the version in its own transaction (the hook is
-//! `Backend::write` in `store/backend.rs`, which every use case goes through). When the
-//! version moved, the cache is emptied and fills again. So a revoked token or a removed
-//! member stops working with the first request after the change, on every instance.
+//! A request starts by reading the data version ([`Cache::reads`], or the store's probe:
+//! one statement, the only one a request answered from the cache sends to the database).
+//! Every change, by this instance or another on the same database, bumps it in its own
+//! transaction (the hook is `Backend::write` in `store/backend.rs`, which every use case goes
+//! through). The version has two numbers: `data` moves with every change, `identities` only
+//! with changes of tokens, users, projects and members. What authentication reads (tokens,
+//! users, projects) is kept while `identities` stays; job tokens (whose job may stop running)
+//! and presented jobs and pages while `data` stays. When a number moved, its entries are
+//! emptied and fill again. So a revoked token or a removed member stops working with the first
+//! request after the change, on every instance, and a job's change does not cost the next
+//! requests their authentication.
 //!
 //! What is kept was read after the version was: it is never older than the version it is kept
 //! under. A request that saw an older version than the cache's neither reads from the cache
@@ -34,7 +38,7 @@ use crate::service::auth::Identities;
 use crate::service::error_bodies::ApiError;
 use crate::service::present::Presenter;
 use crate::store::{
-    JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Store, StoreError,
+    DataVersion, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Store, StoreError,
 };
 
 /// Entries one map holds at most; when full it starts again empty. Unknown tokens are kept
@@ -99,14 +103,26 @@ impl Kept<Page<KeptJob>> {
     }
 }
 
+/// Which number of the data version a kept entry holds for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// What authentication reads: tokens, users, projects with their members
+    /// ([`DataVersion::identities`]).
+    Identities,
+    /// Everything else: job tokens (whose job may stop running), presented jobs and pages
+    /// ([`DataVersion::data`]).
+    Answers,
+}
+
 #[derive(Default)]
 struct Entries {
-    version: i64,
+    /// The numbers the entries hold for, each of its group.
+    version: DataVersion,
     personal_access_tokens: HashMap<String, Option<PersonalAccessToken>>,
-    job_tokens: HashMap<String, Option<Job>>,
     users: HashMap<Id, Option<User>>,
     projects_by_id: HashMap<Id, Option<Project>>,
     projects_by_path: HashMap<String, Option<Project>>,
+    job_tokens: HashMap<String, Option<Job>>,
     /// `GET /projects/:id/jobs/:job_id` answers, by (project id, job id).
     jobs: HashMap<(Id, Id), Arc<Kept<KeptJob>>>,
     /// Pages of the jobs lists (project and pipeline jobs), by what the list shows.
@@ -114,11 +130,28 @@ struct Entries {
 }
 
 impl Entries {
-    /// Empty, for data version `version`.
-    fn at(version: i64) -> Entries {
-        Entries {
-            version,
-            ..Entries::default()
+    /// Empties each group whose number `version` has moved past.
+    fn advance(&mut self, version: DataVersion) {
+        if version.identities > self.version.identities {
+            self.personal_access_tokens.clear();
+            self.users.clear();
+            self.projects_by_id.clear();
+            self.projects_by_path.clear();
+            self.version.identities = version.identities;
+        }
+        if version.data > self.version.data {
+            self.job_tokens.clear();
+            self.jobs.clear();
+            self.pages.clear();
+            self.version.data = version.data;
+        }
+    }
+
+    /// Whether `group`'s entries hold at `version`.
+    fn hold_at(&self, group: Group, version: DataVersion) -> bool {
+        match group {
+            Group::Identities => self.version.identities == version.identities,
+            Group::Answers => self.version.data == version.data,
         }
     }
 }
@@ -143,7 +176,7 @@ impl Cache {
 
     /// [`Cache::reads`] at a data version the caller has just read (with the store's
     /// [`VersionProbe`](crate::store::VersionProbe)).
-    pub fn reads_at<'a>(&'a self, store: &'a dyn Store, version: i64) -> Reads<'a> {
+    pub fn reads_at<'a>(&'a self, store: &'a dyn Store, version: DataVersion) -> Reads<'a> {
         self.at(Source::Store(store), version)
     }
 
@@ -151,15 +184,12 @@ impl Cache {
     /// cache cannot answer fails with [`StoreError::NotInMemory`] and marks the reads
     /// [`Reads::missed`], and the request is answered again with the store. What runs on the
     /// async threads, where the store's blocking calls must not.
-    pub fn in_memory(&self, version: i64) -> Reads<'_> {
+    pub fn in_memory(&self, version: DataVersion) -> Reads<'_> {
         self.at(Source::Memory(Cell::new(false)), version)
     }
 
-    fn at<'a>(&'a self, source: Source<'a>, version: i64) -> Reads<'a> {
-        let mut entries = self.lock();
-        if version > entries.version {
-            *entries = Entries::at(version);
-        }
+    fn at<'a>(&'a self, source: Source<'a>, version: DataVersion) -> Reads<'a> {
+        self.lock().advance(version);
         Reads {
             source,
             cache: self,
@@ -187,7 +217,7 @@ enum Source<'a> {
 pub struct Reads<'a> {
     source: Source<'a>,
     cache: &'a Cache,
-    version: i64,
+    version: DataVersion,
 }
 
 impl<'a> Reads<'a> {
@@ -237,15 +267,16 @@ impl<'a> Reads<'a> {
         self.load(|store| store.job_of(project, job_id))
     }
 
-    /// The cache's entries when they are of this request's version.
-    fn entries(&self) -> Option<MutexGuard<'a, Entries>> {
+    /// The cache's entries when `group`'s hold at this request's version.
+    fn entries(&self, group: Group) -> Option<MutexGuard<'a, Entries>> {
         let entries = self.cache.lock();
-        (entries.version == self.version).then_some(entries)
+        entries.hold_at(group, self.version).then_some(entries)
     }
 
     /// The kept answer in `map` for `key`, else `load`'s, kept for the next requests.
     fn through<K, Q, V>(
         &self,
+        group: Group,
         map: fn(&mut Entries) -> &mut HashMap<K, V>,
         key: &Q,
         load: impl FnOnce(&dyn Store) -> Result<V, StoreError>,
@@ -256,13 +287,13 @@ impl<'a> Reads<'a> {
         V: Clone,
     {
         if let Some(value) = self
-            .entries()
+            .entries(group)
             .and_then(|mut entries| map(&mut entries).get(key).cloned())
         {
             return Ok(value);
         }
         let value = self.load(load)?;
-        if let Some(mut entries) = self.entries() {
+        if let Some(mut entries) = self.entries(group) {
             keep(
                 map(&mut entries),
                 MAX_ENTRIES,
@@ -280,7 +311,7 @@ impl<'a> Reads<'a> {
         key: &K,
         now: DateTime<Utc>,
     ) -> Option<Arc<Kept<T>>> {
-        let mut entries = self.entries()?;
+        let mut entries = self.entries(Group::Answers)?;
         map(&mut entries)
             .get(key)
             .filter(|kept| kept.unchanged.holds_at(now))
@@ -294,7 +325,7 @@ impl<'a> Reads<'a> {
         key: K,
         kept: Kept<T>,
     ) {
-        if let Some(mut entries) = self.entries() {
+        if let Some(mut entries) = self.entries(Group::Answers) {
             keep(map(&mut entries), most, key, Arc::new(kept));
         }
     }
@@ -354,6 +385,7 @@ impl Identities for Reads<'_> {
         token: &str,
     ) -> Result<Option<PersonalAccessToken>, StoreError> {
         self.through(
+            Group::Identities,
             |entries| &mut entries.personal_access_tokens,
             token,
             |store| store.personal_access_token(token),
@@ -362,6 +394,7 @@ impl Identities for Reads<'_> {
 
     fn job_by_token(&self, token: &str) -> Result<Option<Job>, StoreError> {
         self.through(
+            Group::Answers,
             |entries| &mut entries.job_tokens,
             token,
             |store| store.job_by_token(token),
@@ -369,16 +402,29 @@ impl Identities for Reads<'_> {
     }
 
     fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
-        self.through(|entries| &mut entries.users, &id, |store| store.user(id))
+        self.through(
+            Group::Identities,
+            |entries| &mut entries.users,
+            &id,
+            |store| store.user(id),
+        )
     }
 
     fn project(&self, key: ProjectKey<'_>) -> Result<Option<Project>, StoreError> {
         let load = |store: &dyn Store| store.project(key);
         match key {
-            ProjectKey::Id(id) => self.through(|entries| &mut entries.projects_by_id, &id, load),
-            ProjectKey::Path(path) => {
-                self.through(|entries| &mut entries.projects_by_path, path, load)
-            }
+            ProjectKey::Id(id) => self.through(
+                Group::Identities,
+                |entries| &mut entries.projects_by_id,
+                &id,
+                load,
+            ),
+            ProjectKey::Path(path) => self.through(
+                Group::Identities,
+                |entries| &mut entries.projects_by_path,
+                path,
+                load,
+            ),
         }
     }
 }

@@ -24,7 +24,7 @@ use self::cache::{Cache, Reads};
 pub use self::error_bodies::ApiError;
 use self::present::Presenter;
 use crate::model::{Id, Job, JobDetails, JobKind, JobStatus};
-use crate::store::Store;
+use crate::store::{DataVersion, Store};
 
 pub use artifacts::Download;
 pub use jobs::Trace;
@@ -77,7 +77,7 @@ impl JobsService {
     /// (with the store's [`VersionProbe`](crate::store::VersionProbe)); `None`: read it now.
     pub fn at<T>(
         &self,
-        version: Option<i64>,
+        version: Option<DataVersion>,
         use_case: impl FnOnce(&Reads<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         match version {
@@ -91,7 +91,7 @@ impl JobsService {
     /// then runs the use case with [`JobsService::at`], at the same version.
     pub fn in_memory<T>(
         &self,
-        version: i64,
+        version: DataVersion,
         use_case: impl FnOnce(&Reads<'_>) -> Result<T, ApiError>,
     ) -> Option<Result<T, ApiError>> {
         let reads = self.cache.in_memory(version);

@@ -12,10 +12,13 @@
 //! which bumps the database's data version ([`Queries::bump_data_version`]) in the change's
 //! own transaction. Whatever reads [`Store::data_version`] and finds the number it saw before
 //! knows that nothing was written in between, by this instance or by any other on the same
-//! database: the service's cache (`crate::service::cache`) keys everything it keeps (tokens,
-//! users, projects with their members, presented jobs) on that number. A new write (a new
-//! use case, a new column) is covered by being a `self.write(...)` like the others; nothing
-//! else needs to know the cache exists. Rows changed behind the server's back (by hand in
+//! database: the service's cache (`crate::service::cache`) keys what it keeps on it. A change
+//! of tokens, users, projects or members goes through [`Backend::write_identities`] instead,
+//! which also bumps a second number that only such changes move: the cache keeps what
+//! authentication reads as long as that one stays, across the jobs' changes. A new write (a
+//! new use case, a new column) is covered by being a `self.write(...)` like the others (or a
+//! `self.write_identities(...)` if it changes identities); nothing else needs to know the
+//! cache exists. Rows changed behind the server's back (by hand in
 //! SQL) are not seen until the next write through a server bumps the version.
 
 use std::cell::RefCell;
@@ -32,9 +35,9 @@ use crate::model::{
     Pipeline, Project, User,
 };
 use crate::store::{
-    ImportSummary, JobFilter, JobRequest, LoadingLock, Page, Pagination, PersonalAccessToken,
-    ProjectKey, Record, RefBuild, RegisteredRunner, RunnerUpdate, Store, StoreError, StoredFile,
-    TraceAppend,
+    Changed, DataVersion, ImportSummary, JobFilter, JobRequest, LoadingLock, Page, Pagination,
+    PersonalAccessToken, ProjectKey, Record, RefBuild, RegisteredRunner, RunnerUpdate, Store,
+    StoreError, StoredFile, TraceAppend,
 };
 
 /// How a backend runs a store method: in a transaction of its own, on a connection of its pool.
@@ -59,7 +62,7 @@ pub(crate) trait Backend: Send + Sync {
 
     /// The data version ([`Queries::data_version`], one statement), which the service reads
     /// at the start of every request: a backend may read it the cheapest way it has.
-    fn read_data_version(&self) -> Result<i64, StoreError> {
+    fn read_data_version(&self) -> Result<DataVersion, StoreError> {
         self.read_one(|tx| tx.data_version())
     }
 
@@ -76,11 +79,28 @@ pub(crate) trait Backend: Send + Sync {
     /// same transaction (see the module docs): every change of the data comes through here.
     fn write<T: Send>(
         &self,
+        change: impl FnMut(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        self.write_as(Changed::Jobs, change)
+    }
+
+    /// [`Backend::write`] for a change of tokens, users, projects or members: it bumps the
+    /// identities' number too.
+    fn write_identities<T: Send>(
+        &self,
+        change: impl FnMut(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        self.write_as(Changed::Identities, change)
+    }
+
+    fn write_as<T: Send>(
+        &self,
+        changed: Changed,
         mut change: impl FnMut(&mut Self::Tx<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         self.write_transaction(|tx| {
             let value = change(tx)?;
-            tx.bump_data_version()?;
+            tx.bump_data_version(changed)?;
             Ok(value)
         })
     }
@@ -174,8 +194,8 @@ pub(crate) trait Queries: BatchRead {
 
     fn has_projects(&mut self) -> Result<bool, StoreError>;
 
-    /// The data version: a number every change bumps (see the module docs).
-    fn data_version(&mut self) -> Result<i64, StoreError>;
+    /// The data version: numbers changes bump (see the module docs).
+    fn data_version(&mut self) -> Result<DataVersion, StoreError>;
 
     /// Whether a row of `users`, `projects` or `jobs` has this id (fixture validation).
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError>;
@@ -218,8 +238,9 @@ pub(crate) trait Queries: BatchRead {
 
     // --- writes -----------------------------------------------------------------------------
 
-    /// Bumps the data version; [`Backend::write`] does it for every change.
-    fn bump_data_version(&mut self) -> Result<(), StoreError>;
+    /// Bumps the data version for a change of this kind; [`Backend::write`] and
+    /// [`Backend::write_identities`] do it for every change.
+    fn bump_data_version(&mut self, changed: Changed) -> Result<(), StoreError>;
 
     /// Marks a personal access token revoked; `false` when there is no such token.
     fn revoke_personal_access_token(&mut self, token: &str) -> Result<bool, StoreError>;
@@ -320,7 +341,7 @@ impl<B: Backend> Store for B {
         self.read_one(|tx| tx.user(id))
     }
 
-    fn data_version(&self) -> Result<i64, StoreError> {
+    fn data_version(&self) -> Result<DataVersion, StoreError> {
         self.read_data_version()
     }
 
@@ -525,7 +546,7 @@ impl<B: Backend> Store for B {
     }
 
     fn revoke_personal_access_token(&self, token: &str) -> Result<(), StoreError> {
-        self.write(|tx| {
+        self.write_identities(|tx| {
             tx.revoke_personal_access_token(token)?
                 .then_some(())
                 .ok_or(StoreError::NotFound("personal access token"))
@@ -533,7 +554,7 @@ impl<B: Backend> Store for B {
     }
 
     fn remove_member(&self, project_id: Id, user_id: Id) -> Result<(), StoreError> {
-        self.write(|tx| {
+        self.write_identities(|tx| {
             tx.delete_member(project_id, user_id)?
                 .then_some(())
                 .ok_or(StoreError::NotFound("member"))
@@ -550,7 +571,7 @@ impl<B: Backend> Store for B {
 
     fn load_fixtures(&self, fixtures: &Fixtures) -> Result<ImportSummary, StoreError> {
         let now = Utc::now();
-        self.write(|tx| {
+        self.write_identities(|tx| {
             // Locked before validating, so that what validation read is still true when the
             // records are inserted.
             tx.lock_for_import()?;
@@ -567,7 +588,7 @@ impl<B: Backend> Store for B {
         records: &mut dyn Iterator<Item = Record>,
     ) -> Result<ImportSummary, StoreError> {
         let summary = self.import_records(records)?;
-        self.write(|_| Ok(()))?;
+        self.write_identities(|_| Ok(()))?;
         Ok(summary)
     }
 }

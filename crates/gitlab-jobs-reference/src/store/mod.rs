@@ -70,6 +70,7 @@ mod record;
 mod runner_use_cases;
 pub mod sqlite;
 mod use_cases;
+mod version;
 
 use chrono::{DateTime, Utc};
 
@@ -82,6 +83,7 @@ pub use probe::VersionProbe;
 pub use record::{ImportSummary, PersonalAccessToken, Record, RegisteredRunner};
 pub use runner_use_cases::{JobRequest, QUEUE_WINDOW, RunnerUpdate, StartedJob, TraceAppend};
 pub use sqlite::SqliteStore;
+pub use version::{Changed, DataVersion};
 
 use std::sync::Arc;
 
@@ -197,7 +199,7 @@ pub trait Store: Send + Sync {
     /// The data version: a number that every change of the data bumps, in the change's own
     /// transaction, whichever instance on the database made it. Caches key on it
     /// (`store::backend` says how every write bumps it).
-    fn data_version(&self) -> Result<i64, StoreError>;
+    fn data_version(&self) -> Result<DataVersion, StoreError>;
 
     /// How many calls the store serves at once (its connections); more wait for one.
     fn connections(&self) -> usize;

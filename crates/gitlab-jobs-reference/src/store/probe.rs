@@ -6,10 +6,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::store::StoreError;
+use crate::store::{DataVersion, StoreError};
 
 /// A read of the data version in flight.
-pub type VersionRead<'a> = Pin<Box<dyn Future<Output = Result<i64, StoreError>> + Send + 'a>>;
+pub type VersionRead<'a> =
+    Pin<Box<dyn Future<Output = Result<DataVersion, StoreError>> + Send + 'a>>;
 
 /// Reads the data version without blocking the thread that polls it for long: a statement on
 /// a connection of its own (SQLite reads it from its page cache in microseconds; PostgreSQL's

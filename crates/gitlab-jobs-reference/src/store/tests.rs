@@ -781,7 +781,29 @@ fn retry_and_cancel_process_the_pipeline(backend: &Backend) {
     assert_eq!(canceled.pipeline.updated_at, now());
 }
 
+/// A job's change moves the data number alone; a change of tokens or members moves both.
+fn the_data_version_says_what_changed(backend: &Backend) {
+    let store = backend.small_store();
+    let loaded = store.data_version().expect("reads");
+    store.cancel_job(1, 110, false, now()).expect("cancels");
+    let canceled = store.data_version().expect("reads");
+    assert!(canceled.data > loaded.data, "{loaded:?} → {canceled:?}");
+    assert_eq!(canceled.identities, loaded.identities);
+    store
+        .revoke_personal_access_token("guest-token")
+        .expect("revokes");
+    let revoked = store.data_version().expect("reads");
+    assert!(revoked.data > canceled.data && revoked.identities > canceled.identities);
+    store.remove_member(1, 4).expect("removes");
+    let removed = store.data_version().expect("reads");
+    assert!(removed.data > revoked.data && removed.identities > revoked.identities);
+    // A refused change changes nothing.
+    assert!(store.remove_member(1, 4).is_err());
+    assert_eq!(store.data_version().expect("reads"), removed);
+}
+
 store_suite! {
+    the_data_version_says_what_changed,
     a_new_database_is_empty_until_loaded,
     loaded_jobs_have_their_relations,
     jobs_of_other_projects_are_not_found,

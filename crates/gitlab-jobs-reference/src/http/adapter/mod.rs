@@ -29,7 +29,7 @@ use crate::service::auth::Credentials;
 use crate::service::cache::Reads;
 use crate::service::error_bodies::ApiError;
 use crate::service::{Download, JobsService, PipelineJobsQuery};
-use crate::store::{Page, Pagination, VersionProbe};
+use crate::store::{DataVersion, Page, Pagination, VersionProbe};
 
 /// The reference implementation of the Jobs API, for [`gitlab_jobs_server::router`].
 #[derive(Clone)]
@@ -79,7 +79,7 @@ impl Reference {
 
     /// The data version, read without a blocking call; `None` when the store has no probe or
     /// it failed (the blocking path then reads the version itself, and reports a failure).
-    async fn data_version(&self) -> Option<i64> {
+    async fn data_version(&self) -> Option<DataVersion> {
         let probe = self.probe.as_ref()?;
         probe
             .read()

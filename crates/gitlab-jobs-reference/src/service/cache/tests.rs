@@ -116,6 +116,35 @@ fn a_kept_answer_needs_no_store_call(backend: &Backend) {
     );
 }
 
+/// A job's change empties the kept answers but keeps what authentication read.
+fn identities_stay_kept_across_a_jobs_change(backend: &Backend) {
+    use gitlab_jobs_server::GetJobRequest;
+
+    use crate::service::auth::Route;
+
+    let fixture = Fixture::new(backend);
+    fixture.get_job("reporter-token", "1", 100).expect("found");
+    fixture
+        .store
+        .cancel_job(1, 110, false, now())
+        .expect("cancels");
+    let version = fixture.store.data_version().expect("reads");
+    let credentials = Credentials::PrivateToken("reporter-token".to_owned());
+    let service = &fixture.service;
+    let access = service.in_memory(version, |reads| {
+        let route = Route::of(GetJobRequest::SECURITY);
+        service.project_access_in(reads, &credentials, route, "1")
+    });
+    assert!(
+        matches!(access, Some(Ok(ref access)) if access.project.id == 1),
+        "the token, its user and the project from memory"
+    );
+    let job = service.in_memory(version, |reads| {
+        service.get_job_with(reads, &credentials, "1", 100)
+    });
+    assert!(job.is_none(), "the kept job went with the change");
+}
+
 fn a_revoked_token_stops_working_at_once(backend: &Backend) {
     let fixture = Fixture::new(backend);
     for _ in 0..2 {
@@ -307,6 +336,7 @@ fn an_unknown_pipeline_is_404_after_a_kept_page(backend: &Backend) {
 }
 
 store_suite!(
+    identities_stay_kept_across_a_jobs_change,
     a_kept_answer_needs_no_store_call,
     a_kept_page_follows_every_change_and_the_clock,
     an_unknown_pipeline_is_404_after_a_kept_page,

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
-use crate::store::StoreError;
 use crate::store::probe::{VersionProbe, VersionRead};
+use crate::store::{DataVersion, StoreError};
 
 /// How long connecting may take; the request waiting for it falls back to the pool.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,14 +85,14 @@ impl PostgresProbe {
                 tracing::debug!(%error, "the version probe's PostgreSQL session ended");
             }
         });
-        let version = client.prepare("SELECT version FROM data_version").await?;
+        let version = client.prepare(DataVersion::SELECT).await?;
         Ok(Arc::new(Session { client, version }))
     }
 
-    async fn read_async(&self) -> Result<i64, StoreError> {
+    async fn read_async(&self) -> Result<DataVersion, StoreError> {
         let session = self.session().await?;
         match session.client.query_one(&session.version, &[]).await {
-            Ok(row) => Ok(row.try_get(0)?),
+            Ok(row) => data_version_of(&row),
             Err(error) => {
                 if session.client.is_closed() {
                     let mut slot = self.slot();
@@ -107,6 +107,14 @@ impl PostgresProbe {
             }
         }
     }
+}
+
+/// A row of [`DataVersion::SELECT`].
+pub fn data_version_of(row: &tokio_postgres::Row) -> Result<DataVersion, StoreError> {
+    Ok(DataVersion {
+        data: row.try_get(0)?,
+        identities: row.try_get(1)?,
+    })
 }
 
 impl VersionProbe for PostgresProbe {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::probe::data_version_of;
 use super::tx::Tx;
 use super::{import, read, runners, write};
 use crate::model::{
@@ -10,8 +11,8 @@ use crate::model::{
 };
 use crate::store::backend::{ArtifactsToDelete, Queries, Table};
 use crate::store::{
-    ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record,
-    RegisteredRunner, StoreError, StoredFile,
+    Changed, DataVersion, ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken,
+    ProjectKey, Record, RegisteredRunner, StoreError, StoredFile,
 };
 
 impl Queries for Tx<'_> {
@@ -91,10 +92,8 @@ impl Queries for Tx<'_> {
             .try_get(0)?)
     }
 
-    fn data_version(&mut self) -> Result<i64, StoreError> {
-        Ok(self
-            .query_one("SELECT version FROM data_version", &[])?
-            .try_get(0)?)
+    fn data_version(&mut self) -> Result<DataVersion, StoreError> {
+        data_version_of(&self.query_one(DataVersion::SELECT, &[])?)
     }
 
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError> {
@@ -175,8 +174,8 @@ impl Queries for Tx<'_> {
         write::delete_trace(self, job_id)
     }
 
-    fn bump_data_version(&mut self) -> Result<(), StoreError> {
-        self.execute("UPDATE data_version SET version = version + 1", &[])?;
+    fn bump_data_version(&mut self, changed: Changed) -> Result<(), StoreError> {
+        self.execute(changed.bump(), &[])?;
         Ok(())
     }
 

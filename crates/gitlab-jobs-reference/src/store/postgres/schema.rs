@@ -167,6 +167,11 @@ const MIGRATIONS: &[&str] = &[
         body json NOT NULL                       -- model::JobScript
     );
     "#,
+    // 6: a second number for identities (tokens, users, projects, members), bumped only by
+    // their changes (which bump `version` too), so that a job's change keeps them cached.
+    r#"
+    ALTER TABLE data_version ADD COLUMN identities bigint NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The version a fully migrated database has.

@@ -25,7 +25,7 @@ use self::pool::Pool;
 use self::probe::SqliteProbe;
 use crate::store::backend::{Backend, Queries};
 use crate::store::probe::VersionProbe;
-use crate::store::{ImportSummary, Record, StoreError};
+use crate::store::{DataVersion, ImportSummary, Record, StoreError};
 
 /// Connections a file database opens at most. Writers take turns anyway; the rest read.
 const DEFAULT_MAX_CONNECTIONS: usize = 4;
@@ -135,7 +135,7 @@ impl Backend for SqliteStore {
 
     /// In autocommit mode: one statement is a transaction of its own in SQLite, and the
     /// `BEGIN` and `COMMIT` of a read transaction (parsed each time) cost more than it.
-    fn read_data_version(&self) -> Result<i64, StoreError> {
+    fn read_data_version(&self) -> Result<DataVersion, StoreError> {
         let connection = self.pool.get()?;
         Batch(&connection).data_version()
     }

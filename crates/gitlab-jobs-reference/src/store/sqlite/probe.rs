@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::store::StoreError;
+use super::batch::Batch;
+use crate::store::backend::Queries;
 use crate::store::probe::{VersionProbe, VersionRead};
+use crate::store::{DataVersion, StoreError};
 
 /// How long the probe waits for a lock before it gives up.
 const PROBE_BUSY_TIMEOUT: Duration = Duration::from_millis(5);
@@ -29,15 +31,13 @@ impl SqliteProbe {
         })
     }
 
-    fn read_now(&self) -> Result<i64, StoreError> {
+    fn read_now(&self) -> Result<DataVersion, StoreError> {
         // A panic mid-statement leaves the connection usable: rusqlite resets the statement.
         let connection = self
             .connection
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(connection
-            .prepare_cached("SELECT version FROM data_version")?
-            .query_row([], |row| row.get(0))?)
+        Batch(&connection).data_version()
     }
 }
 

@@ -11,8 +11,8 @@ use crate::model::{
 };
 use crate::store::backend::{ArtifactsToDelete, Queries, Table};
 use crate::store::{
-    ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken, ProjectKey, Record,
-    RegisteredRunner, StoreError, StoredFile,
+    Changed, DataVersion, ImportSummary, JobFilter, Page, Pagination, PersonalAccessToken,
+    ProjectKey, Record, RegisteredRunner, StoreError, StoredFile,
 };
 
 impl Queries for Batch<'_> {
@@ -94,11 +94,16 @@ impl Queries for Batch<'_> {
             })?)
     }
 
-    fn data_version(&mut self) -> Result<i64, StoreError> {
+    fn data_version(&mut self) -> Result<DataVersion, StoreError> {
         Ok(self
             .0
-            .prepare_cached("SELECT version FROM data_version")?
-            .query_row([], |row| row.get(0))?)
+            .prepare_cached(DataVersion::SELECT)?
+            .query_row([], |row| {
+                Ok(DataVersion {
+                    data: row.get(0)?,
+                    identities: row.get(1)?,
+                })
+            })?)
     }
 
     fn exists(&mut self, table: Table, id: Id) -> Result<bool, StoreError> {
@@ -185,10 +190,8 @@ impl Queries for Batch<'_> {
         write::delete_trace(self.0, job_id)
     }
 
-    fn bump_data_version(&mut self) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached("UPDATE data_version SET version = version + 1")?
-            .execute([])?;
+    fn bump_data_version(&mut self, changed: Changed) -> Result<(), StoreError> {
+        self.0.prepare_cached(changed.bump())?.execute([])?;
         Ok(())
     }
 

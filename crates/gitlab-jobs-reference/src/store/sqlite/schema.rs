@@ -162,6 +162,11 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL                       -- model::JobScript as JSON
     );
     "#,
+    // 6: a second number for identities (tokens, users, projects, members), bumped only by
+    // their changes (which bump `version` too), so that a job's change keeps them cached.
+    r#"
+    ALTER TABLE data_version ADD COLUMN identities INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The version a fully migrated database has.
