@@ -119,3 +119,58 @@ async fn a_file_database_keeps_what_was_committed() {
         let _ = std::fs::remove_file(file);
     }
 }
+
+/// On a database file the server reads the data version with its probe and answers kept
+/// GET job and list answers on its async threads: a token revoked or a member removed behind
+/// its back (through the store, as another instance would) is refused at the next request.
+#[tokio::test]
+async fn kept_answers_on_a_file_database_follow_changes_at_once() {
+    let path = std::env::temp_dir().join(format!(
+        "gitlab-jobs-reference-kept-{}.sqlite3",
+        std::process::id()
+    ));
+    let database = format!("sqlite://{}", path.display());
+    let server =
+        TestServer::start_with_database(&database, gitlab_jobs_reference::demo::demo_fixtures())
+            .await
+            .expect("starts on a file");
+    let get = |token: &'static str| {
+        let client = client(&server, token);
+        async move { client.get_job().id(BACKEND).job_id(1).send().await }
+    };
+    let list = |token: &'static str| {
+        let client = client(&server, token);
+        async move { client.list_project_jobs().id(BACKEND).send().await }
+    };
+    for _ in 0..3 {
+        assert_eq!(get(tokens::MAINTAINER).await.expect("reads").id, 1);
+        assert!(!list(tokens::REPORTER).await.expect("lists").is_empty());
+    }
+
+    let store = server.store();
+    store
+        .revoke_personal_access_token(tokens::MAINTAINER)
+        .expect("revokes");
+    let (status, body) = error_of(get(tokens::MAINTAINER).await);
+    assert_eq!(
+        (status, body.error.as_deref()),
+        (401, Some("invalid_token"))
+    );
+
+    let reporter = store
+        .personal_access_token(tokens::REPORTER)
+        .expect("reads")
+        .expect("the reporter's token")
+        .user
+        .id;
+    store.remove_member(1, reporter).expect("removes");
+    let (status, body) = error_of(list(tokens::REPORTER).await);
+    assert_eq!((status, message(&body)), (404, "404 Project Not Found"));
+
+    server.shutdown().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+}
