@@ -75,11 +75,8 @@ async fn shutdown_and_drop_stop_the_server() {
 
 #[tokio::test]
 async fn a_file_database_keeps_what_was_committed() {
-    let path = std::env::temp_dir().join(format!(
-        "gitlab-jobs-reference-lifecycle-{}.sqlite3",
-        std::process::id()
-    ));
-    let database = format!("sqlite://{}", path.display());
+    let scratch = ScratchDatabase::new("lifecycle");
+    let database = scratch.url();
     let server =
         TestServer::start_with_database(&database, gitlab_jobs_reference::demo::demo_fixtures())
             .await
@@ -113,11 +110,6 @@ async fn a_file_database_keeps_what_was_committed() {
         .into_inner();
     assert_eq!(job.status, JobStatus::Pending);
     server.shutdown().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.clone().into_os_string();
-        file.push(suffix);
-        let _ = std::fs::remove_file(file);
-    }
 }
 
 /// On a database file the server reads the data version with its probe and answers kept
@@ -125,11 +117,8 @@ async fn a_file_database_keeps_what_was_committed() {
 /// its back (through the store, as another instance would) is refused at the next request.
 #[tokio::test]
 async fn kept_answers_on_a_file_database_follow_changes_at_once() {
-    let path = std::env::temp_dir().join(format!(
-        "gitlab-jobs-reference-kept-{}.sqlite3",
-        std::process::id()
-    ));
-    let database = format!("sqlite://{}", path.display());
+    let scratch = ScratchDatabase::new("kept");
+    let database = scratch.url();
     let server =
         TestServer::start_with_database(&database, gitlab_jobs_reference::demo::demo_fixtures())
             .await
@@ -168,9 +157,4 @@ async fn kept_answers_on_a_file_database_follow_changes_at_once() {
     assert_eq!((status, message(&body)), (404, "404 Project Not Found"));
 
     server.shutdown().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.clone().into_os_string();
-        file.push(suffix);
-        let _ = std::fs::remove_file(file);
-    }
 }

@@ -69,3 +69,34 @@ pub fn header<'a, T>(response: &'a ResponseValue<T>, name: &str) -> Option<&'a s
 pub fn ids(jobs: &[types::Job]) -> Vec<i64> {
     jobs.iter().map(|job| job.id).collect()
 }
+
+/// A SQLite file in the temporary directory, removed (with its WAL files) when dropped.
+pub struct ScratchDatabase {
+    path: std::path::PathBuf,
+}
+
+impl ScratchDatabase {
+    /// A file named after `name` and this process, so that parallel test runs do not meet.
+    pub fn new(name: &str) -> ScratchDatabase {
+        let path = std::env::temp_dir().join(format!(
+            "gitlab-jobs-reference-{name}-{}.sqlite3",
+            std::process::id()
+        ));
+        ScratchDatabase { path }
+    }
+
+    /// The database URL `open_store` and `TestServer::start_with_database` take.
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
