@@ -198,7 +198,7 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%error, "internal error");
                 ApiError::internal()
             }
-            // The request is answered again with the store (see `JobsService::get_job_in_memory`).
+            // The request is answered again with the store (see `JobsService::in_memory`).
             StoreError::NotInMemory => ApiError::internal(),
         }
     }

@@ -108,7 +108,7 @@ pub(crate) trait Backend: Send + Sync {
     /// See [`Store::connections`].
     fn pool_size(&self) -> usize;
 
-    /// See [`Store::version_probe`].
+    /// See [`Store::data_version_probe`].
     fn version_probe(&self) -> Option<Arc<dyn VersionProbe>> {
         None
     }

@@ -57,6 +57,7 @@ impl PostgresStore {
 
     pub fn open_with(url: &str, max_connections: usize) -> Result<PostgresStore, StoreError> {
         let config = tokio_postgres::Config::from_str(url).map_err(StoreError::PostgresUrl)?;
+        let config = pool::with_defaults(config);
         let probe = Arc::new(PostgresProbe::new(config.clone()));
         let config = ::postgres::Config::from(config);
         let store = PostgresStore {

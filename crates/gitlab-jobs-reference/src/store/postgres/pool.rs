@@ -30,14 +30,20 @@ pub struct Server {
     config: Config,
 }
 
-/// Connects once at once, so that a wrong URL or a stopped server fails at open.
-pub fn open(mut config: Config, max_size: usize) -> Result<Pool, StoreError> {
+/// What the store's sessions (the pool's and the version probe's) use unless the URL says
+/// otherwise: a connect timeout, and the application name `pg_stat_activity` shows.
+pub fn with_defaults(mut config: tokio_postgres::Config) -> tokio_postgres::Config {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     if config.get_application_name().is_none() {
         config.application_name("gitlab-jobs-reference");
     }
+    config
+}
+
+/// Connects once at once, so that a wrong URL or a stopped server fails at open.
+pub fn open(config: Config, max_size: usize) -> Result<Pool, StoreError> {
     Pool::open(Server { config }, max_size)
 }
 

@@ -15,9 +15,6 @@ use tokio_postgres::{Client, Config, NoTls, Statement};
 use crate::store::probe::{VersionProbe, VersionRead};
 use crate::store::{DataVersion, StoreError};
 
-/// How long connecting may take; the request waiting for it falls back to the pool.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// How long the probe leaves connecting alone after a failed attempt.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -35,13 +32,8 @@ pub struct PostgresProbe {
 }
 
 impl PostgresProbe {
-    pub fn new(mut config: Config) -> PostgresProbe {
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("gitlab-jobs-reference");
-        }
+    /// `config` as the store's pool has it (`pool::with_defaults`).
+    pub fn new(config: Config) -> PostgresProbe {
         PostgresProbe {
             config,
             session: Mutex::new(None),
