@@ -4,24 +4,13 @@
 use gitlab_jobs_client::types::JobStatus;
 use gitlab_jobs_reference::Outcome;
 
-use crate::support::{BACKEND, client, demo, tokens};
+use crate::support::{BACKEND, backend_job, client, demo, tokens};
 
 #[tokio::test]
 async fn a_driven_runner_moves_a_job_from_pending_to_success_with_a_growing_log() {
     let server = demo().await;
     let user = client(&server, tokens::MAINTAINER);
-    let status = |id: i64| {
-        let user = user.clone();
-        async move {
-            user.get_job()
-                .id(BACKEND)
-                .job_id(id)
-                .send()
-                .await
-                .expect("reads the job")
-                .into_inner()
-        }
-    };
+    let status = |id: i64| backend_job(&user, id);
     let log = |id: i64| {
         let user = user.clone();
         async move {

@@ -13,7 +13,7 @@ use gitlab_jobs_reference::simulation::{
     FEED_SOURCE, KEEP_FINISHED, MAX_UNFINISHED, SimulationOptions,
 };
 
-use crate::support::{BACKEND, client, tokens};
+use crate::support::{BACKEND, backend_job, client, tokens};
 
 /// Polls `done` every 20 ms until it holds; panics after `limit` (a hung simulation, not a
 /// slow machine: the limit is far above what the work needs).
@@ -40,18 +40,7 @@ async fn simulated_runners_run_pending_jobs_as_their_fixture_says() {
         .await
         .expect("starts");
     let user = client(&server, tokens::MAINTAINER);
-    let job = |id: i64| {
-        let user = user.clone();
-        async move {
-            user.get_job()
-                .id(BACKEND)
-                .job_id(id)
-                .send()
-                .await
-                .expect("reads")
-                .into_inner()
-        }
-    };
+    let job = |id: i64| backend_job(&user, id);
     wait_until(Duration::from_secs(60), "jobs 14 and 16 finish", || async {
         let (lint, api) = (job(14).await, job(16).await);
         lint.finished_at.is_some() && api.finished_at.is_some()

@@ -22,6 +22,17 @@ pub fn job_client(server: &TestServer, token: &str) -> Client {
     connect(&server.api_url(), Auth::JobToken(token.into())).expect("a client")
 }
 
+/// Job `id` of `acme/backend` as `user` reads it; panics when it cannot.
+pub async fn backend_job(user: &Client, id: i64) -> types::Job {
+    user.get_job()
+        .id(BACKEND)
+        .job_id(id)
+        .send()
+        .await
+        .expect("reads the job")
+        .into_inner()
+}
+
 /// A client without credentials.
 pub fn anonymous(server: &TestServer) -> Client {
     Client::new(&server.api_url())
