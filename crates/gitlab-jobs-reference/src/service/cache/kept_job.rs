@@ -46,16 +46,14 @@ pub enum KeptJob {
 
 impl KeptJob {
     /// `job` as kept; `timing` when its durations count with the time.
-    pub fn new(job: types::Job, timing: Option<Timing>) -> Result<KeptJob, ApiError> {
+    pub fn new(mut job: types::Job, timing: Option<Timing>) -> Result<KeptJob, ApiError> {
         let Some(timing) = timing else {
             return Ok(KeptJob::Encoded(encode(&job)?));
         };
-        let marked = types::Job {
-            duration: Some(DURATION.value),
-            queued_duration: Some(QUEUED_DURATION.value),
-            ..job.clone()
-        };
-        let json = encode(&marked)?;
+        // The marks may stay in the entity kept below: `shown` writes both durations anew.
+        job.duration = Some(DURATION.value);
+        job.queued_duration = Some(QUEUED_DURATION.value);
+        let json = encode(&job)?;
         Ok(match cut(json.bytes()) {
             Some(parts) => KeptJob::Counting { parts, timing },
             None => {
