@@ -19,18 +19,11 @@ fn status(code: u16) -> StatusCode {
 /// answer to an uncaught exception is the honest one.
 pub fn json<T: Serialize>(code: u16, body: &T) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status(code),
-            [(header::CONTENT_TYPE, "application/json")],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => (
+        Ok(bytes) => json_text(status(code), bytes),
+        Err(_) => json_text(
             StatusCode::INTERNAL_SERVER_ERROR,
-            [(header::CONTENT_TYPE, "application/json")],
             r#"{"message":"500 Internal Server Error"}"#,
-        )
-            .into_response(),
+        ),
     }
 }
 
@@ -39,13 +32,13 @@ pub fn json<T: Serialize>(code: u16, body: &T) -> Response {
 pub fn json_body<T: Serialize>(code: u16, body: JsonBody<T>) -> Response {
     match body {
         JsonBody::Value(value) => json(code, &value),
-        JsonBody::Encoded(encoded) => (
-            status(code),
-            [(header::CONTENT_TYPE, "application/json")],
-            encoded.bytes().clone(),
-        )
-            .into_response(),
+        JsonBody::Encoded(encoded) => json_text(status(code), encoded.bytes().clone()),
     }
+}
+
+/// `body`, JSON text already, with its content type.
+fn json_text(status: StatusCode, body: impl IntoResponse) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A `text/plain` response (job logs).
